@@ -32,6 +32,8 @@ OFFLINE_ENV = {
     "GRADIO_ANALYTICS_ENABLED": "False",
     "ANONYMIZED_TELEMETRY": "False",
     "TOKENIZERS_PARALLELISM": "false",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
 }
 
 
@@ -59,7 +61,9 @@ class Settings(BaseSettings):
     index_dir: Path | None = Field(
         None, description="Built index: Chroma store, manifest (default: <root>/index/store)."
     )
-    prompts_dir: Path | None = Field(None, description="Prompt templates (default: <root>/prompts).")
+    prompts_dir: Path | None = Field(
+        None, description="Prompt templates (default: <root>/prompts)."
+    )
     eval_dir: Path | None = Field(None, description="Eval question sets (default: <root>/eval).")
     scifact_dir: Path | None = Field(
         None, description="SciFact data (default: <root>/../shared/benchmarks/scifact)."
@@ -108,6 +112,12 @@ class Settings(BaseSettings):
     llm_gguf_path: Path | None = Field(None, description="Local GGUF file (provider gguf).")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds before the LLM is given up on.")
     llm_temperature: float = Field(0.0, ge=0, le=2)
+    relevance_threshold: float | None = Field(
+        None,
+        ge=-1,
+        le=1,
+        description="Override the calibrated evidence threshold below which answers decline.",
+    )
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
 
     # --- fetching references ----------------------------------------------------------------

@@ -1,0 +1,287 @@
+"""The `assistant` command: a thin layer over plain functions.
+
+Each command calls one function and prints text, or JSON with --json. Errors from the
+hierarchy in assistant.errors become a message on stderr and their exit code (usage 2, other 1).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from functools import wraps
+from typing import Any
+
+import click
+
+from assistant.errors import AssistantError
+from assistant.settings import Settings, load_settings, set_offline_env
+
+
+def _emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except AssistantError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+class _Progress:
+    """A tqdm bar per stage, on stderr; silent when not a terminal and not asked for."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bars: dict[str, Any] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(total=total, desc=stage, unit="chunk", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="health-article-assistant")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Ask what a health article and the papers it cites really say.
+
+    Example: assistant index && assistant search "cortisol reduction"
+    """
+    set_offline_env()
+    ctx.obj = None
+
+
+def get_settings() -> Settings:
+    ctx = click.get_current_context()
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = load_settings()
+    return root.obj
+
+
+# --- index ---------------------------------------------------------------------------------
+@main.command()
+@click.option("--rebuild", is_flag=True, help="Start over instead of updating incrementally.")
+@click.option("--status", "show_status", is_flag=True, help="List documents and staleness.")
+@click.option("--watch", is_flag=True, help="Rebuild whenever a source file changes.")
+@click.option("--wait", type=float, default=0, help="Seconds to wait for another build's lock.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def index(rebuild: bool, show_status: bool, watch: bool, wait: float, as_json: bool) -> None:
+    """Build or update the index of the article and its references.
+
+    Example: assistant index --status
+    """
+    from assistant import index as idx
+
+    settings = get_settings()
+    if show_status:
+        status = idx.index_status(settings)
+        if as_json:
+            _emit_json({**asdict(status), "fresh": status.fresh})
+            return
+        click.echo(_format_status(status))
+        return
+    progress = _Progress(enabled=not as_json)
+    try:
+        report = idx.build_index(settings, rebuild=rebuild, progress=progress, wait=wait)
+    finally:
+        progress.close()
+    _print_build(report, as_json)
+    if watch:
+        click.echo(f"watching {settings.sources_path} (Ctrl-C to stop)", err=True)
+        for _ in idx.watch_index(settings, lambda r: _print_build(r, as_json)):
+            pass
+
+
+def _print_build(report: Any, as_json: bool) -> None:
+    if as_json:
+        _emit_json({**asdict(report), "chunks_per_second": round(report.chunks_per_second, 1)})
+        return
+    if report.status == "up_to_date":
+        click.echo(f"index is up to date ({report.chunks_total} chunks)")
+        return
+    click.echo(
+        f"index {report.status}{f' ({report.reason})' if report.reason else ''}: "
+        f"{len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed, "
+        f"{len(report.unchanged)} unchanged; {report.chunks_embedded} chunks embedded, "
+        f"{report.chunks_total} in all, {report.seconds:.1f}s "
+        f"({report.chunks_per_second:.1f} chunks/s)"
+    )
+
+
+def _format_status(status: Any) -> str:
+    if not status.built:
+        return f"no index at {status.location}: run `assistant index`"
+    lines = [
+        f"index at {status.location}, built {status.built_at}, "
+        f"{'fresh' if status.fresh else 'STALE: run `assistant index`'}"
+        + ("" if status.settings_match else " (settings changed: full rebuild needed)"),
+        f"{'document':<12} {'kind':<10} {'provenance':<14} {'chunks':>6}  state   title",
+    ]
+    for d in status.documents:
+        lines.append(
+            f"{d.id:<12} {d.kind:<10} {d.provenance:<14} {d.chunks:>6}  {d.state:<7} {d.title[:60]}"
+        )
+    return "\n".join(lines)
+
+
+# --- search --------------------------------------------------------------------------------
+@main.command()
+@click.argument("query")
+@click.option("-k", "k", type=click.IntRange(1, 50), default=None, help="Passages to return.")
+@click.option(
+    "--source",
+    type=click.Choice(["article", "references", "all"]),
+    default="all",
+    help="Search the article, its references, or both.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "dense", "bm25"]),
+    default="hybrid",
+    help="Retriever (hybrid fuses dense and BM25 by reciprocal rank).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def search(query: str, k: int | None, source: str, mode: str, as_json: bool) -> None:
+    """Hybrid search over the indexed passages.
+
+    Example: assistant search "magnesium and inflammation" -k 3 --source references
+    """
+    from assistant.errors import InputError
+    from assistant.retrieve import HybridRetriever, evidence_to_dict
+
+    if not query.strip():
+        raise InputError("the query is empty: give some words to search for.")
+    settings = get_settings()
+    results = HybridRetriever(settings).search(query, k=k, source=source, mode=mode)  # type: ignore[arg-type]
+    if as_json:
+        _emit_json([evidence_to_dict(ev) for ev in results])
+        return
+    if not results:
+        click.echo("no passages matched")
+    for n, ev in enumerate(results, start=1):
+        c = ev.chunk
+        where = " > ".join(c.section) or "(top)"
+        click.echo(
+            f"[{n}] score {ev.score:.4f}  {c.document_id} ({c.provenance})  {where}  "
+            f"chars {c.start}-{c.end}"
+        )
+        if c.notice:
+            click.echo(f"    note: {c.notice}")
+        click.echo("    " + c.text.replace("\n", "\n    "))
+        click.echo()
+
+
+# --- ask / chat -------------------------------------------------------------------------------
+def _engine(settings: Settings) -> Any:
+    from assistant.answer import AnswerEngine
+    from assistant.audit import audit_lookup
+
+    return AnswerEngine(settings, audit=audit_lookup(settings))
+
+
+@main.command()
+@click.argument("question")
+@click.option(
+    "--engine",
+    type=click.Choice(["extractive", "llm"]),
+    default=None,
+    help="Answer engine (default from settings: extractive).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
+@handle_errors
+def ask(question: str, engine: str | None, as_json: bool) -> None:
+    """Answer one question, quoting the passages it rests on.
+
+    Example: assistant ask "Does magnesium lower cortisol by 25%?" --json
+    """
+    from assistant.answer import answer_to_dict
+
+    settings = get_settings()
+    answerer = _engine(settings)
+    if as_json:
+        _emit_json(answer_to_dict(answerer.ask(question, engine=engine)))
+        return
+    answer = None
+    for item in answerer.stream(question, engine=engine):
+        if isinstance(item, str):
+            continue
+        answer = item
+    assert answer is not None
+    click.echo(answer.text)
+    for note in answer.notes:
+        click.echo(f"note: {note}", err=True)
+
+
+@main.command()
+@click.option("--engine", type=click.Choice(["extractive", "llm"]), default=None)
+@handle_errors
+def chat(engine: str | None) -> None:
+    """A conversation in the terminal; follow-up questions use the earlier turns.
+
+    Example: assistant chat   (then type questions; an empty line or Ctrl-D ends)
+    """
+    from assistant.answer import Turn
+    from assistant.errors import InputError
+
+    settings = get_settings()
+    answerer = _engine(settings)
+    history: list[Turn] = []
+    click.echo("Ask about the article and its sources. An empty line ends the chat.")
+    while True:
+        try:
+            question = click.prompt("you", default="", show_default=False)
+        except (EOFError, click.Abort):
+            break
+        if not question.strip():
+            break
+        try:
+            answer = answerer.ask(question, history=history, engine=engine)
+        except InputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            continue
+        click.echo(answer.text + "\n")
+        history.append(Turn(question, answer.text))
+
+
+# --- calibration ---------------------------------------------------------------------------
+@main.command()
+@click.option("--claims", type=int, default=400, help="SciFact train claims to use.")
+@click.option("--pool", type=int, default=200, help="Sentences per pool.")
+@click.option("--seed", type=int, default=13)
+@handle_errors
+def calibrate(claims: int, pool: int, seed: int) -> None:
+    """Calibrate the evidence threshold below which answers decline (SciFact train only).
+
+    Example: assistant calibrate --claims 400
+    """
+    from assistant.relevance import calibrate as run
+
+    _emit_json(run(get_settings(), claims=claims, pool=pool, seed=seed))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,251 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, with per-document
+diversity, and sentence-level evidence selection inside the retrieved passages.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any, Literal
+
+import numpy as np
+
+from assistant.embeddings import Embedder, load_embedder
+from assistant.errors import StoreError
+from assistant.index import LoadedIndex, load_index
+from assistant.settings import Settings
+from assistant.store import Store
+from assistant.types import Chunk, Evidence
+
+SourceFilter = Literal["article", "references", "all"]
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?")
+# Function words carry no topic; dropping them keeps BM25 from matching on "the" and "of".
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "their",
+        "this",
+        "to",
+        "was",
+        "were",
+        "what",
+        "when",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+    ]
+)
+
+
+def tokenize(text: str) -> list[str]:
+    return [t for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS]
+
+
+def rrf_fuse(rankings: Iterable[list[str]], k: int = 60) -> dict[str, float]:
+    """Reciprocal rank fusion: score(id) = sum over rankings of 1 / (k + rank), rank from 1."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return scores
+
+
+def diversify(ordered: list[str], doc_of: dict[str, str], per_document: int, k: int) -> list[str]:
+    """Take items in order, at most `per_document` from one document, until k are chosen;
+    if fewer than k qualify, fill up with the best of the rest."""
+    chosen, counts, skipped = [], {}, []
+    for item in ordered:
+        doc = doc_of[item]
+        if counts.get(doc, 0) < per_document:
+            chosen.append(item)
+            counts[doc] = counts.get(doc, 0) + 1
+        else:
+            skipped.append(item)
+        if len(chosen) == k:
+            return chosen
+    return chosen + skipped[: k - len(chosen)]
+
+
+def _kind_filter(source: SourceFilter) -> str | None:
+    return {"article": "article", "references": "reference", "all": None}[source]
+
+
+class HybridRetriever:
+    """Search one loaded index. Reloads itself when a build switches the manifest."""
+
+    def __init__(
+        self, settings: Settings, embedder: Embedder | None = None, index: LoadedIndex | None = None
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder or load_embedder(settings)
+        self._lock = threading.Lock()
+        self._sentence_cache: dict[str, np.ndarray] = {}
+        self._set_index(index or load_index(settings))
+
+    def _set_index(self, index: LoadedIndex) -> None:
+        from rank_bm25 import BM25Okapi
+
+        self.index = index
+        self.chunks: dict[str, Chunk] = {c.id: c for c in index.chunks}
+        self._order = [c.id for c in index.chunks]
+        corpus = [tokenize(c.embed_text()) for c in index.chunks] or [[""]]
+        self._bm25 = BM25Okapi(corpus)
+
+    def refresh(self) -> bool:
+        """Pick up a newer build if one was switched in; True when it reloaded."""
+        stamp = Store(self.settings).manifest_stamp()
+        if stamp == self.index.stamp:
+            return False
+        with self._lock:
+            if stamp != self.index.stamp:
+                self._set_index(load_index(self.settings))
+        return True
+
+    # --- the two retrievers ---------------------------------------------------------------
+    def dense(self, query_vec: np.ndarray, n: int, kind: str | None) -> list[tuple[str, float]]:
+        where = {"kind": kind} if kind else None
+        count = len(self._order)
+        if count == 0:
+            return []
+        try:
+            got = self.index.collection.query(
+                query_embeddings=[query_vec.tolist()],
+                n_results=min(n, count),
+                where=where,
+                include=["distances"],
+            )
+        except Exception as exc:
+            raise StoreError(
+                f"the vector store did not answer ({exc}). If it runs as a server, check that it "
+                "is up; otherwise run `assistant index --rebuild`."
+            ) from exc
+        return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+
+    def bm25(self, query: str, n: int, kind: str | None) -> list[tuple[str, float]]:
+        tokens = tokenize(query)
+        if not tokens or not self._order:
+            return []
+        scores = self._bm25.get_scores(tokens)
+        ranked = np.argsort(-scores)
+        out: list[tuple[str, float]] = []
+        for i in ranked:
+            if scores[i] <= 0:
+                break
+            chunk = self.chunks[self._order[i]]
+            if kind and chunk.kind != kind:
+                continue
+            out.append((chunk.id, float(scores[i])))
+            if len(out) == n:
+                break
+        return out
+
+    # --- the public search ----------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        source: SourceFilter = "all",
+        mode: Literal["hybrid", "dense", "bm25"] = "hybrid",
+        exclude_documents: Iterable[str] = (),
+    ) -> list[Evidence]:
+        k = k or self.settings.top_k
+        kind = _kind_filter(source)
+        n = max(self.settings.candidates, k)
+        excluded = set(exclude_documents)
+        qvec = self.embedder.embed([query])[0] if mode != "bm25" else None
+        dense = self.dense(qvec, n, kind) if qvec is not None else []
+        sparse = self.bm25(query, n, kind) if mode != "dense" else []
+        dense = [(i, s) for i, s in dense if self.chunks[i].document_id not in excluded]
+        sparse = [(i, s) for i, s in sparse if self.chunks[i].document_id not in excluded]
+        fused = rrf_fuse([[i for i, _ in dense], [i for i, _ in sparse]], self.settings.rrf_k)
+        ordered = sorted(fused, key=lambda i: -fused[i])
+        doc_of = {i: self.chunks[i].document_id for i in ordered}
+        chosen = diversify(ordered, doc_of, self.settings.per_document_max, k)
+        dense_of, bm25_of = dict(dense), dict(sparse)
+        return [
+            Evidence(
+                chunk=self.chunks[i],
+                score=fused[i],
+                dense_score=dense_of.get(i),
+                bm25_score=bm25_of.get(i),
+            )
+            for i in chosen
+        ]
+
+    # --- sentences --------------------------------------------------------------------------
+    def _sentence_vectors(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_cache]
+        if missing:
+            for text, vec in zip(missing, self.embedder.embed(missing), strict=True):
+                self._sentence_cache[text] = vec
+        return np.stack([self._sentence_cache[t] for t in texts])
+
+    def best_sentences(
+        self, query: str, evidence: list[Evidence], per_chunk: int = 1
+    ) -> list[tuple[Evidence, float]]:
+        """For each passage, its sentence(s) closest to the query (cosine), best first."""
+        if not evidence:
+            return []
+        qvec = self.embedder.embed([query])[0]
+        out: list[tuple[Evidence, float]] = []
+        for ev in evidence:
+            spans = list(ev.chunk.sentences) or [(ev.chunk.start, ev.chunk.end)]
+            texts = [ev.chunk.text[s - ev.chunk.start : e - ev.chunk.start] for s, e in spans]
+            sims = self._sentence_vectors(texts) @ qvec
+            for j in np.argsort(-sims)[:per_chunk]:
+                out.append((replace(ev, sentence=spans[j]), float(sims[j])))
+        out.sort(key=lambda pair: -pair[1])
+        return out
+
+    def similarity(self, a: str, b_texts: list[str]) -> np.ndarray:
+        vecs = self._sentence_vectors([a, *b_texts])
+        return vecs[1:] @ vecs[0]
+
+
+def evidence_to_dict(ev: Evidence) -> dict[str, Any]:
+    c = ev.chunk
+    return {
+        "score": round(ev.score, 6),
+        "dense_score": None if ev.dense_score is None else round(ev.dense_score, 4),
+        "bm25_score": None if ev.bm25_score is None else round(ev.bm25_score, 4),
+        "document": c.document_id,
+        "title": c.title,
+        "kind": c.kind,
+        "reference": c.reference,
+        "provenance": c.provenance,
+        "section": " > ".join(c.section),
+        "start": c.start,
+        "end": c.end,
+        "text": c.text,
+        "url": c.url,
+        "notice": c.notice,
+    }

@@ -1,0 +1,60 @@
+"""Shared fixtures: settings pointed at temp folders, and one real index per test session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings, set_offline_env
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCES = REPO / "index" / "sources"
+
+set_offline_env()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's ASSISTANT_* variables or config file."""
+    for key in list(os.environ):
+        if key.startswith("ASSISTANT_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+
+
+def copy_sources(dest: Path) -> Path:
+    shutil.copytree(SOURCES, dest, ignore=shutil.ignore_patterns("fetched", "added"))
+    return dest
+
+
+def make_settings(tmp: Path, **overrides: object) -> Settings:
+    """Settings on a private copy of the corpus and a private index folder."""
+    sources = overrides.pop("sources_dir", None) or copy_sources(tmp / "sources")
+    values: dict[str, object] = {
+        "root_dir": REPO,
+        "sources_dir": sources,
+        "index_dir": tmp / "store",
+        "embedding_model": "hash:256",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def hash_settings(tmp_path: Path) -> Settings:
+    """Fast settings: the hashing embedder, a copy of the real corpus."""
+    return make_settings(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The real corpus indexed once with the real bundled MiniLM (shared, read-only)."""
+    from assistant.index import build_index
+
+    tmp = tmp_path_factory.mktemp("real")
+    settings = make_settings(tmp, embedding_model="bundled:all-MiniLM-L6-v2")
+    build_index(settings)
+    return settings

@@ -1,0 +1,36 @@
+"""Fusion, diversity and tokenizing: the pure parts of retrieval."""
+
+from assistant.retrieve import diversify, rrf_fuse, tokenize
+
+
+def test_rrf_rewards_agreement_between_rankers() -> None:
+    scores = rrf_fuse([["a", "b", "c"], ["b", "d"]], k=60)
+    assert max(scores, key=scores.get) == "b"  # second and first beats first and absent
+    assert scores["a"] == 1 / 61
+    assert scores["b"] == 1 / 62 + 1 / 61
+    assert set(scores) == {"a", "b", "c", "d"}
+
+
+def test_rrf_with_one_ranking_keeps_its_order() -> None:
+    scores = rrf_fuse([["x", "y", "z"]])
+    assert sorted(scores, key=lambda i: -scores[i]) == ["x", "y", "z"]
+
+
+def test_diversify_caps_each_document_then_fills() -> None:
+    ordered = ["a1", "a2", "a3", "b1", "a4"]
+    doc_of = {i: i[0] for i in ordered}
+    assert diversify(ordered, doc_of, per_document=2, k=3) == ["a1", "a2", "b1"]
+    # fewer qualifying items than k: the best skipped ones fill up
+    assert diversify(ordered, doc_of, per_document=1, k=4) == ["a1", "b1", "a2", "a3"]
+
+
+def test_tokenize_drops_function_words_keeps_numbers() -> None:
+    assert tokenize("The RDA of magnesium is 310-320 mg, or 1.5 g?") == [
+        "rda",
+        "magnesium",
+        "310",
+        "320",
+        "mg",
+        "1.5",
+        "g",
+    ]

@@ -1,0 +1,77 @@
+"""End to end on the real bundled MiniLM and the real corpus: index, search, CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli import main
+from assistant.retrieve import HybridRetriever
+from assistant.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def retriever(real_settings: Settings) -> HybridRetriever:
+    return HybridRetriever(real_settings)
+
+
+def test_article_fact_is_found(retriever: HybridRetriever) -> None:
+    hits = retriever.search("recommended dietary allowance of magnesium for women", k=3)
+    assert any("310" in h.chunk.text and h.chunk.document_id == "article" for h in hits)
+
+
+def test_every_hit_slices_back_to_its_document(retriever: HybridRetriever) -> None:
+    from assistant.sources import load_corpus
+
+    docs = {d.id: d for d in load_corpus(retriever.settings)}
+    for hit in retriever.search("magnesium deficiency and stress", k=8):
+        c = hit.chunk
+        assert docs[c.document_id].text[c.start : c.end] == c.text
+        for s, e in c.sentences:
+            assert c.start <= s < e <= c.end
+
+
+def test_source_filter_and_notice(retriever: HybridRetriever) -> None:
+    hits = retriever.search("C-reactive protein meta-analysis", k=4, source="references")
+    assert hits and all(h.chunk.kind == "reference" for h in hits)
+    top = hits[0].chunk
+    assert top.reference == 2
+    assert top.provenance == "curated_notes" and "not the authors" in (top.notice or "").lower()
+
+
+def test_hybrid_fuses_both_retrievers(retriever: HybridRetriever) -> None:
+    hits = retriever.search("vicious circle between stress and magnesium loss", k=5)
+    assert any(h.dense_score is not None and h.bm25_score is not None for h in hits)
+    assert hits[0].chunk.reference == 4
+
+
+def test_best_sentence_is_inside_its_chunk(retriever: HybridRetriever) -> None:
+    hits = retriever.search("how much magnesium should men take per day", k=3)
+    best = retriever.best_sentences("how much magnesium should men take per day", hits)
+    ev, score = best[0]
+    assert ev.sentence is not None and ev.quote in ev.chunk.text and score > 0.3
+
+
+def test_cli_search_json(real_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(real_settings.sources_path))
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(real_settings.index_path))
+    result = CliRunner().invoke(main, ["search", "cortisol", "-k", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert len(rows) == 2 and {"document", "section", "start", "end", "text"} <= set(rows[0])
+
+
+def test_cli_errors_have_exit_codes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = CliRunner()
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "none"))
+    result = runner.invoke(main, ["search", "anything"])
+    assert result.exit_code == 1 and "assistant index" in result.output
+    assert runner.invoke(main, ["search", "   "]).exit_code == 2
+    assert runner.invoke(main, ["search", "x", "-k", "0"]).exit_code == 2
+    monkeypatch.setenv("ASSISTANT_TOP_K", "not-a-number")
+    result = runner.invoke(main, ["search", "x"])
+    assert result.exit_code == 2 and "top_k" in result.output
