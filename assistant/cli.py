@@ -283,5 +283,17 @@ def calibrate(claims: int, pool: int, seed: int) -> None:
     _emit_json(run(get_settings(), claims=claims, pool=pool, seed=seed))
 
 
+# --- fetch / add (references from PubMed Central, user documents) ------------------------
+
+
+# --- audit ----------------------------------------------------------------------------------
+
+
+# --- eval / bench / train-verifier -----------------------------------------------------------
+
+
+# --- serve ----------------------------------------------------------------------------------
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
