@@ -1,0 +1,65 @@
+"""The same index, search and answers against a real Chroma server on 127.0.0.1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from chroma_server import ChromaServer
+from conftest import make_settings
+
+from assistant.answer import AnswerEngine
+from assistant.errors import StoreError
+from assistant.index import build_index, index_status, load_index
+from assistant.retrieve import HybridRetriever
+from assistant.settings import Settings
+
+
+@pytest.fixture
+def server(tmp_path: Path):  # noqa: ANN201
+    srv = ChromaServer(tmp_path / "chroma-data")
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def _server_settings(tmp_path: Path, srv: ChromaServer, **kw: object) -> Settings:
+    return make_settings(
+        tmp_path, chroma_host="127.0.0.1", chroma_port=srv.port, collection_prefix="t1", **kw
+    )
+
+
+def test_index_search_and_status_on_server(tmp_path: Path, server: ChromaServer) -> None:
+    settings = _server_settings(tmp_path, server)
+    report = build_index(settings)
+    assert report.status == "built"
+    # the manifest lives on the server, not in a local file
+    assert not (settings.index_path / "manifest.json").exists()
+    assert index_status(settings).fresh
+    assert build_index(settings).status == "up_to_date"
+    hits = HybridRetriever(settings).search("inflammatory markers meta-analysis", k=3)
+    assert hits and hits[0].chunk.kind in {"article", "reference"}
+    # a second "replica" with its own settings object sees the same index
+    other = _server_settings(tmp_path / "replica", server)
+    assert len(load_index(other).chunks) == report.chunks_total
+
+
+def test_server_going_away_and_coming_back(tmp_path: Path, server: ChromaServer) -> None:
+    settings = _server_settings(tmp_path, server, embedding_model="bundled:all-MiniLM-L6-v2")
+    build_index(settings)
+    engine = AnswerEngine(settings)
+    assert not engine.ask("Is magnesium deficiency common?").declined
+    server.stop()
+    with pytest.raises(StoreError, match="Chroma server|vector store"):
+        engine.ask("Is magnesium deficiency common?")
+    server.start()
+    answer = engine.ask("Is magnesium deficiency common?")
+    assert not answer.declined and answer.citations
+
+
+def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
+    from chroma_server import free_port
+
+    settings = make_settings(tmp_path, chroma_host="127.0.0.1", chroma_port=free_port())
+    with pytest.raises(StoreError, match="cannot reach the Chroma server"):
+        build_index(settings)
