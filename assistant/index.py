@@ -130,9 +130,19 @@ def build_index(
         store = Store(settings)
         try:
             manifest = store.read_manifest()
+        except StoreError:  # a corrupt manifest: a rebuild simply replaces it
+            if not rebuild:
+                raise
+            manifest = None
+        try:
+            store.build_collections()  # opens the store: a corrupt one fails here
+            if manifest is not None:
+                store.get_collection(manifest["collection"])
         except StoreError:
             if not rebuild:
                 raise
+            if manifest is None or not store.server_mode:
+                store.quarantine()
             manifest = None
         settings_hash = settings.index_hash()
         previous = manifest["collection"] if manifest else None  # kept for readers mid-query

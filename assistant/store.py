@@ -95,6 +95,20 @@ class Store:
             "Rebuild it with `assistant index --rebuild`."
         )
 
+    def quarantine(self) -> Path | None:
+        """Move an embedded store that cannot be opened aside (kept for inspection), so a
+        rebuild can start clean. Server stores are never touched."""
+        if self.server_mode or not self.chroma_dir.exists():
+            return None
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()  # drop this process's handles on the old files
+        target = self.chroma_dir.with_name(f"chroma.broken-{uuid.uuid4().hex[:6]}")
+        self.chroma_dir.rename(target)
+        self.manifest_file.unlink(missing_ok=True)
+        self._client = None
+        return target
+
     @property
     def chroma_dir(self) -> Path:
         return self.settings.index_path / "chroma"

@@ -185,3 +185,52 @@ def test_killed_build_leaves_previous_index_answering(hash_settings: Settings) -
     report = build_index(hash_settings, rebuild=True, embedder=CountingEmbedder())
     assert report.status == "built"
     assert len(Store(hash_settings).build_collections()) == 2
+
+
+def test_corrupt_chroma_files_give_clear_error_and_rebuild_recovers(
+    hash_settings: Settings,
+) -> None:
+    from assistant.errors import StoreError
+
+    build_index(hash_settings, embedder=CountingEmbedder())
+    sqlite = hash_settings.index_path / "chroma" / "chroma.sqlite3"
+    sqlite.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="--rebuild"):
+        HybridRetriever(hash_settings)
+    report = build_index(hash_settings, rebuild=True, embedder=CountingEmbedder())
+    assert report.status == "built"
+    assert HybridRetriever(hash_settings).search("magnesium", k=2)
+    assert list(hash_settings.index_path.glob("chroma.broken-*"))  # kept for inspection
+
+
+def test_missing_store_folder_gives_clear_error_and_rebuild_recovers(
+    hash_settings: Settings,
+) -> None:
+    """Run as separate processes, as a user would: the store folder vanishes between them."""
+    import os
+    import shutil
+
+    build_index(hash_settings, embedder=CountingEmbedder())
+    shutil.rmtree(hash_settings.index_path / "chroma")
+    env = {
+        **os.environ,
+        "ASSISTANT_SOURCES_DIR": str(hash_settings.sources_path),
+        "ASSISTANT_INDEX_DIR": str(hash_settings.index_path),
+        "ASSISTANT_EMBEDDING_MODEL": "hash:256",
+    }
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "assistant", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    broken = cli("search", "magnesium")
+    assert broken.returncode == 1 and "--rebuild" in broken.stderr
+    assert "Traceback" not in broken.stderr
+    fixed = cli("index", "--rebuild")
+    assert fixed.returncode == 0, fixed.stderr
+    assert cli("search", "magnesium").returncode == 0

@@ -1,0 +1,1 @@
+"""Benchmarks: SciFact retrieval and verification, scale and load."""
