@@ -1,0 +1,306 @@
+"""`assistant add PATH`: take a user's own document (text, Markdown, JATS XML, HTML).
+
+So the product is not tied to one article: any document becomes a Document with the same
+blocks and exact spans as the built-in ones, stored as ``<sources>/added/<id>.json`` (which
+the corpus loader reads) with the original kept under ``added/originals/``. Input is
+checked first — size, type, binary content, symlinks leading elsewhere — because the web
+page passes uploads through here too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Literal
+
+from assistant.errors import InputError, SourceError
+from assistant.fetch import write_atomic
+from assistant.settings import Settings
+from assistant.sources.article import parse_article
+from assistant.sources.jats import parse_jats
+from assistant.types import Block, Document
+
+FORMATS = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".xml": "jats",
+    ".nxml": "jats",
+    ".html": "html",
+    ".htm": "html",
+}
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_MD_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+
+
+def slug(name: str) -> str:
+    text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return text[:60].strip("-") or "document"
+
+
+class _Blocks:
+    """Accumulates (kind, text, section) units into text joined by blank lines, with spans."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.blocks: list[Block] = []
+        self.path: list[tuple[int, str]] = []  # (heading level, title)
+
+    def heading(self, level: int, title: str) -> None:
+        title = " ".join(title.split())
+        if not title:
+            return
+        while self.path and self.path[-1][0] >= level:
+            self.path.pop()
+        self.add("heading", title)
+        self.path.append((level, title))
+
+    def add(self, kind: str, text: str) -> None:
+        text = text.strip()
+        if not text:
+            return
+        if self.text:
+            self.text += "\n\n"
+        start = len(self.text)
+        self.text += text
+        self.blocks.append(Block(kind, start, len(self.text), tuple(t for _, t in self.path)))
+
+
+def _plain(text: str, builder: _Blocks) -> None:
+    for para in re.split(r"\n\s*\n", text):
+        builder.add("paragraph", " ".join(para.split()))
+
+
+def _markdown(text: str, builder: _Blocks) -> None:
+    """Headings '#'..'######' set the section path; list items and paragraphs become blocks."""
+
+    def inline(s: str) -> str:
+        return " ".join(_MD_EMPHASIS.sub(r"\2", _MD_LINK.sub(r"\1", s)).split())
+
+    unit: dict[str, object] = {"kind": "paragraph", "lines": []}
+    lines: list[str] = unit["lines"]  # type: ignore[assignment]
+    in_code = False
+
+    def flush(next_kind: str = "paragraph") -> None:
+        builder.add(str(unit["kind"]), inline(" ".join(lines)))
+        lines.clear()
+        unit["kind"] = next_kind
+
+    for line in text.splitlines():
+        if line.strip().startswith(("```", "~~~")):
+            flush()
+            in_code = not in_code
+        elif in_code:
+            lines.append(line)
+        elif m := _MD_HEADING.match(line):
+            flush()
+            builder.heading(len(m.group(1)), inline(m.group(2)))
+        elif m := _MD_ITEM.match(line):
+            flush("list_item")
+            lines.append(m.group(1))
+        elif not line.strip():
+            flush()
+        else:  # a paragraph line, or the continuation of a list item
+            lines.append(line.strip())
+    flush()
+
+
+_BLOCK_TAGS = {
+    "p": "paragraph",
+    "li": "list_item",
+    "blockquote": "paragraph",
+    "pre": "paragraph",
+    "td": "paragraph",
+    "th": "paragraph",
+    "dd": "paragraph",
+    "dt": "paragraph",
+    "figcaption": "caption",
+    "caption": "caption",
+}
+_SKIP_TAGS = {"script", "style", "nav", "noscript", "template", "svg", "iframe", "head"}
+_BREAK_TAGS = {
+    "div",
+    "section",
+    "article",
+    "main",
+    "header",
+    "footer",
+    "aside",
+    "ul",
+    "ol",
+    "table",
+    "tr",
+    "br",
+    "hr",
+    "form",
+    "body",
+    "dl",
+    "figure",
+}
+
+
+class _Html(HTMLParser):
+    """HTML -> blocks: h1-h6 headings, p/li and other text blocks; no scripts, styles, nav."""
+
+    def __init__(self, builder: _Blocks) -> None:
+        super().__init__(convert_charrefs=True)
+        self.builder = builder
+        self.skip = 0
+        self.buf: list[str] = []
+        self.kind = "paragraph"
+        self.title = ""
+        self.in_title = False
+
+    def flush(self, next_kind: str = "paragraph") -> None:
+        text = " ".join("".join(self.buf).split())
+        self.buf.clear()
+        if self.kind.startswith("h") and self.kind[1:].isdigit():
+            self.builder.heading(int(self.kind[1:]), text)
+        else:
+            self.builder.add(self.kind, text)
+        self.kind = next_kind
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip += 1
+        elif tag == "title":
+            self.in_title = True
+        elif not self.skip and (tag in _BLOCK_TAGS or re.fullmatch(r"h[1-6]", tag)):
+            if (
+                tag == "p"
+                and self.kind in ("list_item", "caption")
+                and not "".join(self.buf).strip()
+            ):
+                return  # <li><p>...</p></li>: the paragraph is the list item
+            self.flush(_BLOCK_TAGS.get(tag, tag))
+        elif not self.skip and tag in _BREAK_TAGS:
+            self.flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip = max(0, self.skip - 1)
+        elif tag == "title":
+            self.in_title = False
+        elif not self.skip and (
+            tag in _BLOCK_TAGS or tag in _BREAK_TAGS or re.fullmatch(r"h[1-6]", tag)
+        ):
+            self.flush()
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title += data
+        elif not self.skip:
+            self.buf.append(data)
+
+
+# --- checks and the entry point -----------------------------------------------------------
+def read_upload(settings: Settings, path: Path) -> tuple[str, bytes]:
+    """The file's text and bytes, or an InputError saying why it cannot be taken."""
+    path = Path(path).expanduser()
+    if path.is_symlink():
+        target = path.resolve()
+        home = path.parent.resolve()
+        if not target.is_relative_to(home):
+            raise InputError(
+                f"{path} is a symbolic link to {target}, outside its folder {home}. "
+                "Copy the document itself there instead."
+            )
+    if not path.exists():
+        raise InputError(f"{path}: no such file. Check the path.")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder. Give one document file.")
+    if not path.is_file():
+        raise InputError(f"{path} is not a regular file. Give a text, Markdown, XML or HTML file.")
+    size = path.stat().st_size
+    if size > settings.max_upload_bytes:
+        raise InputError(
+            f"{path} is {size:,} bytes, over the {settings.max_upload_bytes:,}-byte limit "
+            "(setting max_upload_bytes). Split the document or raise the limit."
+        )
+    data = path.read_bytes()[: settings.max_upload_bytes + 1]
+    if b"\0" in data:
+        raise InputError(f"{path} looks binary (it holds NUL bytes). Give a text document.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}). Save it as UTF-8."
+        ) from exc
+    if not text.strip():
+        raise InputError(f"{path} is empty. Give a document with some text.")
+    return text, data
+
+
+def _parse(fmt: str, text: str, data: bytes, doc_id: str, kind: str, name: str) -> Document:
+    if fmt == "jats":
+        try:
+            doc = parse_jats(data, doc_id=doc_id)
+        except SourceError as exc:
+            raise InputError(f"{name}: {exc}") from exc
+        doc.kind = kind  # type: ignore[assignment]
+        return doc
+    if fmt == "text" and kind == "article":
+        return parse_article(text, doc_id, None, source_name=name)
+    builder = _Blocks()
+    title = ""
+    if fmt == "html":
+        parser = _Html(builder)
+        parser.feed(text)
+        parser.close()
+        parser.flush()
+        title = " ".join(parser.title.split())
+    elif fmt == "markdown":
+        _markdown(text, builder)
+    else:
+        _plain(text, builder)
+    first_heading = next((b for b in builder.blocks if b.kind == "heading"), None)
+    if not title and first_heading is not None:
+        title = builder.text[first_heading.start : first_heading.end]
+    return Document(doc_id, kind, title, builder.text, builder.blocks)  # type: ignore[arg-type]
+
+
+def add_document(
+    settings: Settings,
+    path: Path,
+    *,
+    kind: Literal["article", "reference"] = "reference",
+    title: str | None = None,
+) -> Document:
+    """Parse a user's document, store it under ``<sources>/added/`` and return it."""
+    path = Path(path)
+    if kind not in ("article", "reference"):
+        raise InputError(f"kind must be 'article' or 'reference', not {kind!r}.")
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(
+            f"{path.name}: unsupported file type {path.suffix or '(none)'!r}. "
+            f"Give one of: {', '.join(sorted(FORMATS))}."
+        )
+    text, data = read_upload(settings, path)
+    doc_id = f"added-{slug(path.stem)}"
+    doc = _parse(fmt, text, data, doc_id, kind, path.name)
+    if not doc.body_blocks():
+        raise InputError(f"{path.name}: no readable text found in it. Check the file's format.")
+    doc.title = title or doc.title or path.stem
+    doc.citation = doc.citation or doc.title
+    if fmt != "jats":  # a JATS file without a body stays metadata only
+        doc.provenance = "full_text"
+    doc.meta.update(
+        {
+            "added_from": path.name,
+            "format": fmt,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "added_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+    )
+    added = settings.sources_path / "added"
+    write_atomic(added / "originals" / f"{doc_id}{path.suffix.lower()}", data)
+    write_atomic(added / f"{doc_id}.json", json.dumps(doc.to_dict(), ensure_ascii=False).encode())
+    return doc

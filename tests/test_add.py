@@ -1,0 +1,149 @@
+"""`assistant add`: a user's own document in each format, and each reason to refuse one."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import make_settings
+
+from assistant.errors import InputError
+from assistant.settings import Settings
+from assistant.sources import load_corpus
+from assistant.sources.add import add_document
+from assistant.types import Document
+
+JATS = Path(__file__).parent / "fixtures" / "jats"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path, max_upload_bytes=20_000)
+
+
+def write(folder: Path, name: str, content: str | bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def blocks(doc: Document) -> list[tuple[str, tuple[str, ...], str]]:
+    return [(b.kind, b.section, doc.text[b.start : b.end]) for b in doc.blocks]
+
+
+def test_plain_text_reference_is_stored_and_loaded(settings: Settings, tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "in", "My Field Notes.txt", "First  paragraph\nwraps here.\n\n\nSecond one.\n"
+    )
+    doc = add_document(settings, path, title="Field notes")
+    assert doc.id == "added-my-field-notes" and doc.kind == "reference"
+    assert blocks(doc) == [
+        ("paragraph", (), "First paragraph wraps here."),
+        ("paragraph", (), "Second one."),
+    ]
+    assert doc.title == "Field notes" and doc.provenance == "full_text"
+    added = settings.sources_path / "added"
+    stored = Document.from_dict(json.loads((added / f"{doc.id}.json").read_text()))
+    assert stored.text == doc.text and stored.blocks == doc.blocks
+    assert (added / "originals" / f"{doc.id}.txt").read_bytes() == path.read_bytes()
+    assert doc.meta["format"] == "text" and len(doc.meta["sha256"]) == 64
+    corpus = {d.id: d for d in load_corpus(settings)}
+    assert corpus[doc.id].text == doc.text
+
+
+def test_plain_text_article_uses_the_article_parser(settings: Settings, tmp_path: Path) -> None:
+    text = "Sleep and Memory\n\nWhy sleep matters\n\nSleep helps memory consolidate overnight.\n"
+    doc = add_document(settings, write(tmp_path, "sleep.txt", text), kind="article")
+    assert doc.kind == "article"
+    assert doc.title == "Sleep and Memory"
+    body = [doc.text[b.start : b.end] for b in doc.body_blocks()]
+    assert "Sleep helps memory consolidate overnight." in body
+
+
+def test_markdown_headings_lists_and_inline_markup(settings: Settings, tmp_path: Path) -> None:
+    md = (
+        "# Garden Guide\n\nIntro with **bold** and a [link](http://x.org).\n\n"
+        "## Soil\n\n- Use *compost*\n- Water\n  deeply\n\n### Clay\n\nClay holds water.\n\n"
+        "## Light\n\nSix hours of sun.\n"
+    )
+    doc = add_document(settings, write(tmp_path, "guide.md", md))
+    assert blocks(doc) == [
+        ("heading", (), "Garden Guide"),
+        ("paragraph", ("Garden Guide",), "Intro with bold and a link."),
+        ("heading", ("Garden Guide",), "Soil"),
+        ("list_item", ("Garden Guide", "Soil"), "Use compost"),
+        ("list_item", ("Garden Guide", "Soil"), "Water deeply"),
+        ("heading", ("Garden Guide", "Soil"), "Clay"),
+        ("paragraph", ("Garden Guide", "Soil", "Clay"), "Clay holds water."),
+        ("heading", ("Garden Guide",), "Light"),
+        ("paragraph", ("Garden Guide", "Light"), "Six hours of sun."),
+    ]
+    assert doc.title == "Garden Guide"
+
+
+def test_jats_xml(settings: Settings, tmp_path: Path) -> None:
+    path = write(tmp_path, "paper.nxml", (JATS / "open_access.xml").read_bytes())
+    doc = add_document(settings, path)
+    assert doc.provenance == "full_text" and doc.id == "added-paper"
+    assert doc.title.startswith("Street Lighting")
+    assert doc.meta["in_text_citations"]
+
+
+def test_html_keeps_headings_and_text_drops_scripts_and_nav(
+    settings: Settings, tmp_path: Path
+) -> None:
+    html = (
+        "<!doctype html><html><head><title>Tea &amp; Health</title><style>p{color:red}</style>"
+        "</head><body><nav><a href='/'>Home</a> <a href='/shop'>Shop</a></nav>"
+        "<h1>Green tea</h1><p>Tea has <b>catechins</b>.</p><script>alert('x')</script>"
+        "<h2>Brewing</h2><ul><li>Use 80&deg;C water</li><li><p>Steep 2 minutes</p></li></ul>"
+        "<div>Loose text in a div</div></body></html>"
+    )
+    doc = add_document(settings, write(tmp_path, "tea.html", html))
+    assert blocks(doc) == [
+        ("heading", (), "Green tea"),
+        ("paragraph", ("Green tea",), "Tea has catechins."),
+        ("heading", ("Green tea",), "Brewing"),
+        ("list_item", ("Green tea", "Brewing"), "Use 80°C water"),
+        ("list_item", ("Green tea", "Brewing"), "Steep 2 minutes"),
+        ("paragraph", ("Green tea", "Brewing"), "Loose text in a div"),
+    ]
+    assert doc.title == "Tea & Health"
+    assert "alert" not in doc.text and "Shop" not in doc.text and "color" not in doc.text
+
+
+def reject(settings: Settings, path: Path, match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        add_document(settings, path)
+    assert not list((settings.sources_path / "added").glob("*.json"))
+
+
+def test_rejections(settings: Settings, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    reject(settings, folder / "missing.txt", "no such file")
+    reject(settings, write(folder, "x.pdf", "text"), "unsupported file type")
+    (folder / "dir.txt").mkdir()
+    reject(settings, folder / "dir.txt", "is a folder")
+    reject(settings, write(folder, "big.txt", "a" * 20_001), "over the 20,000-byte limit")
+    reject(settings, write(folder, "bin.txt", b"abc\x00def"), "binary")
+    reject(settings, write(folder, "latin.txt", "caf\xe9".encode("latin-1")), "not UTF-8")
+    reject(settings, write(folder, "empty.md", "  \n\n"), "empty")
+    reject(settings, write(folder, "bad.xml", (JATS / "malformed.xml").read_bytes()), "malformed")
+    reject(settings, write(folder, "blank.html", "<script>x()</script>"), "no readable text")
+
+
+def test_symlinks(settings: Settings, tmp_path: Path) -> None:
+    secret = write(tmp_path / "elsewhere", "secret.txt", "private")
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    os.symlink(secret, folder / "link.txt")
+    reject(settings, folder / "link.txt", "symbolic link")
+    inside = write(folder, "real.txt", "Fine text.")
+    os.symlink(inside, folder / "alias.txt")
+    assert add_document(settings, folder / "alias.txt").text == "Fine text."
