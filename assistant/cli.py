@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -284,6 +285,49 @@ def calibrate(claims: int, pool: int, seed: int) -> None:
 
 
 # --- fetch / add (references from PubMed Central, user documents) ------------------------
+@main.command()
+@click.option("--ref", "ref", type=int, default=None, help="Only this reference number.")
+@click.option("--force", is_flag=True, help="Download again even if already fetched.")
+@click.option("--json", "as_json", is_flag=True, help="Print the per-reference report as JSON.")
+@handle_errors
+def fetch(ref: int | None, force: bool, as_json: bool) -> None:
+    """Download the references' full text from PubMed Central (Europe PMC as fallback).
+
+    Then run `assistant index` to re-embed just the references that changed.
+    Example: assistant fetch --ref 2
+    """
+    from assistant.fetch import fetch_references
+
+    def show(result: Any) -> None:
+        if not as_json:
+            click.echo(f"reference {result.number} ({result.pmcid or '?'}): {result.status}"
+                       + (f" - {result.detail}" if result.detail else ""))
+
+    report = fetch_references(get_settings(), only=ref, force=force, progress=show)
+    if as_json:
+        _emit_json(report.to_dict())
+    elif report.message:
+        click.echo(report.message, err=report.exit_code != 0)
+    sys.exit(report.exit_code)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--as", "kind", type=click.Choice(["reference", "article"]), default="reference",
+              help="Add it as a reference (default) or as an article to check.")
+@click.option("--title", default=None, help="Title to show (default: from the document).")
+@handle_errors
+def add(path: Path, kind: str, title: str | None) -> None:
+    """Add your own document (plain text, Markdown, JATS XML or HTML) to the sources.
+
+    Example: assistant add ~/papers/trial.xml && assistant index
+    """
+    from assistant.sources.add import add_document
+
+    doc = add_document(get_settings(), path, kind=kind, title=title)  # type: ignore[arg-type]
+    click.echo(f"added {doc.id} ({doc.kind}, {len(doc.body_blocks())} passages): {doc.title}")
+    click.echo("run `assistant index` to make it searchable")
+
 
 
 # --- audit ----------------------------------------------------------------------------------
@@ -293,6 +337,18 @@ def calibrate(claims: int, pool: int, seed: int) -> None:
 
 
 # --- serve ----------------------------------------------------------------------------------
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1, from settings).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default 7860).")
+@handle_errors
+def serve(host: str | None, port: int | None) -> None:
+    """Start the chat page. Another host than 127.0.0.1 needs ASSISTANT_AUTH_USER/_PASSWORD.
+
+    Example: assistant serve --port 7860
+    """
+    from assistant.web import serve as run_page
+
+    run_page(get_settings(), host=host, port=port)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -72,7 +72,21 @@ def _article_documents(sources: Path, article: dict) -> list[Document]:
 
 
 def _fetched_path(sources: Path, rec: ReferenceRecord) -> Path | None:
-    return sources / FETCHED_DIR / f"{rec.pmcid}.json" if rec.pmcid else None
+    """The fetched full text of a reference: by its PMCID, or, when the record names none
+    (fetch resolved it from a PMID or DOI), the fetched file that carries its number."""
+    folder = sources / FETCHED_DIR
+    if rec.pmcid and (folder / f"{rec.pmcid}.json").is_file():
+        return folder / f"{rec.pmcid}.json"
+    for path in sorted(folder.glob("*.json")):
+        if path.name.endswith(".meta.json") or path.name == "report.json":
+            continue
+        try:
+            number = json.loads(path.read_text(encoding="utf-8")).get("reference")
+        except (OSError, ValueError):
+            continue
+        if number == rec.number:
+            return path
+    return None
 
 
 def _reference_document(sources: Path, rec: ReferenceRecord) -> Document:
