@@ -326,6 +326,9 @@ def test_id_converter_resolves_a_missing_pmcid(pmc_server: FakePMC, tmp_path: Pa
     (conv, _) = pmc_server.hits(IDCONV)
     assert conv.query["format"] == "json" and conv.query["tool"] == settings.tool_name
     assert (settings.sources_path / "fetched" / "PMC1000001.json").is_file()
+    # the corpus then uses the full text for reference 1, though its record names no PMCID
+    docs = {d.id: d.provenance for d in load_corpus(settings)}
+    assert docs["ref-1"] == "full_text"
 
 
 def test_unknown_reference_number_is_a_usage_error(tmp_path: Path) -> None:
@@ -350,3 +353,32 @@ def test_rate_limiter_spacing_with_a_fake_clock() -> None:
     limiter.wait()
     limiter.wait()
     assert slept[-1] == pytest.approx(1 / 3)
+
+
+def test_cli_fetch_reports_and_exits_by_outcome(
+    pmc_server: FakePMC, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+
+    settings = settings_for(tmp_path, pmc_server.url, http_retries=0)
+    for key, value in {
+        "ASSISTANT_SOURCES_DIR": settings.sources_path,
+        "ASSISTANT_INDEX_DIR": settings.index_path,
+        "ASSISTANT_NCBI_BASE_URL": settings.ncbi_base_url,
+        "ASSISTANT_EUROPEPMC_BASE_URL": settings.europepmc_base_url,
+        "ASSISTANT_IDCONV_BASE_URL": settings.idconv_base_url,
+        "ASSISTANT_HTTP_TIMEOUT": "0.5",
+        "ASSISTANT_HTTP_RETRIES": "0",
+    }.items():
+        monkeypatch.setenv(key, str(value))
+    pmc_server.route(EFETCH, fixture_reply("open_access.xml"))
+    ok = CliRunner().invoke(main, ["fetch", "--ref", "2"])
+    assert ok.exit_code == 0, ok.output
+    assert "reference 2 (PMC8838086): full_text" in ok.output
+    pmc_server.route(EFETCH, Reply(500), id=REFS[3])
+    pmc_server.route(f"{EPMC}/PMC{REFS[3]}/fullTextXML", Reply(500))
+    failed = CliRunner().invoke(main, ["fetch", "--ref", "3", "--json"])
+    assert failed.exit_code == 1
+    assert json.loads(failed.output)["results"][0]["status"] == "unreachable"
