@@ -300,8 +300,10 @@ def fetch(ref: int | None, force: bool, as_json: bool) -> None:
 
     def show(result: Any) -> None:
         if not as_json:
-            click.echo(f"reference {result.number} ({result.pmcid or '?'}): {result.status}"
-                       + (f" - {result.detail}" if result.detail else ""))
+            click.echo(
+                f"reference {result.number} ({result.pmcid or '?'}): {result.status}"
+                + (f" - {result.detail}" if result.detail else "")
+            )
 
     report = fetch_references(get_settings(), only=ref, force=force, progress=show)
     if as_json:
@@ -312,9 +314,42 @@ def fetch(ref: int | None, force: bool, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def sources(as_json: bool) -> None:
+    """List the article and its references: provenance, licence, fetch status, and whether
+    each reference is what the article says it is.
+
+    Example: assistant sources
+    """
+    from assistant.sources import source_overview
+
+    rows = source_overview(get_settings())
+    if as_json:
+        _emit_json(rows)
+        return
+    for row in rows:
+        head = "Article" if row["kind"] == "article" else f"Reference {row['reference']}"
+        click.echo(f"{head}: {row['title']}")
+        click.echo(
+            f"  provenance: {row['provenance']}; licence: {row['licence'] or 'unknown'}; "
+            f"fetch: {row['fetch_status'] or 'not fetched'}"
+        )
+        if row.get("url"):
+            click.echo(f"  link: {row['url']}")
+        if row.get("citation_check"):
+            click.echo(f"  citation check: {row['citation_check']['summary']}")
+
+
+@main.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--as", "kind", type=click.Choice(["reference", "article"]), default="reference",
-              help="Add it as a reference (default) or as an article to check.")
+@click.option(
+    "--as",
+    "kind",
+    type=click.Choice(["reference", "article"]),
+    default="reference",
+    help="Add it as a reference (default) or as an article to check.",
+)
 @click.option("--title", default=None, help="Title to show (default: from the document).")
 @handle_errors
 def add(path: Path, kind: str, title: str | None) -> None:
@@ -329,11 +364,132 @@ def add(path: Path, kind: str, title: str | None) -> None:
     click.echo("run `assistant index` to make it searchable")
 
 
-
 # --- audit ----------------------------------------------------------------------------------
 
 
 # --- eval / bench / train-verifier -----------------------------------------------------------
+@main.command("eval")
+@click.option(
+    "--questions",
+    "questions_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Question file (JSON Lines; default eval/questions.jsonl). Format: eval/README.md.",
+)
+@click.option("--engine", type=click.Choice(["extractive", "llm"]), default=None)
+@click.option("--split", type=click.Choice(["all", "dev", "test"]), default="all")
+@click.option(
+    "--compare",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Run a second configuration side by side: mode=dense|bm25|hybrid, engine=llm, or any "
+    "setting (top_k=4). Repeat to change several things in the second configuration.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Report folder (default eval/reports/<time stamp>/).",
+)
+@click.option("--no-verifier", is_flag=True, help="Judge citations by token overlap instead.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
+@handle_errors
+def eval_command(
+    questions_file: str | None,
+    engine: str | None,
+    split: str,
+    compare: tuple[str, ...],
+    out_dir: str | None,
+    no_verifier: bool,
+    as_json: bool,
+) -> None:
+    """Score answers on a question set: retrieval, citations, quotes, facts, declines, latency.
+
+    Example: assistant eval --split dev --compare mode=dense
+    """
+    from pathlib import Path
+
+    from assistant.eval_report import default_out_dir, format_summary, write_reports
+    from assistant.evaluate import run_eval
+
+    settings = get_settings()
+    report = run_eval(
+        settings,
+        questions_path=Path(questions_file) if questions_file else None,
+        engine=engine,
+        compare=compare,
+        split=split,
+        use_verifier=not no_verifier,
+        progress=not as_json and sys.stderr.isatty(),
+    )
+    paths = write_reports(report, Path(out_dir) if out_dir else default_out_dir(settings))
+    if as_json:
+        _emit_json({**report, "outputs": paths})
+        return
+    click.echo(format_summary(report, paths))
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks on public data (SciFact), separate from the eval question set."""
+
+
+@bench.command("scifact-retrieval")
+@click.option(
+    "--methods",
+    default="bm25,dense,hybrid",
+    show_default=True,
+    help="Comma-separated: bm25, dense, hybrid, rerank (rerank needs a trained reranker).",
+)
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N queries.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def bench_scifact_retrieval(methods: str, limit: int | None, as_json: bool) -> None:
+    """nDCG@10 and recall@100 on BEIR SciFact test, beside published figures.
+
+    Example: assistant bench scifact-retrieval --methods bm25,dense,hybrid
+    """
+    from assistant.bench.scifact import format_table, run_retrieval_benchmark
+
+    chosen = [m.strip() for m in methods.split(",") if m.strip()]
+    progress = _Progress(enabled=not as_json and sys.stderr.isatty())
+    try:
+        result = run_retrieval_benchmark(get_settings(), chosen, limit=limit, progress=progress)
+    finally:
+        progress.close()
+    if as_json:
+        _emit_json(result)
+        return
+    click.echo(format_table(result))
+
+
+@bench.command("scifact-verify")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N claims.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def bench_scifact_verify(limit: int | None, as_json: bool) -> None:
+    """The claim verifier on SciFact dev given the gold abstract: accuracy and macro-F1.
+
+    Example: assistant bench scifact-verify
+    """
+    from assistant import verifier as ver
+
+    settings = get_settings()
+    result = ver.evaluate_scifact_dev(
+        settings, ver.Verifier.load(settings=settings), max_claims=limit
+    )
+    if as_json:
+        _emit_json(result)
+        return
+    click.echo(f"SciFact dev, {result['claims']} claims (label given the gold abstract)")
+    for mode in ("oracle", "abstract", "baseline_pairs"):
+        if mode in result:
+            r = result[mode]
+            click.echo(
+                f"{mode:<15} accuracy {r['accuracy']:.3f}  macro-F1 {r['macro_f1']:.3f}  "
+                f"({r['n']} items, {r['seconds_per_claim'] * 1000:.0f} ms per claim)"
+            )
 
 
 # --- serve ----------------------------------------------------------------------------------

@@ -75,3 +75,17 @@ def test_cli_errors_have_exit_codes(tmp_path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("ASSISTANT_TOP_K", "not-a-number")
     result = runner.invoke(main, ["search", "x"])
     assert result.exit_code == 2 and "top_k" in result.output
+
+
+def test_cli_sources_lists_provenance_and_citation_checks(
+    hash_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(hash_settings.sources_path))
+    result = CliRunner().invoke(main, ["sources", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["id"]: r for r in json.loads(result.output)}
+    assert rows["article"]["citation_check"] is None
+    assert rows["ref-1"]["provenance"] == "metadata_only"
+    assert rows["ref-1"]["citation_check"]["status"] == "unresolved"
+    assert rows["ref-2"]["provenance"] == "curated_notes"
+    assert rows["ref-2"]["citation_check"]["status"] in {"match", "mismatch"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from assistant.errors import SourceError
 from assistant.settings import Settings
@@ -165,3 +166,41 @@ def corpus_files(settings: Settings) -> list[Path]:
             files.append(sources / rec.notes)
     files += sorted((sources / ADDED_DIR).glob("*.json"))
     return files
+
+
+def source_overview(settings: Settings) -> list[dict[str, Any]]:
+    """One row per document for the CLI and the page: what it is, where it came from, its
+    licence, the last fetch outcome, and the citation check (is the link what is cited?)."""
+    from assistant.citecheck import check_reference_list
+
+    report_path = settings.sources_path / FETCHED_DIR / "report.json"
+    fetch_status: dict[int, str] = {}
+    if report_path.is_file():
+        try:
+            report = json.loads(report_path.read_text(encoding="utf-8"))
+            fetch_status = {r["number"]: r["status"] for r in report.get("results", [])}
+        except (OSError, ValueError, KeyError, TypeError):
+            fetch_status = {}
+    checks: dict[int | None, Any] = {}
+    if (settings.sources_path / REFERENCES_FILE).is_file():
+        checks = {c.reference: c for c in check_reference_list(settings)}
+    rows = []
+    for doc in load_corpus(settings):
+        check = checks.get(doc.reference) if doc.kind == "reference" else None
+        rows.append(
+            {
+                "id": doc.id,
+                "kind": doc.kind,
+                "reference": doc.reference,
+                "title": doc.title,
+                "citation": doc.citation,
+                "url": doc.url,
+                "provenance": doc.provenance,
+                "notice": doc.notice,
+                "licence": doc.licence,
+                "meta": {k: v for k, v in doc.meta.items() if k != "in_text_citations"},
+                "fetch_status": fetch_status.get(doc.reference) if doc.reference else None,
+                "citation_check": check.to_dict() if check is not None else None,
+            }
+        )
+    return rows
