@@ -492,6 +492,26 @@ def bench_scifact_verify(limit: int | None, as_json: bool) -> None:
             )
 
 
+@main.command("train-verifier")
+@click.option("--epochs", type=int, default=3, help="Training epochs.")
+@click.option("--max-claims", type=int, default=None, help="Train on a subset (smoke test).")
+@click.option("--seed", type=int, default=13)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Where to save the model (default: the shipped verifier folder).")
+@handle_errors
+def train_verifier_cmd(epochs: int, max_claims: int | None, seed: int, out_dir: Path | None) -> None:
+    """Train the claim verifier (a MiniLM cross-encoder) on SciFact train; dev is measured only.
+
+    Example: assistant train-verifier --epochs 3
+    """
+    from assistant.verifier import train_verifier
+
+    metrics = train_verifier(
+        get_settings(), out_dir=out_dir, epochs=epochs, max_claims=max_claims, seed=seed
+    )
+    _emit_json(metrics)
+
+
 # --- serve ----------------------------------------------------------------------------------
 @main.command()
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1, from settings).")
