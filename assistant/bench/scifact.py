@@ -1,0 +1,192 @@
+"""Retrieval on BEIR SciFact (test = the 300 SciFact dev claims): nDCG@10 and recall@100 for the
+product's own retrievers, printed beside published figures.
+
+- bm25: rank_bm25 over the product's tokenizer (assistant.retrieve.tokenize), title + text.
+- dense: the configured embedder (bundled all-MiniLM-L6-v2), "title text", cosine.
+- hybrid: reciprocal rank fusion (settings.rrf_k) of the two, each ranked to DEPTH documents
+  (the product fuses 30 candidates per retriever; here 1,000, or recall@100 would be capped).
+- rerank: hybrid's top candidates reordered by the trained reranker, when one is present
+  (assistant/bench/reranker.py; kept only if it beats hybrid).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.errors import SourceError, UsageError
+from assistant.metrics import hits_from_ids, mean, ndcg_at_k, recall_at_k
+from assistant.retrieve import rrf_fuse, tokenize
+from assistant.settings import Settings
+
+DEPTH = 1000
+METHODS = ("bm25", "dense", "hybrid", "rerank")
+# Published nDCG@10 on BEIR SciFact test (sources: ../shared/benchmarks/scifact/README.md).
+ANCHORS = [
+    ("BM25 (BEIR paper, Thakur et al. 2021)", 0.665),
+    ("all-MiniLM-L6-v2 (MTEB)", 0.645),
+    ("BM25 + cross-encoder (BEIR paper)", 0.688),
+    ("bge-small-en-v1.5 (MTEB)", 0.713),
+]
+Ranking = list[str]
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Beir:
+    doc_ids: list[str]
+    titles: list[str]
+    texts: list[str]
+    queries: dict[str, str]
+    qrels: dict[str, dict[str, int]]  # query id -> {doc id: relevance}
+
+    def doc_text(self, i: int) -> str:
+        return f"{self.titles[i]} {self.texts[i]}".strip()
+
+
+def _jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        raise SourceError(
+            f"BEIR SciFact file {path} is missing. Set ASSISTANT_SCIFACT_DIR (or scifact_dir in "
+            "the config file) to the folder holding beir/corpus.jsonl, beir/queries.jsonl and "
+            "beir/qrels/test.tsv."
+        )
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    if not path.exists():
+        raise SourceError(f"BEIR qrels file {path} is missing; check ASSISTANT_SCIFACT_DIR.")
+    qrels: dict[str, dict[str, int]] = {}
+    with path.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            qrels.setdefault(row["query-id"], {})[row["corpus-id"]] = int(row["score"])
+    return qrels
+
+
+def load_beir(folder: Path, split: str = "test") -> Beir:
+    base = Path(folder) / "beir"
+    corpus = _jsonl(base / "corpus.jsonl")
+    qrels = read_qrels(base / "qrels" / f"{split}.tsv")
+    queries = {q["_id"]: q["text"] for q in _jsonl(base / "queries.jsonl") if q["_id"] in qrels}
+    return Beir(
+        doc_ids=[d["_id"] for d in corpus],
+        titles=[d.get("title", "") for d in corpus],
+        texts=[d.get("text", "") for d in corpus],
+        queries=queries,
+        qrels={q: rel for q, rel in qrels.items() if q in queries},
+    )
+
+
+def bm25_rankings(data: Beir, query_ids: Sequence[str], depth: int = DEPTH) -> dict[str, Ranking]:
+    from rank_bm25 import BM25Okapi
+
+    bm25 = BM25Okapi([tokenize(data.doc_text(i)) or [""] for i in range(len(data.doc_ids))])
+    out = {}
+    for qid in query_ids:
+        scores = bm25.get_scores(tokenize(data.queries[qid]))
+        top = np.argsort(-scores)[:depth]
+        out[qid] = [data.doc_ids[i] for i in top if scores[i] > 0]
+    return out
+
+
+def dense_rankings(data: Beir, query_ids: Sequence[str], embedder: Any, cache_dir: Path,
+                   depth: int = DEPTH, progress: Progress | None = None) -> dict[str, Ranking]:
+    from assistant.bench import cached_embed
+
+    def report(done: int, total: int) -> None:
+        if progress:
+            progress("embedding abstracts", done, total)
+
+    docs, _ = cached_embed(embedder, [data.doc_text(i) for i in range(len(data.doc_ids))],
+                           cache_dir, report)
+    queries, _ = cached_embed(embedder, [data.queries[q] for q in query_ids], cache_dir)
+    sims = queries @ docs.T
+    out = {}
+    for row, qid in enumerate(query_ids):
+        top = np.argsort(-sims[row])[:depth]
+        out[qid] = [data.doc_ids[i] for i in top]
+    return out
+
+
+def fuse(a: dict[str, Ranking], b: dict[str, Ranking], k: int, depth: int = DEPTH
+         ) -> dict[str, Ranking]:
+    out = {}
+    for qid in a:
+        scores = rrf_fuse([a[qid], b.get(qid, [])], k)
+        out[qid] = sorted(scores, key=lambda d: (-scores[d], d))[:depth]
+    return out
+
+
+def score_rankings(rankings: dict[str, Ranking], qrels: dict[str, dict[str, int]]
+                   ) -> dict[str, float | None]:
+    """Mean nDCG@10, recall@10 and recall@100 over the queries that have judgements."""
+    ndcg, r10, r100 = [], [], []
+    for qid, rel in qrels.items():
+        ranked = rankings.get(qid, [])
+        relevant = {d for d, g in rel.items() if g > 0}
+        ndcg.append(ndcg_at_k(ranked, {d: float(g) for d, g in rel.items()}, 10))
+        hits = hits_from_ids(ranked[:100], relevant)
+        r10.append(recall_at_k(hits, len(relevant), 10))
+        r100.append(recall_at_k(hits, len(relevant), 100))
+    return {"ndcg@10": mean(ndcg), "recall@10": mean(r10), "recall@100": mean(r100)}
+
+
+def run_retrieval_benchmark(settings: Settings, methods: Sequence[str] = ("bm25", "dense",
+                            "hybrid"), limit: int | None = None, progress: Progress | None = None
+                            ) -> dict[str, Any]:
+    """Rank the test queries with each method and score them; seconds are per method."""
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise UsageError(f"unknown method(s) {unknown}; choose from {', '.join(METHODS)}.")
+    data = load_beir(settings.scifact_path, "test")
+    qids = sorted(data.qrels, key=lambda q: int(q) if q.isdigit() else q)[:limit]
+    qrels = {q: data.qrels[q] for q in qids}
+    need = set(methods) | ({"bm25", "dense"} if {"hybrid", "rerank"} & set(methods) else set())
+    rankings: dict[str, dict[str, Ranking]] = {}
+    seconds: dict[str, float] = {}
+    cache = settings.root_dir / ".cache" / "embeddings"
+    for method in ("bm25", "dense", "hybrid", "rerank"):
+        if method not in need and not (method == "hybrid" and "rerank" in need):
+            continue
+        t = time.perf_counter()
+        if method == "bm25":
+            rankings[method] = bm25_rankings(data, qids)
+        elif method == "dense":
+            from assistant.embeddings import load_embedder
+
+            embedder = load_embedder(settings)
+            rankings[method] = dense_rankings(data, qids, embedder, cache, progress=progress)
+        elif method == "hybrid":
+            rankings[method] = fuse(rankings["bm25"], rankings["dense"], settings.rrf_k)
+        else:
+            from assistant.bench.reranker import rerank_rankings
+
+            rankings[method] = rerank_rankings(settings, data, rankings["hybrid"], progress)
+        seconds[method] = time.perf_counter() - t
+    results = {m: {**score_rankings(rankings[m], qrels), "seconds": round(seconds[m], 1)}
+               for m in methods}
+    return {"dataset": "BEIR SciFact test (300 SciFact dev claims)", "queries": len(qids),
+            "documents": len(data.doc_ids), "results": results, "anchors": dict(ANCHORS),
+            "rrf_k": settings.rrf_k, "depth": DEPTH}
+
+
+def format_table(result: dict[str, Any]) -> str:
+    lines = [
+        f"{result['dataset']}: {result['queries']} queries, {result['documents']} documents",
+        f"{'method':<48}{'nDCG@10':>9}{'R@10':>8}{'R@100':>8}{'seconds':>9}",
+    ]
+    for name, r in result["results"].items():
+        lines.append(f"{'this repo: ' + name:<48}{r['ndcg@10']:>9.3f}{r['recall@10']:>8.3f}"
+                     f"{r['recall@100']:>8.3f}{r['seconds']:>9.1f}")
+    for name, value in result["anchors"].items():
+        lines.append(f"{'published: ' + name:<48}{value:>9.3f}{'':>8}{'':>8}{'':>9}")
+    return "\n".join(lines)

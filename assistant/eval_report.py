@@ -1,0 +1,176 @@
+"""Writing an eval report: report.json, report.md, questions.csv, chart.png, and the summary
+printed in the terminal. One column per configuration, so a --compare run reads side by side.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+# (summary key, label, kind): kind "rate" is a share in [0, 1], "seconds" a latency.
+HEADLINE = [
+    ("recall@1", "Retrieval recall@1", "rate"),
+    ("recall@{k}", "Retrieval recall@{k}", "rate"),
+    ("mrr@10", "Retrieval MRR@10", "rate"),
+    ("context_recall", "Gold in answer's passages", "rate"),
+    ("cited_gold_recall", "Gold passages cited", "rate"),
+    ("fact_coverage", "Key-fact coverage", "rate"),
+    ("citation_precision", "Citation precision (ALCE)", "rate"),
+    ("citation_recall", "Citation recall (ALCE)", "rate"),
+    ("quote_faithfulness", "Quote faithfulness", "rate"),
+    ("correct_declines", "Correct declines", "rate"),
+    ("false_declines", "False declines", "rate"),
+    ("latency_p50", "Latency p50 (s)", "seconds"),
+    ("latency_p95", "Latency p95 (s)", "seconds"),
+]
+CSV_COLUMNS = [
+    "id", "split", "category", "must_decline", "declined", "engine_used", "recall@1", "rr",
+    "context_recall", "cited_gold", "fact_coverage", "citations", "quotes_faithful",
+    "statements", "citation_precision", "citation_recall", "latency", "error", "question",
+]
+
+
+def default_out_dir(settings: Any) -> Path:
+    return settings.eval_path / "reports" / time.strftime("%Y%m%d-%H%M%S")
+
+
+def _key(key: str, run: dict) -> str:
+    return key.format(k=run["top_k"])
+
+
+def _fmt(value: Any, kind: str = "rate") -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.3f}" if kind == "seconds" else f"{value:.2f}"
+    return str(value)
+
+
+def headline_rows(report: dict) -> list[tuple[str, list[str]]]:
+    rows = []
+    for key, label, kind in HEADLINE:
+        runs = report["runs"]
+        rows.append((label.format(k=runs[0]["top_k"]),
+                     [_fmt(r["summary"].get(_key(key, r)), kind) for r in runs]))
+    return rows
+
+
+def format_summary(report: dict, paths: dict[str, str] | None = None) -> str:
+    runs = report["runs"]
+    width = max(len(label) for label, _ in headline_rows(report)) + 2
+    head = " " * width + "".join(f"{r['name'][:22]:>24}" for r in runs)
+    lines = [
+        f"eval: {report['turns']} turns from {report['questions']} questions "
+        f"({report['questions_file']}, split {report['split']}), {report['seconds']:.0f}s",
+        f"citation judge: {report['judge']}",
+        head,
+    ]
+    for label, values in headline_rows(report):
+        lines.append(f"{label:<{width}}" + "".join(f"{v:>24}" for v in values))
+    for r in runs:
+        s = r["summary"]
+        lines.append(
+            f"[{r['name']}] mode={r['mode']} engine={r['engine']}: {s['must_decline']} must "
+            f"decline, {s['answerable']} answerable, {s['citations']} citations, "
+            f"{s['errors']} errors, engines used {s['engines_used']}"
+        )
+    if paths:
+        lines.append("wrote " + ", ".join(paths.values()))
+    return "\n".join(lines)
+
+
+def _markdown(report: dict) -> str:
+    runs = report["runs"]
+    out = [
+        "# Eval report", "",
+        f"- questions: `{report['questions_file']}` (split {report['split']}): "
+        f"{report['questions']} questions, {report['turns']} turns",
+        f"- citation judge: {report['judge']}",
+        f"- created {report['created']}, {report['seconds']:.0f}s", "",
+        "## Summary", "",
+        "| metric | " + " | ".join(r["name"] for r in runs) + " |",
+        "|---|" + "---:|" * len(runs),
+    ]
+    out += [f"| {label} | " + " | ".join(vals) + " |" for label, vals in headline_rows(report)]
+    for r in runs:
+        out += ["", f"## By category: {r['name']} (mode={r['mode']}, engine={r['engine']})", "",
+                "| category | items | recall@k | MRR | facts | cit. P | cit. R | declines ok "
+                "| false declines |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        at_k = f"recall@{r['top_k']}"
+        for name, s in r["by_category"].items():
+            out.append(
+                f"| {name} | {s['items']} | {_fmt(s.get(at_k))} | "
+                f"{_fmt(s['mrr@10'])} | {_fmt(s['fact_coverage'])} | "
+                f"{_fmt(s['citation_precision'])} | {_fmt(s['citation_recall'])} | "
+                f"{_fmt(s['correct_declines'])} | {_fmt(s['false_declines'])} |"
+            )
+        out += ["", f"## Per question: {r['name']}", "",
+                "| id | category | declined | R@1 | RR | facts | quotes ok | cit. P | cit. R "
+                "| s |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for it in r["items"]:
+            if "error" in it:
+                out.append(f"| {it['id']} | {it['category']} | error: {it['error'][:60]} "
+                           "| | | | | | | |")
+                continue
+            decl = ("yes" if it["declined"] else "no") + (" (must)" if it["must_decline"] else "")
+            out.append(
+                f"| {it['id']} | {it['category']} | {decl} | {_fmt(it.get('recall@1'))} | "
+                f"{_fmt(it.get('rr'))} | {_fmt(it.get('fact_coverage'))} | "
+                f"{it['quotes_faithful']}/{it['citations']} | "
+                f"{_fmt(it.get('citation_precision'))} | {_fmt(it.get('citation_recall'))} | "
+                f"{it['latency']:.2f} |"
+            )
+    return "\n".join(out) + "\n"
+
+
+def _chart(report: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = report["runs"]
+    rates = [(k, label) for k, label, kind in HEADLINE if kind == "rate"]
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(13, 5), gridspec_kw={"width_ratios": [4, 1]}, layout="constrained"
+    )
+    width = 0.8 / len(runs)
+    for n, r in enumerate(runs):
+        values = [r["summary"].get(_key(k, r)) or 0.0 for k, _ in rates]
+        xs = [i + n * width for i in range(len(rates))]
+        left.bar(xs, values, width, label=r["name"])
+        lat = [r["summary"].get("latency_p50") or 0.0, r["summary"].get("latency_p95") or 0.0]
+        right.bar([i + n * width for i in range(2)], lat, width, label=r["name"])
+    left.set_xticks([i + width * (len(runs) - 1) / 2 for i in range(len(rates))])
+    left.set_xticklabels([lbl.format(k=runs[0]["top_k"]) for _, lbl in rates], rotation=35,
+                         ha="right", fontsize=8)
+    left.set_ylim(0, 1.05)
+    left.set_title(f"Eval: {report['turns']} turns ({report['split']})")
+    left.legend(fontsize=8)
+    right.set_xticks([width * (len(runs) - 1) / 2, 1 + width * (len(runs) - 1) / 2])
+    right.set_xticklabels(["p50", "p95"])
+    right.set_title("Latency (s)")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_reports(report: dict, out_dir: Path) -> dict[str, str]:
+    """Write every output into out_dir; returns {kind: path}."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "json": out_dir / "report.json", "markdown": out_dir / "report.md",
+        "table": out_dir / "questions.csv", "chart": out_dir / "chart.png",
+    }
+    paths["json"].write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+    paths["markdown"].write_text(_markdown(report), encoding="utf-8")
+    with paths["table"].open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["config", *CSV_COLUMNS])
+        for r in report["runs"]:
+            for it in r["items"]:
+                writer.writerow([r["name"], *(it.get(c, "") for c in CSV_COLUMNS)])
+    _chart(report, paths["chart"])
+    return {k: str(v) for k, v in paths.items()}

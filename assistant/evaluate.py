@@ -1,0 +1,317 @@
+"""`assistant eval`: run the answer chain over a question set and score what comes back.
+
+One run asks every question (follow-up conversations turn by turn, each turn seeing the answers
+the engine really gave before) under one or two configurations, and scores per turn: retrieval
+against gold passages, the answer's citations (ALCE precision/recall, judged by the trained
+verifier when there is one), whether quotes stand verbatim at their spans, key facts, declines
+and latency. The question-file format is in eval/README.md; reports are written by eval_report.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.answer import AnswerEngine, Turn, retrieval_query
+from assistant.errors import AssistantError, ModelError, UsageError
+from assistant.eval_questions import EvalQuestion, EvalTurn, check_gold, load_questions
+from assistant.metrics import (
+    Supports,
+    alce_scores,
+    answer_statements,
+    contains,
+    fact_present,
+    find_spans,
+    mean,
+    overlap_supports,
+    overlaps,
+    percentile,
+    quote_faithful,
+    recall_at_k,
+    reciprocal_rank,
+)
+from assistant.retrieve import HybridRetriever
+from assistant.settings import Settings
+from assistant.types import Document, Evidence
+
+MODES = ("hybrid", "dense", "bm25")
+ENGINES = ("extractive", "llm")
+RANK_DEPTH = 10  # MRR is computed over the top 10 of the ranked search
+SUPPORT_PROBABILITY = 0.5  # the verifier's P(support) at or above which a statement is entailed
+Span = tuple[int, int]
+
+
+# --- configurations ---------------------------------------------------------------------------
+@dataclass
+class Config:
+    name: str
+    settings: Settings
+    mode: str
+    engine: str
+    overrides: dict[str, str]
+
+
+def parse_overrides(items: Sequence[str]) -> dict[str, str]:
+    """KEY=VALUE strings -> dict; keys are `mode`, `engine` or any Settings field."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise UsageError(f"--compare takes KEY=VALUE (e.g. mode=dense), not {item!r}.")
+        if key not in ("mode", "engine") and key not in Settings.model_fields:
+            raise UsageError(
+                f"--compare: unknown key {key!r}. Use mode (hybrid|dense|bm25), engine "
+                "(extractive|llm) or a setting such as top_k, rrf_k, per_document_max."
+            )
+        out[key] = value.strip()
+    return out
+
+
+def make_config(base: Settings, overrides: dict[str, str], engine: str | None, name: str) -> Config:
+    mode = overrides.get("mode", "hybrid")
+    chosen = overrides.get("engine", engine or base.engine)
+    if mode not in MODES:
+        raise UsageError(f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
+    if chosen not in ENGINES:
+        raise UsageError(f"engine must be one of {', '.join(ENGINES)}, not {chosen!r}.")
+    fields = {k: v for k, v in overrides.items() if k not in ("mode", "engine")}
+    settings = base
+    if fields:
+        try:  # model_validate checks types without re-reading the environment
+            settings = type(base).model_validate({**base.model_dump(), **fields})
+        except ValueError as exc:
+            raise UsageError(f"--compare {fields}: invalid setting ({exc}).") from exc
+    return Config(name, settings, mode, chosen, dict(overrides))
+
+
+# --- seams: a retriever held to one mode, an engine that shows what it retrieved -----------------
+class ModeRetriever:
+    """Delegates to a HybridRetriever but searches in one fixed mode (hybrid, dense or bm25)."""
+
+    def __init__(self, inner: HybridRetriever, mode: str) -> None:
+        self._inner = inner
+        self.mode = mode
+
+    def search(self, query: str, k: int | None = None, source: Any = "all", mode: Any = None,
+               exclude_documents: Any = ()) -> list[Evidence]:
+        return self._inner.search(query, k=k, source=source, mode=self.mode,  # type: ignore[arg-type]
+                                  exclude_documents=exclude_documents)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class RecordingEngine(AnswerEngine):
+    """The product's AnswerEngine, remembering the passages its last answer could draw on."""
+
+    last_passages: list[Evidence] = []  # noqa: RUF012 - replaced per call, never mutated
+
+    def _retrieve(self, state: Any) -> Any:
+        state = super()._retrieve(state)
+        self.last_passages = list(state.passages)
+        return state
+
+
+# --- the judge of citation support --------------------------------------------------------------
+def load_judge(settings: Settings, use_verifier: bool = True) -> tuple[str, Supports]:
+    """The trained verifier when it loads, else the named token-overlap fallback."""
+    if use_verifier:
+        try:
+            from assistant.verifier import Verifier
+
+            verifier = Verifier.load(settings=settings)
+        except (ModelError, ImportError):
+            verifier = None
+        if verifier is not None:
+            cache: dict[tuple[str, str], bool] = {}
+
+            def supports(statement: str, evidence: str) -> bool:
+                key = (statement, evidence)
+                if key not in cache:
+                    cache[key] = verifier.predict([key])[0]["support"] >= SUPPORT_PROBABILITY
+                return cache[key]
+
+            return f"verifier (P(support) >= {SUPPORT_PROBABILITY})", supports
+    return "token-overlap fallback (no trained verifier found)", overlap_supports
+
+
+# --- scoring one turn -----------------------------------------------------------------------------
+def gold_spans(turn: EvalTurn, documents: dict[str, Document]) -> list[tuple[str, list[Span]]]:
+    return [(g.document, find_spans(documents[g.document].text, g.quote)) for g in turn.passages]
+
+
+def passage_hits(
+    evidence: Sequence[Evidence], gold: list[tuple[str, list[Span]]]
+) -> list[set[str]]:
+    """Per retrieved chunk, the gold passages (by index) whose quote span it contains."""
+    out = []
+    for ev in evidence:
+        c = ev.chunk
+        out.append({
+            str(i) for i, (doc, spans) in enumerate(gold)
+            if doc == c.document_id and any(contains((c.start, c.end), s) for s in spans)
+        })
+    return out
+
+
+def score_turn(row: dict, turn: EvalTurn, answer: Any, ranked: Sequence[Evidence],
+               context: Sequence[Evidence], documents: dict[str, Document], supports: Supports,
+               ks: Sequence[int]) -> dict:
+    gold = gold_spans(turn, documents)
+    n_gold = len(gold)
+    if n_gold:
+        hits = passage_hits(ranked, gold)
+        for k in ks:
+            row[f"recall@{k}"] = recall_at_k(hits, n_gold, k)
+        row["rr"] = reciprocal_rank(hits, RANK_DEPTH)
+        found: set[str] = set().union(*passage_hits(context, gold)) if context else set()
+        row["context_recall"] = len(found) / n_gold
+        cited = {str(i) for i, (doc, spans) in enumerate(gold) for c in answer.citations
+                 if c.document == doc and any(overlaps((c.start, c.end), s) for s in spans)}
+        row["cited_gold"] = len(cited) / n_gold
+    if turn.facts:
+        text = "" if answer.declined else answer.text
+        row["facts_found"] = [f for f in turn.facts if fact_present(f, text)]
+        row["fact_coverage"] = len(row["facts_found"]) / len(turn.facts)
+    row["citations"] = len(answer.citations)
+    row["quotes_faithful"] = sum(quote_faithful(c, documents) for c in answer.citations)
+    if not answer.declined:
+        statements, uncited = answer_statements(answer)
+        alce = alce_scores(statements, supports)
+        row.update(statements=alce.statements, uncited=uncited, citation_recall=alce.recall,
+                   citation_precision=alce.precision, alce=alce.details)
+    return row
+
+
+# --- running -------------------------------------------------------------------------------------
+def _engine_for(config: Config, shared: HybridRetriever | None) -> RecordingEngine:
+    from assistant.audit import audit_lookup
+
+    inner = shared if shared is not None and shared.settings is config.settings else (
+        HybridRetriever(config.settings))
+    return RecordingEngine(config.settings, ModeRetriever(inner, config.mode),  # type: ignore[arg-type]
+                           audit=audit_lookup(config.settings))
+
+
+def run_config(config: Config, questions: Sequence[EvalQuestion], documents: dict[str, Document],
+               supports: Supports, *, shared: HybridRetriever | None = None,
+               progress: Callable[[], None] | None = None) -> list[dict]:
+    engine = _engine_for(config, shared)
+    ks = sorted({1, 3, config.settings.top_k})
+    if questions:  # one unscored warm-up ask: latencies below are warm
+        engine.ask(questions[0].turns[0].question, engine=config.engine)
+    rows = []
+    for q in questions:
+        history: list[Turn] = []
+        for n, turn in enumerate(q.turns, start=1):
+            row: dict[str, Any] = {
+                "id": q.id if len(q.turns) == 1 else f"{q.id}#{n}", "question_id": q.id,
+                "turn": n, "split": q.split, "category": q.category, "question": turn.question,
+                "must_decline": turn.must_decline, "gold_passages": len(turn.passages),
+                "facts": len(turn.facts),
+            }
+            try:
+                started = time.perf_counter()
+                answer = engine.ask(turn.question, history=history, engine=config.engine)
+                row["latency"] = time.perf_counter() - started
+                query = retrieval_query(turn.question, history)
+                ranked = engine.retriever.search(query, k=max(RANK_DEPTH, *ks), source="all")
+                row.update(declined=answer.declined, engine_used=answer.engine,
+                           answer=answer.text, notes=answer.notes)
+                score_turn(row, turn, answer, ranked, engine.last_passages, documents,
+                           supports, ks)
+                history.append(Turn(turn.question, answer.text))
+            except AssistantError as exc:
+                row["error"] = f"{type(exc).__name__}: {exc}"
+                history.append(Turn(turn.question, ""))
+            rows.append(row)
+            if progress:
+                progress()
+    return rows
+
+
+def summarize(rows: Sequence[dict], top_k: int) -> dict[str, Any]:
+    """The run's figures; every rate says over how many items it was taken."""
+    ok = [r for r in rows if "error" not in r]
+    gold = [r for r in ok if r["gold_passages"]]
+    decl = [r for r in ok if r["must_decline"]]
+    answerable = [r for r in ok if not r["must_decline"]]
+    answered = [r for r in ok if not r["declined"] and r.get("statements")]
+    cites = sum(r["citations"] for r in ok)
+    latencies = [r["latency"] for r in ok]
+    out: dict[str, Any] = {"items": len(rows), "errors": len(rows) - len(ok),
+                           "items_with_gold_passages": len(gold)}
+    for k in sorted({1, 3, top_k}):
+        out[f"recall@{k}"] = mean([r[f"recall@{k}"] for r in gold])
+    out["mrr@10"] = mean([r["rr"] for r in gold])
+    out["context_recall"] = mean([r["context_recall"] for r in gold])
+    out["cited_gold_recall"] = mean([r["cited_gold"] for r in gold])
+    out["fact_coverage"] = mean([r["fact_coverage"] for r in ok if r["facts"]])
+    out["citation_precision"] = mean([r["citation_precision"] for r in answered
+                                      if r["citation_precision"] is not None])
+    out["citation_recall"] = mean([r["citation_recall"] for r in answered])
+    out["uncited_sentences_per_answer"] = mean([r["uncited"] for r in answered])
+    out["quote_faithfulness"] = (sum(r["quotes_faithful"] for r in ok) / cites) if cites else None
+    out["citations"] = cites
+    out["must_decline"] = len(decl)
+    out["correct_declines"] = mean([float(r["declined"]) for r in decl])
+    out["answerable"] = len(answerable)
+    out["false_declines"] = mean([float(r["declined"]) for r in answerable])
+    out["latency_p50"] = percentile(latencies, 50)
+    out["latency_p95"] = percentile(latencies, 95)
+    out["engines_used"] = dict(Counter(r["engine_used"] for r in ok))
+    return out
+
+
+def by_category(rows: Sequence[dict], top_k: int) -> dict[str, dict[str, Any]]:
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(r["category"], []).append(r)
+    return {name: summarize(items, top_k) for name, items in sorted(groups.items())}
+
+
+def run_eval(settings: Settings, *, questions_path: Path | None = None, engine: str | None = None,
+             compare: Sequence[str] = (), split: str = "all", use_verifier: bool = True,
+             progress: bool = False) -> dict[str, Any]:
+    """Load and check the questions, run one or two configurations, return the report dict."""
+    from assistant.sources import load_corpus
+
+    path = questions_path or settings.eval_path / "questions.jsonl"
+    questions = load_questions(path, split=split)
+    documents = {d.id: d for d in load_corpus(settings)}
+    check_gold(questions, documents, path)
+    configs = [make_config(settings, {}, engine, "baseline")]
+    if compare:
+        overrides = parse_overrides(compare)
+        label = ", ".join(f"{k}={v}" for k, v in overrides.items())
+        configs.append(make_config(settings, overrides, engine, label))
+    judge_name, supports = load_judge(settings, use_verifier)
+    shared = HybridRetriever(settings)
+    turns = sum(len(q.turns) for q in questions)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=turns * len(configs), desc="eval", unit="question")
+    started = time.perf_counter()
+    runs = []
+    try:
+        for config in configs:
+            rows = run_config(config, questions, documents, supports, shared=shared,
+                              progress=bar.update if bar else None)
+            top_k = config.settings.top_k
+            runs.append({"name": config.name, "mode": config.mode, "engine": config.engine,
+                         "overrides": config.overrides, "top_k": top_k,
+                         "summary": summarize(rows, top_k), "by_category": by_category(rows, top_k),
+                         "items": rows})
+    finally:
+        if bar:
+            bar.close()
+    return {"questions_file": str(path), "split": split, "questions": len(questions),
+            "turns": turns, "judge": judge_name, "seconds": time.perf_counter() - started,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "runs": runs}

@@ -1,0 +1,150 @@
+"""SciFact retrieval benchmark on a tiny BEIR-format folder, and the embedding cache."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import assistant.bench as bench
+from assistant.bench import EmbeddingCache, cached_embed
+from assistant.bench.scifact import fuse, load_beir, run_retrieval_benchmark, score_rankings
+from assistant.cli import main
+from assistant.embeddings import HashEmbedder
+from assistant.errors import SourceError, UsageError
+from assistant.settings import Settings
+
+DOCS = {
+    "1": ("Vitamin D", "Low vitamin D levels are linked with alopecia areata."),
+    "2": ("Iron stores", "Ferritin deficiency is associated with telogen effluvium."),
+    "3": ("Magnesium", "Magnesium supplementation lowered C-reactive protein in trials."),
+    "4": ("Zinc", "Zinc levels were measured in patients with hair loss."),
+    "5": ("Unrelated", "Volcanic ash changes regional rainfall patterns."),
+}
+QUERIES = {
+    "q1": "vitamin D and alopecia areata",
+    "q2": "ferritin and telogen effluvium",
+    "q3": "magnesium lowers C-reactive protein",
+    "t1": "zinc in hair loss",  # a train query: must never be scored as test
+}
+TEST_QRELS = [("q1", "1"), ("q2", "2"), ("q3", "3")]
+
+
+def _beir(folder: Path) -> Path:
+    base = folder / "beir"
+    (base / "qrels").mkdir(parents=True)
+    with (base / "corpus.jsonl").open("w") as f:
+        for i, (title, text) in DOCS.items():
+            f.write(json.dumps({"_id": i, "title": title, "text": text, "metadata": {}}) + "\n")
+    with (base / "queries.jsonl").open("w") as f:
+        for i, text in QUERIES.items():
+            f.write(json.dumps({"_id": i, "text": text, "metadata": {}}) + "\n")
+    rows = "".join(f"{q}\t{d}\t1\n" for q, d in TEST_QRELS)
+    (base / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + rows)
+    (base / "qrels" / "train.tsv").write_text("query-id\tcorpus-id\tscore\nt1\t4\t1\n")
+    return folder
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Settings:
+    return Settings(root_dir=tmp_path, scifact_dir=_beir(tmp_path / "scifact"),
+                    embedding_model="hash:64")
+
+
+def test_loader_keeps_only_the_split(tiny: Settings) -> None:
+    data = load_beir(tiny.scifact_path, "test")
+    assert sorted(data.queries) == ["q1", "q2", "q3"]
+    assert data.qrels["q3"] == {"3": 1}
+    assert data.doc_text(0).startswith("Vitamin D Low vitamin D")
+
+
+def test_benchmark_scores_each_method(tiny: Settings) -> None:
+    result = run_retrieval_benchmark(tiny, ["bm25", "dense", "hybrid"])
+    assert result["queries"] == 3 and result["documents"] == 5
+    bm25 = result["results"]["bm25"]
+    assert bm25["ndcg@10"] == pytest.approx(1.0)  # each query shares rare words with its doc
+    assert bm25["recall@100"] == 1.0
+    for method in ("dense", "hybrid"):
+        r = result["results"][method]
+        assert 0.0 < r["ndcg@10"] <= 1.0 and r["recall@100"] == 1.0
+    assert result["anchors"]["all-MiniLM-L6-v2 (MTEB)"] == 0.645
+    # the cache was written where the settings say, keyed by the model's name
+    assert list((tiny.root_dir / ".cache" / "embeddings").glob("hash-64-64/vectors.npy"))
+
+
+def test_scores_and_fusion_on_hand_rankings() -> None:
+    qrels = {"a": {"x": 1}, "b": {"y": 1, "z": 1}}
+    perfect = score_rankings({"a": ["x"], "b": ["y", "z"]}, qrels)
+    assert perfect["ndcg@10"] == 1.0 and perfect["recall@100"] == 1.0
+    half = score_rankings({"a": [], "b": ["y"]}, qrels)
+    assert half["recall@100"] == pytest.approx(0.25)  # (0 + 1/2) / 2
+    fused = fuse({"a": ["x", "w"]}, {"a": ["w", "v"]}, k=60)
+    assert fused["a"][0] == "w"  # in both lists beats first in one
+
+
+def test_unknown_method_and_missing_data(tiny: Settings, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="unknown method"):
+        run_retrieval_benchmark(tiny, ["bm26"])
+    empty = Settings(root_dir=tmp_path, scifact_dir=tmp_path / "nowhere")
+    with pytest.raises(SourceError, match="ASSISTANT_SCIFACT_DIR"):
+        run_retrieval_benchmark(empty, ["bm25"])
+
+
+class CountingEmbedder(HashEmbedder):
+    def __init__(self, fail_after: int | None = None) -> None:
+        super().__init__(32)
+        self.calls: list[int] = []
+        self.fail_after = fail_after
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if self.fail_after is not None and len(self.calls) >= self.fail_after:
+            raise KeyboardInterrupt("killed")
+        self.calls.append(len(texts))
+        return super().embed(texts)
+
+
+def test_cache_embeds_only_what_it_lacks(tmp_path: Path) -> None:
+    texts = [f"abstract number {i}" for i in range(10)]
+    first = CountingEmbedder()
+    vectors, embedded = cached_embed(first, texts, tmp_path)
+    assert embedded == 10 and vectors.shape == (10, 32)
+    second = CountingEmbedder()
+    again, embedded = cached_embed(second, texts, tmp_path)
+    assert embedded == 0 and second.calls == [] and np.array_equal(vectors, again)
+    changed = [*texts[:9], "a changed abstract"]
+    third = CountingEmbedder()
+    rows, embedded = cached_embed(third, changed, tmp_path)
+    assert embedded == 1 and np.array_equal(rows[:9], vectors[:9])
+    assert np.allclose(rows[9], HashEmbedder(32).embed(["a changed abstract"])[0])
+
+
+def test_interrupted_embedding_keeps_finished_batches(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench, "SAVE_EVERY", 4)
+    texts = [f"text {i}" for i in range(10)]
+    with pytest.raises(KeyboardInterrupt):
+        cached_embed(CountingEmbedder(fail_after=2), texts, tmp_path)
+    assert len(EmbeddingCache(tmp_path, "hash-32", 32)) == 8  # two batches of 4 were saved
+    resumed = CountingEmbedder()
+    _, embedded = cached_embed(resumed, texts, tmp_path)
+    assert embedded == 2 and resumed.calls == [2]
+
+
+def test_cli_bench_retrieval_and_verify(tiny: Settings, tmp_path: Path) -> None:
+    env = {"ASSISTANT_ROOT_DIR": str(tiny.root_dir),
+           "ASSISTANT_SCIFACT_DIR": str(tiny.scifact_path),
+           "ASSISTANT_EMBEDDING_MODEL": "hash:64",
+           "ASSISTANT_VERIFIER_DIR": str(tmp_path / "no-verifier")}
+    runner = CliRunner()
+    ok = runner.invoke(main, ["bench", "scifact-retrieval", "--methods", "bm25", "--json"], env=env)
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.output)["results"]["bm25"]["ndcg@10"] == pytest.approx(1.0)
+    text = runner.invoke(main, ["bench", "scifact-retrieval", "--methods", "bm25"], env=env)
+    assert "published: bge-small-en-v1.5" in text.output and "this repo: bm25" in text.output
+    bad = runner.invoke(main, ["bench", "scifact-retrieval", "--methods", "nope"], env=env)
+    assert bad.exit_code == 2 and "unknown method" in bad.output
+    verify = runner.invoke(main, ["bench", "scifact-verify"], env=env)
+    assert verify.exit_code == 1 and "no trained verifier" in verify.output
