@@ -1,9 +1,561 @@
-"""Claim audit (placeholder until the audit lands): no verdicts yet."""
+"""The claim audit: for every checkable claim of the article, do its sources back it?
+
+Per claim (see claims.py for extraction and citation linking):
+
+1. Citations first, deterministically. A cited work that matches no entry of the reference list,
+   or a link whose journal, year, authors or study type disagree with what the entry really is
+   (citecheck.check_citation), makes the claim "miscited", with both sides named.
+2. Evidence: the claim's best sentences in the REFERENCES (never the article), above the index's
+   calibrated relevance threshold; metadata-only records are not text and never count.
+3. The verifier (a cross-encoder trained on SciFact) reads (claim, sentence) pairs; its argmax
+   over the aggregated scores says support / contradict / not enough info.
+4. Deterministic rules on top: a number, percentage or dose counts as supported only if a
+   supporting sentence carries it, and a study design the claim names must match the source's
+   ("a randomized trial" is not "a meta-analysis"); otherwise the claim is "partial". Evidence
+   from curated notes is said to be so.
+
+Without trained verifier weights the audit still runs the deterministic checks and says so; it
+then never calls a claim supported. No LLM is needed for any verdict.
+"""
 
 from __future__ import annotations
 
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from assistant.citecheck import COMPATIBLE, check_citation, design_of
+from assistant.claims import (
+    Claim,
+    Link,
+    ReferenceFacts,
+    carried,
+    extract_claims,
+    link_mention,
+    quantities,
+    reference_facts,
+)
+from assistant.errors import AssistantError, ModelError, UsageError
 from assistant.settings import Settings
+from assistant.types import ClaimVerdict, Evidence, EvidenceQuote
+
+AUDIT_VERSION = 1
+AUDIT_FILE = "audit.json"
+VERDICTS = ("supported", "partial", "unsupported", "contradicted", "miscited")
+NOTES_SUFFIX = " (from curated notes, not the paper's text)"
+SHOWN_EVIDENCE = 3  # quotes kept per claim for display; the verdict weighs all retrieved
 
 
-def audit_lookup(settings: Settings):
-    return None
+class VerifierLike(Protocol):
+    def predict(self, pairs: list[tuple[str, str]]) -> list[dict[str, float]]: ...
+
+
+@dataclass
+class AuditReport:
+    verdicts: list[ClaimVerdict]
+    counts: dict[str, int]
+    build_id: str
+    article_hash: str
+    document_hashes: dict[str, str]
+    seconds: float
+    verifier: str | None  # the verifier model used, or None: deterministic checks only
+    notes: list[str] = field(default_factory=list)
+    key: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> AuditReport:
+        d = dict(d)
+        verdicts = []
+        for v in d.pop("verdicts"):
+            v = dict(v)
+            v["span"] = tuple(v["span"])
+            v["evidence"] = [EvidenceQuote(**e) for e in v["evidence"]]
+            verdicts.append(ClaimVerdict(**v))
+        return cls(verdicts=verdicts, **d)
+
+
+# --- pieces of a verdict ------------------------------------------------------------------------
+def _quote(text: str, most: int = 140) -> str:
+    text = " ".join(text.split())
+    return f"'{text if len(text) <= most else text[: most - 1].rstrip() + '…'}'"
+
+
+def _evidence_quote(ev: Evidence, score: float) -> EvidenceQuote:
+    c = ev.chunk
+    start, end = ev.sentence or (c.start, c.end)
+    return EvidenceQuote(
+        document=c.document_id,
+        section=" > ".join(c.section),
+        quote=ev.quote,
+        provenance=c.provenance,
+        reference=c.reference,
+        start=start,
+        end=end,
+        url=c.url,
+        score=round(score, 4),
+    )
+
+
+def gather_evidence(retriever: Any, claim: Claim, threshold: float, k: int) -> list[EvidenceQuote]:
+    """The claim's best reference sentences at or above the relevance threshold, best first."""
+    passages = retriever.search(claim.context, k=k, source="references")
+    passages = [p for p in passages if p.chunk.provenance != "metadata_only"]
+    scored = retriever.best_sentences(claim.context, passages, per_chunk=2)
+    out, seen = [], set()
+    for ev, sim in scored:
+        key = (ev.chunk.document_id, ev.sentence)
+        if sim >= threshold and key not in seen:
+            seen.add(key)
+            out.append(_evidence_quote(ev, sim))
+    return out[:k]
+
+
+def _not_listed(mention: Any, refs: list[ReferenceFacts]) -> str:
+    """Why a citation matches no entry, naming what the list does hold."""
+    if mention.kind == "number":
+        return f"but the reference list has no entry {', '.join(map(str, mention.numbers))}"
+    held = "; ".join(
+        f"{r.number}: {', '.join(r.journals) or r.title[:50] or r.cited_as[:50]}"
+        + (f" {max(r.years)}" if r.years else "")
+        for r in refs
+    )
+    where = (
+        f"in {mention.journal}" if mention.kind == "journal" else f"by {', '.join(mention.names)}"
+    )
+    return f"but no entry of the reference list is {where} (it lists {held or 'nothing'})"
+
+
+def citation_findings(claim: Claim, refs: list[ReferenceFacts]) -> tuple[list[dict], list[str]]:
+    """Each citation's link and check, and the problems among them (each a readable line)."""
+    links: list[dict] = []
+    problems: list[str] = []
+    for m in claim.mentions:
+        link: Link = link_mention(m, claim.context, refs)
+        ref = link.reference
+        row: dict[str, Any] = {"cited": m.text, "reference": ref.number if ref else None}
+        if ref is None:
+            row["status"] = "not_in_list"
+            problems.append(f"cites '{m.text}', {_not_listed(m, refs)}")
+        else:
+            check = check_citation("", [m.text], ref.actual)
+            row.update(status=check.status, mismatches=check.mismatches, checked=check.checked)
+            if check.status == "mismatch":
+                diffs = "; ".join(
+                    f"{d['field']}: cited {d['cited']}, actually {d['actual']}"
+                    for d in check.mismatches
+                )
+                problems.append(f"cites '{m.text}', which links to {ref.label}: {diffs}")
+        links.append(row)
+    return links, problems
+
+
+def _unverifiable(links: list[dict], refs: list[ReferenceFacts]) -> str:
+    by_number = {r.number: r for r in refs}
+    for row in links:
+        ref = by_number.get(row.get("reference"))  # type: ignore[arg-type]
+        if ref is not None and row.get("status") == "unresolved":
+            why = (ref.remark or "no verified record and no text").split(". ")[0].rstrip(".")
+            return f"It cites {ref.label}, which could not be checked ({why}). "
+    return ""
+
+
+def _design_conflict(claim: Claim, ev: EvidenceQuote, refs: list[ReferenceFacts]) -> str | None:
+    """The study design the claim names vs the design of the paper its evidence comes from."""
+    named = design_of(claim.statement)
+    ref = next((r for r in refs if r.number == ev.reference), None)
+    if named is None or ref is None or not ref.actual.get("study_type"):
+        return None
+    actual = design_of(str(ref.actual["study_type"]))
+    if actual is None or actual[0] == named[0] or actual[0] in COMPATIBLE.get(named[0], set()):
+        return None
+    return f"the claim says {named[1].lower()}, {ref.label} is a {ref.actual['study_type']}"
+
+
+def _who(ev: EvidenceQuote, refs: list[ReferenceFacts]) -> str:
+    ref = next((r for r in refs if r.number == ev.reference), None)
+    return ref.label if ref else ev.document
+
+
+def content_verdict(
+    claim: Claim,
+    evidence: list[EvidenceQuote],
+    scores: list[dict[str, float]] | None,
+    refs: list[ReferenceFacts],
+) -> tuple[str, str, list[EvidenceQuote], dict[str, Any]]:
+    """(verdict, reason, evidence best first, checks) from the sources' text alone.
+
+    ``scores`` holds the verifier's probabilities per evidence sentence, or None when no
+    verifier is available (then nothing is called supported).
+    """
+    from assistant.verifier import aggregate, label_of
+
+    wanted = quantities(claim.statement)
+    checks: dict[str, Any] = {"quantities": [q.text for q in wanted]}
+    if not evidence:
+        return "unsupported", "No reference passage relates to it.", [], checks
+    closest = evidence[0]
+    missing_everywhere = [q.text for q in wanted if not any(carried(q, e.quote) for e in evidence)]
+    if scores is None:
+        checks["verifier"] = None
+        if missing_everywhere:
+            why = f"No source gives {', '.join(missing_everywhere)}"
+        else:
+            why = "Not verified (no verifier model)"
+        return (
+            "unsupported",
+            f"{why}; closest passage, {_who(closest, refs)}: {_quote(closest.quote)}.",
+            evidence,
+            checks,
+        )
+    overall = aggregate(scores)
+    label = label_of(overall)
+    checks["verifier"] = {k: round(v, 4) for k, v in overall.items()}
+    key = "contradict" if label == "contradict" else "support"
+    ranked = sorted(range(len(evidence)), key=lambda i: -scores[i][key])
+    best = evidence[ranked[0]]
+    ordered = [evidence[i] for i in ranked]
+    suffix = NOTES_SUFFIX if best.provenance == "curated_notes" else ""
+    if label == "contradict":
+        return (
+            "contradicted",
+            f"{_who(best, refs)} says otherwise: {_quote(best.quote)}{suffix}.",
+            ordered,
+            checks,
+        )
+    if label == "support":
+        backing = [evidence[i] for i in ranked if label_of(scores[i]) == "support"] or [best]
+        missing = [q.text for q in wanted if not any(carried(q, e.quote) for e in backing)]
+        checks["missing_quantities"] = missing
+        if missing:
+            return (
+                "partial",
+                f"{_who(best, refs)} backs the finding ({_quote(best.quote)}) "
+                f"but not the figure {', '.join(missing)}{suffix}.",
+                ordered,
+                checks,
+            )
+        if conflict := _design_conflict(claim, best, refs):
+            return "partial", f"Study type differs: {conflict}{suffix}.", ordered, checks
+        return "supported", f"{_who(best, refs)}: {_quote(best.quote)}{suffix}.", ordered, checks
+    if missing_everywhere:
+        why = f"No source gives {', '.join(missing_everywhere)}"
+    else:
+        why = "No source states it"
+    return (
+        "unsupported",
+        f"{why}; closest passage, {_who(closest, refs)}: {_quote(closest.quote)}{suffix}.",
+        evidence,
+        checks,
+    )
+
+
+def decide(
+    claim: Claim,
+    evidence: list[EvidenceQuote],
+    scores: list[dict[str, float]] | None,
+    refs: list[ReferenceFacts],
+) -> ClaimVerdict:
+    """The claim's verdict: citation problems first (miscited), then what the sources say."""
+    links, problems = citation_findings(claim, refs)
+    verdict, reason, ordered, checks = content_verdict(claim, evidence, scores, refs)
+    checks.update(links=links, cues=list(claim.cues), content_verdict=verdict)
+    if problems:
+        reason = f"Miscited: {'; '.join(problems)}. The finding itself: {verdict}: {reason}"
+        verdict = "miscited"
+    else:
+        reason = _unverifiable(links, refs) + reason
+    linked = [row["reference"] for row in links if row["reference"] is not None]
+    return ClaimVerdict(
+        claim=claim.text,
+        span=(claim.start, claim.end),
+        section=" > ".join(claim.section),
+        verdict=verdict,  # type: ignore[arg-type]
+        reason=reason,
+        cited="; ".join(m.text for m in claim.mentions) or None,
+        reference=linked[0] if linked else None,
+        evidence=ordered[:SHOWN_EVIDENCE],
+        checks=checks,
+    )
+
+
+# --- the whole article ------------------------------------------------------------------------
+class BatchedEmbedder:
+    """Wraps an embedder so that all claims are embedded in one batch up front: one model call
+    instead of two per claim (search and sentence selection each embed their query)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self._cache: dict[str, Any] = {}
+
+    def prime(self, texts: list[str]) -> None:
+        new = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if new:
+            self._cache.update(zip(new, self.inner.embed(new), strict=True))
+
+    def embed(self, texts: list[str]) -> Any:
+        import numpy as np
+
+        self.prime(texts)
+        return np.stack([self._cache[t] for t in texts]) if texts else self.inner.embed([])
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+
+def _load_verifier(settings: Settings, notes: list[str]) -> tuple[VerifierLike | None, str | None]:
+    from assistant.verifier import Verifier
+
+    try:
+        verifier = Verifier.load(settings=settings)
+    except ModelError as exc:
+        notes.append(f"deterministic checks only, no verifier: {exc}")
+        return None, None
+    return verifier, str(verifier.path)
+
+
+def run_audit(
+    settings: Settings,
+    *,
+    retriever: Any = None,
+    verifier: VerifierLike | None = None,
+    use_verifier: bool = True,
+) -> AuditReport:
+    """Audit every claim of the article against the indexed references (see module doc)."""
+    from assistant.relevance import load_threshold
+    from assistant.retrieve import HybridRetriever
+    from assistant.sources import load_corpus
+
+    started = time.perf_counter()
+    notes: list[str] = []
+    docs = load_corpus(settings)
+    articles = [d for d in docs if d.kind == "article"]
+    if not articles:
+        raise UsageError(f"no article in {settings.sources_path}: nothing to audit.")
+    article = articles[0]
+    if len(articles) > 1:
+        notes.append(f"{len(articles)} articles found; audited the first, {article.id}.")
+    refs = reference_facts(article, [d for d in docs if d.kind == "reference"])
+    if retriever is None:
+        from assistant.embeddings import load_embedder
+
+        retriever = HybridRetriever(settings, embedder=BatchedEmbedder(load_embedder(settings)))
+    manifest = retriever.index.manifest
+    threshold = load_threshold(settings, manifest)
+    name = getattr(verifier, "path", None) or type(verifier).__name__ if verifier else None
+    if verifier is None and use_verifier:
+        verifier, name = _load_verifier(settings, notes)
+    elif not use_verifier:
+        notes.append("deterministic checks only: the verifier was turned off.")
+
+    claims = extract_claims(article)
+    if isinstance(retriever.embedder, BatchedEmbedder):
+        retriever.embedder.prime([c.context for c in claims])
+    evidence = [gather_evidence(retriever, c, threshold, settings.top_k) for c in claims]
+    scores: list[list[dict[str, float]] | None] = [None] * len(claims)
+    if verifier is not None:
+        pairs = [(c.context, e.quote) for c, ev in zip(claims, evidence, strict=True) for e in ev]
+        flat = iter(verifier.predict(pairs))
+        scores = [[next(flat) for _ in ev] for ev in evidence]
+    verdicts = [decide(c, ev, sc, refs) for c, ev, sc in zip(claims, evidence, scores, strict=True)]
+    counts = Counter(v.verdict for v in verdicts)
+    return AuditReport(
+        verdicts=verdicts,
+        counts={k: counts.get(k, 0) for k in VERDICTS},
+        build_id=str(manifest.get("build_id", "")),
+        article_hash=article.content_hash,
+        document_hashes={d.id: d.content_hash for d in docs},
+        seconds=round(time.perf_counter() - started, 3),
+        verifier=str(name) if name else None,
+        notes=notes,
+    )
+
+
+# --- cache and lookup ------------------------------------------------------------------------
+def _verifier_stamp(settings: Settings) -> str:
+    weights = settings.verifier_path / "model.safetensors"
+    try:
+        st = weights.stat()
+    except OSError:
+        return "none"
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def audit_key(settings: Settings, manifest: dict[str, Any]) -> str:
+    """Changes whenever the audit could change: index build, any source, verifier, this code."""
+    from assistant.sources import load_corpus
+
+    hashes = sorted((d.id, d.content_hash) for d in load_corpus(settings))
+    return json.dumps(
+        [AUDIT_VERSION, manifest.get("build_id"), hashes, _verifier_stamp(settings)],
+        separators=(",", ":"),
+    )
+
+
+def load_or_run_audit(
+    settings: Settings,
+    retriever: Any = None,
+    *,
+    verifier: VerifierLike | None = None,
+    force: bool = False,
+) -> AuditReport:
+    """The cached audit (index/store/audit.json) when still valid, else a fresh one, saved."""
+    from assistant.errors import IndexMissingError
+    from assistant.store import Store, atomic_write_text
+
+    manifest = Store(settings).read_manifest()
+    if manifest is None:
+        raise IndexMissingError("no index to audit against. Build it with `assistant index`.")
+    key = audit_key(settings, manifest)
+    path = settings.index_path / AUDIT_FILE
+    if not force and path.exists():
+        try:
+            cached = AuditReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, KeyError):
+            cached = None  # unreadable or from another version: recompute
+        if cached is not None and cached.key == key:
+            return cached
+    report = run_audit(settings, retriever=retriever, verifier=verifier)
+    report.key = key
+    atomic_write_text(path, json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    return report
+
+
+def audit_lookup(
+    settings: Settings, retriever: Any = None
+) -> Callable[[int, int], list[ClaimVerdict]] | None:
+    """A function from an article span to the audited claims overlapping it, or None when
+    there is no index yet. The audit is loaded (or run) on first use and again after a
+    rebuild; if it cannot be run, lookups return nothing rather than break an answer."""
+    from assistant.store import Store
+
+    store = Store(settings)
+    try:
+        if store.read_manifest() is None:
+            return None
+    except AssistantError:
+        return None
+    lock = threading.Lock()
+    state: dict[str, Any] = {"stamp": object(), "verdicts": []}
+
+    def lookup(start: int, end: int) -> list[ClaimVerdict]:
+        stamp = store.manifest_stamp()
+        with lock:
+            if stamp != state["stamp"]:
+                try:
+                    state["verdicts"] = load_or_run_audit(settings, retriever).verdicts
+                except AssistantError as exc:
+                    state["verdicts"], state["error"] = [], str(exc)
+                state["stamp"] = stamp
+            verdicts = state["verdicts"]
+        return [v for v in verdicts if v.span[0] < end and start < v.span[1]]
+
+    return lookup
+
+
+# --- agreement with hand labels ----------------------------------------------------------------
+def evaluate_audit_gold(report: AuditReport, gold_path: Path | str) -> dict[str, Any]:
+    """Accuracy and a confusion table (gold -> audit) against hand-labelled verdicts.
+
+    A gold claim is matched to the audited claim whose span overlaps it most; a gold claim that
+    no audited claim overlaps counts as "missed" (and as wrong in the accuracy).
+    """
+    path = Path(gold_path)
+    try:
+        gold = [
+            json.loads(ln) for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()
+        ]
+    except (OSError, ValueError) as exc:
+        raise UsageError(
+            f"cannot read the gold file {path} ({exc}): one JSON object a line."
+        ) from exc
+    confusion: dict[str, dict[str, int]] = {g: {} for g in VERDICTS}
+    matched: set[tuple[int, int]] = set()
+    correct = 0
+    for row in gold:
+        s, e = row["span"]
+        best = max(
+            report.verdicts, default=None, key=lambda v: min(e, v.span[1]) - max(s, v.span[0])
+        )
+        hit = best is not None and min(e, best.span[1]) > max(s, best.span[0])
+        got = best.verdict if hit else "missed"  # type: ignore[union-attr]
+        if hit:
+            matched.add(best.span)  # type: ignore[union-attr]
+        cell = confusion.setdefault(row["verdict"], {})
+        cell[got] = cell.get(got, 0) + 1
+        correct += got == row["verdict"]
+    per_verdict = {}
+    for v in VERDICTS:
+        tp = confusion.get(v, {}).get(v, 0)
+        gold_n = sum(confusion.get(v, {}).values())
+        pred_n = sum(row.get(v, 0) for row in confusion.values())
+        per_verdict[v] = {
+            "gold": gold_n,
+            "predicted": pred_n,
+            "recall": round(tp / gold_n, 3) if gold_n else None,
+            "precision": round(tp / pred_n, 3) if pred_n else None,
+        }
+    n = len(gold)
+    return {
+        "gold_claims": n,
+        "matched": n - sum(row.get("missed", 0) for row in confusion.values()),
+        "accuracy": round(correct / n, 3) if n else None,
+        "confusion": {g: row for g, row in confusion.items() if row},
+        "per_verdict": per_verdict,
+        "audited_not_in_gold": [v.claim for v in report.verdicts if v.span not in matched],
+        "verifier": report.verifier,
+    }
+
+
+# --- tables ------------------------------------------------------------------------------------
+def _short(text: str, most: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
+def format_counts(report: AuditReport, verdicts: list[ClaimVerdict]) -> str:
+    counts = Counter(v.verdict for v in verdicts)
+    parts = [f"{k} {counts[k]}" for k in VERDICTS if counts.get(k)]
+    how = f"verifier {Path(report.verifier).name}" if report.verifier else "no verifier"
+    return f"{len(verdicts)} claims: {', '.join(parts) or 'none'} ({how}, {report.seconds:.1f}s)"
+
+
+def format_text(report: AuditReport, verdicts: list[ClaimVerdict]) -> str:
+    lines = [f"{'#':>3}  {'verdict':<12} {'ref':>3}  claim"]
+    for n, v in enumerate(verdicts, start=1):
+        ref = str(v.reference) if v.reference is not None else "-"
+        lines.append(f"{n:>3}  {v.verdict:<12} {ref:>3}  {_short(v.claim, 90)}")
+        lines.append(f"{'':>21}why: {_short(v.reason, 300)}")
+        for e in v.evidence[:1]:
+            lines.append(
+                f"{'':>21}evidence: {e.document} ({e.provenance}) {_short(e.quote, 120)!r}"
+            )
+    lines += ["", format_counts(report, verdicts), *[f"note: {x}" for x in report.notes]]
+    return "\n".join(lines)
+
+
+def format_markdown(report: AuditReport, verdicts: list[ClaimVerdict]) -> str:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = [
+        "| # | Claim | Cited | Ref | Verdict | Reason | Evidence |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for n, v in enumerate(verdicts, start=1):
+        ev = "<br>".join(
+            f"{e.document} ({e.provenance}): “{cell(_short(e.quote, 160))}”" for e in v.evidence[:2]
+        )
+        lines.append(
+            f"| {n} | {cell(v.claim)} | {cell(v.cited or '')} | {v.reference or ''} | "
+            f"**{v.verdict}** | {cell(v.reason)} | {ev} |"
+        )
+    lines += ["", format_counts(report, verdicts), *[f"- note: {x}" for x in report.notes]]
+    return "\n".join(lines)

@@ -365,6 +365,47 @@ def add(path: Path, kind: str, title: str | None) -> None:
 
 
 # --- audit ----------------------------------------------------------------------------------
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the claim table as JSON.")
+@click.option("--markdown", is_flag=True, help="Print the claim table as Markdown.")
+@click.option(
+    "--verdict",
+    "only",
+    multiple=True,
+    type=click.Choice(["supported", "partial", "unsupported", "contradicted", "miscited"]),
+    help="Show only claims with this verdict (repeatable).",
+)
+@click.option(
+    "--gold",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Compare with hand-labelled verdicts (e.g. eval/claims_gold.jsonl): accuracy, confusion.",
+)
+@click.option("--rerun", is_flag=True, help="Recompute even if the cached audit is current.")
+@handle_errors
+def audit(
+    as_json: bool, markdown: bool, only: tuple[str, ...], gold: str | None, rerun: bool
+) -> None:
+    """Check every claim of the article against its sources: supported, partial, unsupported,
+    contradicted or miscited, with the evidence and a reason.
+
+    Example: assistant audit --verdict miscited --markdown
+    """
+    from assistant import audit as au
+    from assistant.answer import verdict_to_dict
+
+    report = au.load_or_run_audit(get_settings(), force=rerun)
+    if gold:
+        _emit_json(au.evaluate_audit_gold(report, gold))
+        return
+    rows = [v for v in report.verdicts if not only or v.verdict in only]
+    if as_json:
+        _emit_json([verdict_to_dict(v) for v in rows])
+    elif markdown:
+        click.echo(au.format_markdown(report, rows))
+    else:
+        click.echo(au.format_text(report, rows))
+
 
 
 # --- eval / bench / train-verifier -----------------------------------------------------------

@@ -1,0 +1,245 @@
+"""The claim audit: verdict rules with a fake verifier at the seam, the whole audit on a real
+index, its cache, the span lookup answers use, and the `assistant audit` command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assistant import audit
+from assistant.claims import extract_claims, reference_facts
+from assistant.cli import main
+from assistant.index import build_index
+from assistant.settings import Settings
+from assistant.sources import load_corpus
+from assistant.sources.article import parse_article
+from assistant.types import EvidenceQuote
+
+from conftest import REPO, make_settings
+
+
+class FakeVerifier:
+    """Support when the evidence says 'lowered', contradict when it says 'did not', else nei."""
+
+    path = "fake-verifier"
+
+    def __init__(self) -> None:
+        self.pairs: list[tuple[str, str]] = []
+
+    def predict(self, pairs: list[tuple[str, str]]) -> list[dict[str, float]]:
+        self.pairs += pairs
+        out = []
+        for _, evidence in pairs:
+            if "did not" in evidence:
+                out.append({"support": 0.1, "contradict": 0.8, "nei": 0.1})
+            elif "lowered" in evidence:
+                out.append({"support": 0.8, "contradict": 0.1, "nei": 0.1})
+            else:
+                out.append({"support": 0.1, "contradict": 0.1, "nei": 0.8})
+        return out
+
+
+@pytest.fixture(scope="module")
+def refs(tmp_path_factory: pytest.TempPathFactory):
+    docs = load_corpus(make_settings(tmp_path_factory.mktemp("refs")))
+    article = next(d for d in docs if d.kind == "article")
+    return reference_facts(article, [d for d in docs if d.kind == "reference"])
+
+
+def claim(sentence: str):
+    """The one claim of a one-paragraph article (extracted as the audit would)."""
+    [c] = extract_claims(parse_article(f"A Title\n\n{sentence}\n"))
+    return c
+
+
+def ev(quote: str, provenance: str = "curated_notes", reference: int = 2) -> EvidenceQuote:
+    return EvidenceQuote(f"ref-{reference}", "Pooled results", quote, provenance, reference)  # type: ignore[arg-type]
+
+
+def judge(sentence: str, evidence: list[EvidenceQuote], refs, verifier=None):
+    c = claim(sentence)
+    scores = (verifier or FakeVerifier()).predict([(c.context, e.quote) for e in evidence])
+    return audit.decide(c, evidence, scores, refs)
+
+
+# --- verdict rules ----------------------------------------------------------------------------
+def test_a_number_counts_only_if_the_evidence_carries_it(refs) -> None:
+    sentence = "Magnesium supplementation lowered serum CRP by 35% in adults."
+    without = judge(sentence, [ev("Magnesium supplementation lowered serum CRP.")], refs)
+    assert without.verdict == "partial"
+    assert "35%" in without.reason and without.checks["missing_quantities"] == ["35%"]
+    with_it = judge(sentence, [ev("Supplements lowered CRP by 35 percent.", "full_text")], refs)
+    assert with_it.verdict == "supported", with_it.reason
+    assert "curated notes" not in with_it.reason
+    assert with_it.evidence[0].quote == "Supplements lowered CRP by 35 percent."
+
+
+def test_curated_notes_are_named_as_such(refs) -> None:
+    v = judge("Magnesium supplementation lowers CRP.", [ev("Supplements lowered CRP.")], refs)
+    assert v.verdict == "supported"
+    assert v.reason.endswith(audit.NOTES_SUFFIX + ".")
+    assert v.evidence[0].provenance == "curated_notes"
+
+
+def test_a_randomized_trial_is_not_a_meta_analysis(refs) -> None:
+    sentence = (
+        "A randomized trial in Nutrients (2022) showed that magnesium supplementation "
+        "reduced inflammatory markers."
+    )
+    v = judge(sentence, [ev("Magnesium supplementation lowered serum CRP.")], refs)
+    assert v.verdict == "miscited"
+    assert v.reference == 2 and v.cited == "A randomized trial in Nutrients (2022)"
+    assert "randomized trial" in v.reason and "meta-analysis" in v.reason  # both sides
+    [link] = v.checks["links"]
+    assert [m["field"] for m in link["mismatches"]] == ["study_type"]
+    assert v.checks["content_verdict"] == "partial"  # backed, by a meta-analysis
+
+
+def test_wrong_year_and_uncited_design_mismatch(refs) -> None:
+    wrong_year = judge(
+        "A meta-analysis in Nutrients (2021) found magnesium lowered CRP.",
+        [ev("Magnesium supplementation lowered serum CRP.")],
+        refs,
+    )
+    assert wrong_year.verdict == "miscited"
+    assert "2021" in wrong_year.reason and "2022" in wrong_year.reason
+    uncited = judge(
+        "A randomized trial showed magnesium lowers CRP.",
+        [ev("Magnesium supplementation lowered serum CRP.")],
+        refs,
+    )
+    assert uncited.verdict == "partial" and "Study type differs" in uncited.reason
+
+
+def test_a_work_missing_from_the_reference_list_is_miscited(refs) -> None:
+    v = judge(
+        "A study in Journal of Imaginary Results (2019) found magnesium lowers CRP.",
+        [ev("Magnesium supplementation lowered serum CRP.")],
+        refs,
+    )
+    assert v.verdict == "miscited" and v.reference is None
+    assert "Journal of Imaginary Results (2019)" in v.reason and "no entry" in v.reason
+
+
+def test_contradicted_and_unsupported(refs) -> None:
+    contra = judge("Magnesium raises CRP.", [ev("Supplementation did not raise CRP.")], refs)
+    assert contra.verdict == "contradicted" and "did not raise CRP" in contra.reason
+    nothing = judge("Magnesium raises CRP by 12%.", [ev("Trials pooled 889 adults.")], refs)
+    assert nothing.verdict == "unsupported" and "No source gives 12%" in nothing.reason
+    empty = audit.decide(claim("Magnesium raises CRP."), [], [], refs)
+    assert empty.verdict == "unsupported" and empty.evidence == []
+
+
+def test_without_a_verifier_nothing_is_called_supported(refs) -> None:
+    c = claim("Magnesium supplementation lowers CRP.")
+    v = audit.decide(c, [ev("Supplements lowered CRP.")], None, refs)
+    assert v.verdict == "unsupported" and "no verifier" in v.reason
+    assert v.checks["verifier"] is None
+
+
+# --- the whole audit, its cache and lookups ----------------------------------------------------
+@pytest.fixture
+def indexed(tmp_path: Path) -> Settings:
+    settings = make_settings(tmp_path, verifier_dir=tmp_path / "no-verifier")
+    build_index(settings)
+    return settings
+
+
+def test_run_audit_quotes_only_references_at_exact_spans(indexed: Settings) -> None:
+    fake = FakeVerifier()
+    report = audit.run_audit(indexed, verifier=fake)
+    docs = {d.id: d for d in load_corpus(indexed)}
+    article = docs["article"]
+    assert report.verdicts and sum(report.counts.values()) == len(report.verdicts)
+    assert report.verifier == "fake-verifier" and report.article_hash == article.content_hash
+    for v in report.verdicts:
+        assert article.text[v.span[0] : v.span[1]] == v.claim
+        for e in v.evidence:
+            assert e.document != "article" and e.provenance != "metadata_only"
+            assert docs[e.document].text[e.start : e.end] == e.quote
+    by_claim = {v.claim: v for v in report.verdicts}
+    frbm = next(v for c, v in by_claim.items() if "Free Radical Biology" in c)
+    assert frbm.verdict == "miscited" and frbm.reference is None
+    trial = next(v for c, v in by_claim.items() if "Nutrients (2021) showed" in c)
+    assert trial.verdict == "miscited" and trial.reference == 2
+    assert "2021" in trial.reason and "2022" in trial.reason
+    assert not any("(2021)" in claim for claim, _ in fake.pairs)  # citations not verified
+
+
+def test_without_weights_the_audit_says_it_is_deterministic(indexed: Settings) -> None:
+    report = audit.run_audit(indexed)
+    assert report.verifier is None and "no verifier" in report.notes[0]
+    assert report.counts["supported"] == 0
+
+
+def test_cache_is_reused_and_invalidated(indexed: Settings, monkeypatch) -> None:
+    calls = []
+    real = audit.run_audit
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(audit, "run_audit", counting)
+    first = audit.load_or_run_audit(indexed, verifier=FakeVerifier())
+    again = audit.load_or_run_audit(indexed, verifier=FakeVerifier())
+    assert len(calls) == 1 and (indexed.index_path / audit.AUDIT_FILE).exists()
+    assert [v.verdict for v in again.verdicts] == [v.verdict for v in first.verdicts]
+    assert again.verdicts[0].evidence == first.verdicts[0].evidence  # round-trips
+    notes = indexed.sources_path / "notes" / "pmc7761127.md"
+    notes.write_text(notes.read_text(encoding="utf-8") + "\nA new line.\n", encoding="utf-8")
+    audit.load_or_run_audit(indexed, verifier=FakeVerifier())
+    assert len(calls) == 2  # a source changed
+    build_index(indexed)
+    audit.load_or_run_audit(indexed, verifier=FakeVerifier())
+    assert len(calls) == 3  # a new index build
+    audit.load_or_run_audit(indexed, verifier=FakeVerifier())
+    assert len(calls) == 3
+
+
+def test_lookup_by_article_span(indexed: Settings, tmp_path: Path) -> None:
+    assert audit.audit_lookup(make_settings(tmp_path / "empty")) is None  # no index yet
+    lookup = audit.audit_lookup(indexed)
+    assert lookup is not None
+    report = audit.load_or_run_audit(indexed)
+    target = report.verdicts[3]
+    s, e = target.span
+    assert target in lookup(s + 2, s + 5)
+    assert lookup(0, 68) == []  # the title holds no claim
+
+
+# --- the command, on the real index (and the real verifier when shipped) ------------------------
+@pytest.mark.slow
+def test_audit_command_json_schema_filters_and_gold(real_settings: Settings, monkeypatch) -> None:
+    monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(real_settings.sources_path))
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(real_settings.index_path))
+    runner = CliRunner()
+    result = runner.invoke(main, ["audit", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    text = (real_settings.sources_path / "magnesium-glycinate-hair-follicles.txt").read_text(
+        encoding="utf-8"
+    )
+    assert len(rows) > 20
+    for row in rows:
+        assert {"claim", "span", "cited", "reference", "verdict", "reason", "evidence"} <= set(row)
+        assert text[row["span"][0] : row["span"][1]] == row["claim"]
+        assert row["verdict"] in audit.VERDICTS and row["reason"]
+        for e in row["evidence"]:
+            assert {"document", "section", "quote", "provenance"} <= set(e)
+            assert e["document"].startswith("ref-")
+    miscited = runner.invoke(main, ["audit", "--json", "--verdict", "miscited"])
+    picked = json.loads(miscited.output)
+    assert picked and {r["verdict"] for r in picked} == {"miscited"}
+    assert any(r["cited"] and "Free Radical Biology" in r["cited"] for r in picked)
+    md = runner.invoke(main, ["audit", "--markdown"]).output
+    assert md.startswith("| # | Claim |") and f"{len(rows)} claims:" in md
+    gold = runner.invoke(main, ["audit", "--gold", str(REPO / "eval" / "claims_gold.jsonl")])
+    scores = json.loads(gold.output)
+    assert scores["gold_claims"] >= 50 and 0 <= scores["accuracy"] <= 1
+    assert scores["matched"] == scores["gold_claims"]
+    shipped = (real_settings.verifier_path / "model.safetensors").exists()
+    assert (scores["verifier"] is not None) == shipped
