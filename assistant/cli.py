@@ -505,6 +505,29 @@ def bench_scifact_retrieval(methods: str, limit: int | None, as_json: bool) -> N
     click.echo(format_table(result))
 
 
+@bench.command("train-reranker")
+@click.option("--epochs", type=click.IntRange(1), default=2, show_default=True)
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--max-queries", type=click.IntRange(1), default=None, help="Quick check only.")
+@handle_errors
+def bench_train_reranker(epochs: int, seed: int, max_queries: int | None) -> None:
+    """Train the SciFact cross-encoder reranker on BEIR SciFact train (never on test).
+
+    Example: assistant bench train-reranker && assistant bench scifact-retrieval --methods
+    bm25,dense,hybrid,rerank
+    """
+    from assistant.bench.reranker import train_reranker
+
+    progress = _Progress(enabled=sys.stderr.isatty())
+    try:
+        meta = train_reranker(
+            get_settings(), epochs=epochs, seed=seed, max_queries=max_queries, progress=progress
+        )
+    finally:
+        progress.close()
+    _emit_json({k: v for k, v in meta.items() if k != "log"} | {"epochs": meta["log"]["epochs"]})
+
+
 @bench.command("scifact-verify")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N claims.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -48,23 +48,23 @@ class EvalQuestion:
 def _turn(obj: Mapping[str, Any], where: str, problems: list[str]) -> EvalTurn | None:
     question = obj.get("question")
     if not isinstance(question, str) or not question.strip():
-        problems.append(f"{where}: \"question\" must be a non-empty string")
+        problems.append(f'{where}: "question" must be a non-empty string')
         return None
     passages: list[GoldPassage] = []
     raw_passages = obj.get("passages", [])
     if not isinstance(raw_passages, list):
-        problems.append(f"{where}: \"passages\" must be a list")
+        problems.append(f'{where}: "passages" must be a list')
         raw_passages = []
     for i, p in enumerate(raw_passages, start=1):
         if not isinstance(p, dict) or not all(
             isinstance(p.get(k), str) and p.get(k) for k in ("document", "quote")
         ):
-            problems.append(f"{where}: passage {i} needs \"document\" and \"quote\" strings")
+            problems.append(f'{where}: passage {i} needs "document" and "quote" strings')
             continue
         passages.append(GoldPassage(p["document"], p["quote"], str(p.get("section", ""))))
     facts = obj.get("facts", [])
     if not isinstance(facts, list):
-        problems.append(f"{where}: \"facts\" must be a list of strings")
+        problems.append(f'{where}: "facts" must be a list of strings')
         facts = []
     for fact in facts:
         why = check_fact(fact)
@@ -72,12 +72,12 @@ def _turn(obj: Mapping[str, Any], where: str, problems: list[str]) -> EvalTurn |
             problems.append(f"{where}: {why}")
     decline = obj.get("must_decline", False)
     if not isinstance(decline, bool):
-        problems.append(f"{where}: \"must_decline\" must be true or false")
+        problems.append(f'{where}: "must_decline" must be true or false')
         decline = False
     if decline and (passages or facts):
         problems.append(f"{where}: a must_decline question cannot also have passages or facts")
     if not decline and not passages and not facts:
-        problems.append(f"{where}: no gold: give passages, facts, or \"must_decline\": true")
+        problems.append(f'{where}: no gold: give passages, facts, or "must_decline": true')
     return EvalTurn(question.strip(), passages, [f for f in facts if isinstance(f, str)], decline)
 
 
@@ -93,12 +93,12 @@ def parse_line(text: str, where: str, problems: list[str]) -> EvalQuestion | Non
     qid, split = obj.get("id"), obj.get("split")
     before = len(problems)
     if not isinstance(qid, str) or not qid.strip():
-        problems.append(f"{where}: \"id\" must be a non-empty string")
+        problems.append(f'{where}: "id" must be a non-empty string')
     if split not in SPLITS:
-        problems.append(f"{where}: \"split\" must be \"dev\" or \"test\", not {split!r}")
+        problems.append(f'{where}: "split" must be "dev" or "test", not {split!r}')
     if "turns" in obj:
         if "question" in obj or not isinstance(obj["turns"], list) or not obj["turns"]:
-            problems.append(f"{where}: give either \"question\" or a non-empty \"turns\" list")
+            problems.append(f'{where}: give either "question" or a non-empty "turns" list')
             return None
         raw = obj["turns"]
         turns = [
@@ -106,7 +106,7 @@ def parse_line(text: str, where: str, problems: list[str]) -> EvalQuestion | Non
             for n, t in enumerate(raw, start=1)
         ]
         if any(t is None for t in turns) and len(problems) == before:
-            problems.append(f"{where}: every turn must be a JSON object with a \"question\"")
+            problems.append(f'{where}: every turn must be a JSON object with a "question"')
     else:
         turns = [_turn(obj, where, problems)]
     if len(problems) > before:
@@ -143,7 +143,8 @@ def load_questions(path: Path, split: str = "all") -> list[EvalQuestion]:
         more = len(problems) - len(shown)
         raise UsageError(
             f"{len(problems)} problem(s) in the question file; fix these lines "
-            "(format: eval/README.md):\n  " + "\n  ".join(shown)
+            "(format: eval/README.md):\n  "
+            + "\n  ".join(shown)
             + (f"\n  ... and {more} more" if more else "")
         )
     if not questions:
@@ -171,8 +172,9 @@ def check_gold(
                         f"{', '.join(sorted(documents))})"
                     )
                 elif g.quote not in doc.text:
-                    problems.append(f"{where}: quote not found verbatim in {g.document}: "
-                                    f"{g.quote[:70]!r}")
+                    problems.append(
+                        f"{where}: quote not found verbatim in {g.document}: {g.quote[:70]!r}"
+                    )
     if problems:
         raise UsageError(
             f"{len(problems)} gold passage(s) do not match the corpus:\n  "

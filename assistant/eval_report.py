@@ -1,5 +1,6 @@
-"""Writing an eval report: report.json, report.md, questions.csv, chart.png, and the summary
-printed in the terminal. One column per configuration, so a --compare run reads side by side.
+"""An eval run's figures (summarize) and its report: report.json, report.md, questions.csv,
+chart.png, and the summary printed in the terminal. One column per configuration, so a
+--compare run reads side by side.
 """
 
 from __future__ import annotations
@@ -7,8 +8,12 @@ from __future__ import annotations
 import csv
 import json
 import time
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from assistant.metrics import mean, percentile
 
 # (summary key, label, kind): kind "rate" is a share in [0, 1], "seconds" a latency.
 HEADLINE = [
@@ -27,10 +32,70 @@ HEADLINE = [
     ("latency_p95", "Latency p95 (s)", "seconds"),
 ]
 CSV_COLUMNS = [
-    "id", "split", "category", "must_decline", "declined", "engine_used", "recall@1", "rr",
-    "context_recall", "cited_gold", "fact_coverage", "citations", "quotes_faithful",
-    "statements", "citation_precision", "citation_recall", "latency", "error", "question",
+    "id",
+    "split",
+    "category",
+    "must_decline",
+    "declined",
+    "engine_used",
+    "recall@1",
+    "rr",
+    "context_recall",
+    "cited_gold",
+    "fact_coverage",
+    "citations",
+    "quotes_faithful",
+    "statements",
+    "citation_precision",
+    "citation_recall",
+    "latency",
+    "error",
+    "question",
 ]
+
+
+def summarize(rows: Sequence[dict], top_k: int) -> dict[str, Any]:
+    """The run's figures; every rate says over how many items it was taken."""
+    ok = [r for r in rows if "error" not in r]
+    gold = [r for r in ok if r["gold_passages"]]
+    decl = [r for r in ok if r["must_decline"]]
+    answerable = [r for r in ok if not r["must_decline"]]
+    answered = [r for r in ok if not r["declined"] and r.get("statements")]
+    cites = sum(r["citations"] for r in ok)
+    latencies = [r["latency"] for r in ok]
+    out: dict[str, Any] = {
+        "items": len(rows),
+        "errors": len(rows) - len(ok),
+        "items_with_gold_passages": len(gold),
+    }
+    for k in sorted({1, 3, top_k}):
+        out[f"recall@{k}"] = mean([r[f"recall@{k}"] for r in gold])
+    out["mrr@10"] = mean([r["rr"] for r in gold])
+    out["context_recall"] = mean([r["context_recall"] for r in gold])
+    out["cited_gold_recall"] = mean([r["cited_gold"] for r in gold])
+    out["fact_coverage"] = mean([r["fact_coverage"] for r in ok if r["facts"]])
+    out["citation_precision"] = mean(
+        [r["citation_precision"] for r in answered if r["citation_precision"] is not None]
+    )
+    out["citation_recall"] = mean([r["citation_recall"] for r in answered])
+    out["uncited_sentences_per_answer"] = mean([r["uncited"] for r in answered])
+    out["quote_faithfulness"] = (sum(r["quotes_faithful"] for r in ok) / cites) if cites else None
+    out["citations"] = cites
+    out["must_decline"] = len(decl)
+    out["correct_declines"] = mean([float(r["declined"]) for r in decl])
+    out["answerable"] = len(answerable)
+    out["false_declines"] = mean([float(r["declined"]) for r in answerable])
+    out["latency_p50"] = percentile(latencies, 50)
+    out["latency_p95"] = percentile(latencies, 95)
+    out["engines_used"] = dict(Counter(r["engine_used"] for r in ok))
+    return out
+
+
+def by_category(rows: Sequence[dict], top_k: int) -> dict[str, dict[str, Any]]:
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(r["category"], []).append(r)
+    return {name: summarize(items, top_k) for name, items in sorted(groups.items())}
 
 
 def default_out_dir(settings: Any) -> Path:
@@ -53,15 +118,20 @@ def headline_rows(report: dict) -> list[tuple[str, list[str]]]:
     rows = []
     for key, label, kind in HEADLINE:
         runs = report["runs"]
-        rows.append((label.format(k=runs[0]["top_k"]),
-                     [_fmt(r["summary"].get(_key(key, r)), kind) for r in runs]))
+        rows.append(
+            (
+                label.format(k=runs[0]["top_k"]),
+                [_fmt(r["summary"].get(_key(key, r)), kind) for r in runs],
+            )
+        )
     return rows
 
 
 def format_summary(report: dict, paths: dict[str, str] | None = None) -> str:
     runs = report["runs"]
     width = max(len(label) for label, _ in headline_rows(report)) + 2
-    head = " " * width + "".join(f"{r['name'][:22]:>24}" for r in runs)
+    col = max(12, *(len(r["name"]) + 2 for r in runs))
+    head = " " * width + "".join(f"{r['name']:>{col}}" for r in runs)
     lines = [
         f"eval: {report['turns']} turns from {report['questions']} questions "
         f"({report['questions_file']}, split {report['split']}), {report['seconds']:.0f}s",
@@ -69,7 +139,7 @@ def format_summary(report: dict, paths: dict[str, str] | None = None) -> str:
         head,
     ]
     for label, values in headline_rows(report):
-        lines.append(f"{label:<{width}}" + "".join(f"{v:>24}" for v in values))
+        lines.append(f"{label:<{width}}" + "".join(f"{v:>{col}}" for v in values))
     for r in runs:
         s = r["summary"]
         lines.append(
@@ -85,20 +155,28 @@ def format_summary(report: dict, paths: dict[str, str] | None = None) -> str:
 def _markdown(report: dict) -> str:
     runs = report["runs"]
     out = [
-        "# Eval report", "",
+        "# Eval report",
+        "",
         f"- questions: `{report['questions_file']}` (split {report['split']}): "
         f"{report['questions']} questions, {report['turns']} turns",
         f"- citation judge: {report['judge']}",
-        f"- created {report['created']}, {report['seconds']:.0f}s", "",
-        "## Summary", "",
+        f"- created {report['created']}, {report['seconds']:.0f}s",
+        "",
+        "## Summary",
+        "",
         "| metric | " + " | ".join(r["name"] for r in runs) + " |",
         "|---|" + "---:|" * len(runs),
     ]
     out += [f"| {label} | " + " | ".join(vals) + " |" for label, vals in headline_rows(report)]
     for r in runs:
-        out += ["", f"## By category: {r['name']} (mode={r['mode']}, engine={r['engine']})", "",
-                "| category | items | recall@k | MRR | facts | cit. P | cit. R | declines ok "
-                "| false declines |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        out += [
+            "",
+            f"## By category: {r['name']} (mode={r['mode']}, engine={r['engine']})",
+            "",
+            "| category | items | recall@k | MRR | facts | cit. P | cit. R | declines ok "
+            "| false declines |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         at_k = f"recall@{r['top_k']}"
         for name, s in r["by_category"].items():
             out.append(
@@ -107,13 +185,18 @@ def _markdown(report: dict) -> str:
                 f"{_fmt(s['citation_precision'])} | {_fmt(s['citation_recall'])} | "
                 f"{_fmt(s['correct_declines'])} | {_fmt(s['false_declines'])} |"
             )
-        out += ["", f"## Per question: {r['name']}", "",
-                "| id | category | declined | R@1 | RR | facts | quotes ok | cit. P | cit. R "
-                "| s |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        out += [
+            "",
+            f"## Per question: {r['name']}",
+            "",
+            "| id | category | declined | R@1 | RR | facts | quotes ok | cit. P | cit. R | s |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         for it in r["items"]:
             if "error" in it:
-                out.append(f"| {it['id']} | {it['category']} | error: {it['error'][:60]} "
-                           "| | | | | | | |")
+                out.append(
+                    f"| {it['id']} | {it['category']} | error: {it['error'][:60]} | | | | | | | |"
+                )
                 continue
             decl = ("yes" if it["declined"] else "no") + (" (must)" if it["must_decline"] else "")
             out.append(
@@ -145,8 +228,9 @@ def _chart(report: dict, path: Path) -> None:
         lat = [r["summary"].get("latency_p50") or 0.0, r["summary"].get("latency_p95") or 0.0]
         right.bar([i + n * width for i in range(2)], lat, width, label=r["name"])
     left.set_xticks([i + width * (len(runs) - 1) / 2 for i in range(len(rates))])
-    left.set_xticklabels([lbl.format(k=runs[0]["top_k"]) for _, lbl in rates], rotation=35,
-                         ha="right", fontsize=8)
+    left.set_xticklabels(
+        [lbl.format(k=runs[0]["top_k"]) for _, lbl in rates], rotation=35, ha="right", fontsize=8
+    )
     left.set_ylim(0, 1.05)
     left.set_title(f"Eval: {report['turns']} turns ({report['split']})")
     left.legend(fontsize=8)
@@ -161,8 +245,10 @@ def write_reports(report: dict, out_dir: Path) -> dict[str, str]:
     """Write every output into out_dir; returns {kind: path}."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {
-        "json": out_dir / "report.json", "markdown": out_dir / "report.md",
-        "table": out_dir / "questions.csv", "chart": out_dir / "chart.png",
+        "json": out_dir / "report.json",
+        "markdown": out_dir / "report.md",
+        "table": out_dir / "questions.csv",
+        "chart": out_dir / "chart.png",
     }
     paths["json"].write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
     paths["markdown"].write_text(_markdown(report), encoding="utf-8")

@@ -4,13 +4,12 @@ One run asks every question (follow-up conversations turn by turn, each turn see
 the engine really gave before) under one or two configurations, and scores per turn: retrieval
 against gold passages, the answer's citations (ALCE precision/recall, judged by the trained
 verifier when there is one), whether quotes stand verbatim at their spans, key facts, declines
-and latency. The question-file format is in eval/README.md; reports are written by eval_report.
+and latency. The question-file format is in eval/README.md; figures and reports: eval_report.
 """
 
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 from assistant.answer import AnswerEngine, Turn, retrieval_query
 from assistant.errors import AssistantError, ModelError, UsageError
 from assistant.eval_questions import EvalQuestion, EvalTurn, check_gold, load_questions
+from assistant.eval_report import by_category, summarize
 from assistant.metrics import (
     Supports,
     alce_scores,
@@ -26,10 +26,8 @@ from assistant.metrics import (
     contains,
     fact_present,
     find_spans,
-    mean,
     overlap_supports,
     overlaps,
-    percentile,
     quote_faithful,
     recall_at_k,
     reciprocal_rank,
@@ -97,10 +95,21 @@ class ModeRetriever:
         self._inner = inner
         self.mode = mode
 
-    def search(self, query: str, k: int | None = None, source: Any = "all", mode: Any = None,
-               exclude_documents: Any = ()) -> list[Evidence]:
-        return self._inner.search(query, k=k, source=source, mode=self.mode,  # type: ignore[arg-type]
-                                  exclude_documents=exclude_documents)
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        source: Any = "all",
+        mode: Any = None,
+        exclude_documents: Any = (),
+    ) -> list[Evidence]:
+        return self._inner.search(
+            query,
+            k=k,
+            source=source,
+            mode=self.mode,  # type: ignore[arg-type]
+            exclude_documents=exclude_documents,
+        )
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -152,16 +161,26 @@ def passage_hits(
     out = []
     for ev in evidence:
         c = ev.chunk
-        out.append({
-            str(i) for i, (doc, spans) in enumerate(gold)
-            if doc == c.document_id and any(contains((c.start, c.end), s) for s in spans)
-        })
+        out.append(
+            {
+                str(i)
+                for i, (doc, spans) in enumerate(gold)
+                if doc == c.document_id and any(contains((c.start, c.end), s) for s in spans)
+            }
+        )
     return out
 
 
-def score_turn(row: dict, turn: EvalTurn, answer: Any, ranked: Sequence[Evidence],
-               context: Sequence[Evidence], documents: dict[str, Document], supports: Supports,
-               ks: Sequence[int]) -> dict:
+def score_turn(
+    row: dict,
+    turn: EvalTurn,
+    answer: Any,
+    ranked: Sequence[Evidence],
+    context: Sequence[Evidence],
+    documents: dict[str, Document],
+    supports: Supports,
+    ks: Sequence[int],
+) -> dict:
     gold = gold_spans(turn, documents)
     n_gold = len(gold)
     if n_gold:
@@ -171,8 +190,12 @@ def score_turn(row: dict, turn: EvalTurn, answer: Any, ranked: Sequence[Evidence
         row["rr"] = reciprocal_rank(hits, RANK_DEPTH)
         found: set[str] = set().union(*passage_hits(context, gold)) if context else set()
         row["context_recall"] = len(found) / n_gold
-        cited = {str(i) for i, (doc, spans) in enumerate(gold) for c in answer.citations
-                 if c.document == doc and any(overlaps((c.start, c.end), s) for s in spans)}
+        cited = {
+            str(i)
+            for i, (doc, spans) in enumerate(gold)
+            for c in answer.citations
+            if c.document == doc and any(overlaps((c.start, c.end), s) for s in spans)
+        }
         row["cited_gold"] = len(cited) / n_gold
     if turn.facts:
         text = "" if answer.declined else answer.text
@@ -183,25 +206,39 @@ def score_turn(row: dict, turn: EvalTurn, answer: Any, ranked: Sequence[Evidence
     if not answer.declined:
         statements, uncited = answer_statements(answer)
         alce = alce_scores(statements, supports)
-        row.update(statements=alce.statements, uncited=uncited, citation_recall=alce.recall,
-                   citation_precision=alce.precision, alce=alce.details)
+        row.update(
+            statements=alce.statements,
+            uncited=uncited,
+            citation_recall=alce.recall,
+            citation_precision=alce.precision,
+            alce=alce.details,
+        )
     return row
 
 
 # --- running -------------------------------------------------------------------------------------
-def _engine_for(config: Config, shared: HybridRetriever | None) -> RecordingEngine:
+def _engine_for(config: Config) -> RecordingEngine:
+    """A fresh retriever per configuration: sentence vectors cached while answering for one
+    configuration must not make the next one look faster."""
     from assistant.audit import audit_lookup
 
-    inner = shared if shared is not None and shared.settings is config.settings else (
-        HybridRetriever(config.settings))
-    return RecordingEngine(config.settings, ModeRetriever(inner, config.mode),  # type: ignore[arg-type]
-                           audit=audit_lookup(config.settings))
+    inner = HybridRetriever(config.settings)
+    return RecordingEngine(
+        config.settings,
+        ModeRetriever(inner, config.mode),  # type: ignore[arg-type]
+        audit=audit_lookup(config.settings),
+    )
 
 
-def run_config(config: Config, questions: Sequence[EvalQuestion], documents: dict[str, Document],
-               supports: Supports, *, shared: HybridRetriever | None = None,
-               progress: Callable[[], None] | None = None) -> list[dict]:
-    engine = _engine_for(config, shared)
+def run_config(
+    config: Config,
+    questions: Sequence[EvalQuestion],
+    documents: dict[str, Document],
+    supports: Supports,
+    *,
+    progress: Callable[[], None] | None = None,
+) -> list[dict]:
+    engine = _engine_for(config)
     ks = sorted({1, 3, config.settings.top_k})
     if questions:  # one unscored warm-up ask: latencies below are warm
         engine.ask(questions[0].turns[0].question, engine=config.engine)
@@ -210,9 +247,14 @@ def run_config(config: Config, questions: Sequence[EvalQuestion], documents: dic
         history: list[Turn] = []
         for n, turn in enumerate(q.turns, start=1):
             row: dict[str, Any] = {
-                "id": q.id if len(q.turns) == 1 else f"{q.id}#{n}", "question_id": q.id,
-                "turn": n, "split": q.split, "category": q.category, "question": turn.question,
-                "must_decline": turn.must_decline, "gold_passages": len(turn.passages),
+                "id": q.id if len(q.turns) == 1 else f"{q.id}#{n}",
+                "question_id": q.id,
+                "turn": n,
+                "split": q.split,
+                "category": q.category,
+                "question": turn.question,
+                "must_decline": turn.must_decline,
+                "gold_passages": len(turn.passages),
                 "facts": len(turn.facts),
             }
             try:
@@ -221,10 +263,13 @@ def run_config(config: Config, questions: Sequence[EvalQuestion], documents: dic
                 row["latency"] = time.perf_counter() - started
                 query = retrieval_query(turn.question, history)
                 ranked = engine.retriever.search(query, k=max(RANK_DEPTH, *ks), source="all")
-                row.update(declined=answer.declined, engine_used=answer.engine,
-                           answer=answer.text, notes=answer.notes)
-                score_turn(row, turn, answer, ranked, engine.last_passages, documents,
-                           supports, ks)
+                row.update(
+                    declined=answer.declined,
+                    engine_used=answer.engine,
+                    answer=answer.text,
+                    notes=answer.notes,
+                )
+                score_turn(row, turn, answer, ranked, engine.last_passages, documents, supports, ks)
                 history.append(Turn(turn.question, answer.text))
             except AssistantError as exc:
                 row["error"] = f"{type(exc).__name__}: {exc}"
@@ -235,49 +280,16 @@ def run_config(config: Config, questions: Sequence[EvalQuestion], documents: dic
     return rows
 
 
-def summarize(rows: Sequence[dict], top_k: int) -> dict[str, Any]:
-    """The run's figures; every rate says over how many items it was taken."""
-    ok = [r for r in rows if "error" not in r]
-    gold = [r for r in ok if r["gold_passages"]]
-    decl = [r for r in ok if r["must_decline"]]
-    answerable = [r for r in ok if not r["must_decline"]]
-    answered = [r for r in ok if not r["declined"] and r.get("statements")]
-    cites = sum(r["citations"] for r in ok)
-    latencies = [r["latency"] for r in ok]
-    out: dict[str, Any] = {"items": len(rows), "errors": len(rows) - len(ok),
-                           "items_with_gold_passages": len(gold)}
-    for k in sorted({1, 3, top_k}):
-        out[f"recall@{k}"] = mean([r[f"recall@{k}"] for r in gold])
-    out["mrr@10"] = mean([r["rr"] for r in gold])
-    out["context_recall"] = mean([r["context_recall"] for r in gold])
-    out["cited_gold_recall"] = mean([r["cited_gold"] for r in gold])
-    out["fact_coverage"] = mean([r["fact_coverage"] for r in ok if r["facts"]])
-    out["citation_precision"] = mean([r["citation_precision"] for r in answered
-                                      if r["citation_precision"] is not None])
-    out["citation_recall"] = mean([r["citation_recall"] for r in answered])
-    out["uncited_sentences_per_answer"] = mean([r["uncited"] for r in answered])
-    out["quote_faithfulness"] = (sum(r["quotes_faithful"] for r in ok) / cites) if cites else None
-    out["citations"] = cites
-    out["must_decline"] = len(decl)
-    out["correct_declines"] = mean([float(r["declined"]) for r in decl])
-    out["answerable"] = len(answerable)
-    out["false_declines"] = mean([float(r["declined"]) for r in answerable])
-    out["latency_p50"] = percentile(latencies, 50)
-    out["latency_p95"] = percentile(latencies, 95)
-    out["engines_used"] = dict(Counter(r["engine_used"] for r in ok))
-    return out
-
-
-def by_category(rows: Sequence[dict], top_k: int) -> dict[str, dict[str, Any]]:
-    groups: dict[str, list[dict]] = {}
-    for r in rows:
-        groups.setdefault(r["category"], []).append(r)
-    return {name: summarize(items, top_k) for name, items in sorted(groups.items())}
-
-
-def run_eval(settings: Settings, *, questions_path: Path | None = None, engine: str | None = None,
-             compare: Sequence[str] = (), split: str = "all", use_verifier: bool = True,
-             progress: bool = False) -> dict[str, Any]:
+def run_eval(
+    settings: Settings,
+    *,
+    questions_path: Path | None = None,
+    engine: str | None = None,
+    compare: Sequence[str] = (),
+    split: str = "all",
+    use_verifier: bool = True,
+    progress: bool = False,
+) -> dict[str, Any]:
     """Load and check the questions, run one or two configurations, return the report dict."""
     from assistant.sources import load_corpus
 
@@ -285,13 +297,14 @@ def run_eval(settings: Settings, *, questions_path: Path | None = None, engine: 
     questions = load_questions(path, split=split)
     documents = {d.id: d for d in load_corpus(settings)}
     check_gold(questions, documents, path)
-    configs = [make_config(settings, {}, engine, "baseline")]
+    base = make_config(settings, {}, engine, "baseline")
+    base.name = f"baseline ({base.mode}, {base.engine})"
+    configs = [base]
     if compare:
         overrides = parse_overrides(compare)
         label = ", ".join(f"{k}={v}" for k, v in overrides.items())
         configs.append(make_config(settings, overrides, engine, label))
     judge_name, supports = load_judge(settings, use_verifier)
-    shared = HybridRetriever(settings)
     turns = sum(len(q.turns) for q in questions)
     bar = None
     if progress:
@@ -302,16 +315,36 @@ def run_eval(settings: Settings, *, questions_path: Path | None = None, engine: 
     runs = []
     try:
         for config in configs:
-            rows = run_config(config, questions, documents, supports, shared=shared,
-                              progress=bar.update if bar else None)
+            rows = run_config(
+                config,
+                questions,
+                documents,
+                supports,
+                progress=bar.update if bar else None,
+            )
             top_k = config.settings.top_k
-            runs.append({"name": config.name, "mode": config.mode, "engine": config.engine,
-                         "overrides": config.overrides, "top_k": top_k,
-                         "summary": summarize(rows, top_k), "by_category": by_category(rows, top_k),
-                         "items": rows})
+            runs.append(
+                {
+                    "name": config.name,
+                    "mode": config.mode,
+                    "engine": config.engine,
+                    "overrides": config.overrides,
+                    "top_k": top_k,
+                    "summary": summarize(rows, top_k),
+                    "by_category": by_category(rows, top_k),
+                    "items": rows,
+                }
+            )
     finally:
         if bar:
             bar.close()
-    return {"questions_file": str(path), "split": split, "questions": len(questions),
-            "turns": turns, "judge": judge_name, "seconds": time.perf_counter() - started,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "runs": runs}
+    return {
+        "questions_file": str(path),
+        "split": split,
+        "questions": len(questions),
+        "turns": turns,
+        "judge": judge_name,
+        "seconds": time.perf_counter() - started,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "runs": runs,
+    }

@@ -234,8 +234,12 @@ def alce_scores(statements: Sequence[Statement], supports: Supports) -> Citation
                     precise += 1
         out.precise += precise
         out.details.append(
-            {"statement": st.text, "citations": len(st.evidence), "supported": joint,
-             "precise": precise}
+            {
+                "statement": st.text,
+                "citations": len(st.evidence),
+                "supported": joint,
+                "precise": precise,
+            }
         )
     return out
 

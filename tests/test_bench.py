@@ -50,8 +50,9 @@ def _beir(folder: Path) -> Path:
 
 @pytest.fixture
 def tiny(tmp_path: Path) -> Settings:
-    return Settings(root_dir=tmp_path, scifact_dir=_beir(tmp_path / "scifact"),
-                    embedding_model="hash:64")
+    return Settings(
+        root_dir=tmp_path, scifact_dir=_beir(tmp_path / "scifact"), embedding_model="hash:64"
+    )
 
 
 def test_loader_keeps_only_the_split(tiny: Settings) -> None:
@@ -121,8 +122,9 @@ def test_cache_embeds_only_what_it_lacks(tmp_path: Path) -> None:
     assert np.allclose(rows[9], HashEmbedder(32).embed(["a changed abstract"])[0])
 
 
-def test_interrupted_embedding_keeps_finished_batches(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_embedding_keeps_finished_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(bench, "SAVE_EVERY", 4)
     texts = [f"text {i}" for i in range(10)]
     with pytest.raises(KeyboardInterrupt):
@@ -134,10 +136,12 @@ def test_interrupted_embedding_keeps_finished_batches(tmp_path: Path,
 
 
 def test_cli_bench_retrieval_and_verify(tiny: Settings, tmp_path: Path) -> None:
-    env = {"ASSISTANT_ROOT_DIR": str(tiny.root_dir),
-           "ASSISTANT_SCIFACT_DIR": str(tiny.scifact_path),
-           "ASSISTANT_EMBEDDING_MODEL": "hash:64",
-           "ASSISTANT_VERIFIER_DIR": str(tmp_path / "no-verifier")}
+    env = {
+        "ASSISTANT_ROOT_DIR": str(tiny.root_dir),
+        "ASSISTANT_SCIFACT_DIR": str(tiny.scifact_path),
+        "ASSISTANT_EMBEDDING_MODEL": "hash:64",
+        "ASSISTANT_VERIFIER_DIR": str(tmp_path / "no-verifier"),
+    }
     runner = CliRunner()
     ok = runner.invoke(main, ["bench", "scifact-retrieval", "--methods", "bm25", "--json"], env=env)
     assert ok.exit_code == 0, ok.output
@@ -148,3 +152,14 @@ def test_cli_bench_retrieval_and_verify(tiny: Settings, tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "unknown method" in bad.output
     verify = runner.invoke(main, ["bench", "scifact-verify"], env=env)
     assert verify.exit_code == 1 and "no trained verifier" in verify.output
+
+
+def test_reranker_combines_its_order_with_hybrid() -> None:
+    from assistant.bench.reranker import combine
+
+    hybrid = ["a", "b", "c", "d", "e"]
+    scores = {"a": 0.1, "b": 0.9, "c": 0.5}  # the reranker saw the top 3 only
+    assert combine(hybrid, scores, "replace", 60) == ["b", "c", "a", "d", "e"]
+    fused = combine(hybrid, scores, "fuse", 60)
+    assert fused[3:] == ["d", "e"] and sorted(fused[:3]) == ["a", "b", "c"]
+    assert fused[0] == "b"  # 2nd + 1st beats 1st + 3rd under reciprocal rank fusion

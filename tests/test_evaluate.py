@@ -105,8 +105,15 @@ def _doc() -> Document:
 def _citation(marker: int, quote: str, doc: Document, start: int | None = None) -> Citation:
     pos = doc.text.find(quote) if start is None else start
     return Citation(
-        marker=marker, document=doc.id, reference="article", title="T", section="S",
-        start=pos, end=pos + len(quote), quote=quote, provenance="full_text",
+        marker=marker,
+        document=doc.id,
+        reference="article",
+        title="T",
+        section="S",
+        start=pos,
+        end=pos + len(quote),
+        quote=quote,
+        provenance="full_text",
         passage=doc.text.strip(),
     )
 
@@ -156,8 +163,14 @@ def test_shipped_question_set_is_complete_and_matches_corpus(hash_settings: Sett
     questions = load_questions(QUESTIONS)
     assert len(questions) >= 40
     categories = {q.category for q in questions}
-    assert {"article_fact", "reference_fact", "claim_check", "not_in_sources", "off_topic",
-            "follow_up"} <= categories
+    assert {
+        "article_fact",
+        "reference_fact",
+        "claim_check",
+        "not_in_sources",
+        "off_topic",
+        "follow_up",
+    } <= categories
     assert {q.split for q in questions} == {"dev", "test"}
     assert any(len(q.turns) > 1 for q in questions)
     assert all(t.must_decline for q in questions if q.category == "off_topic" for t in q.turns)
@@ -176,15 +189,18 @@ GOOD = '{"id": "a", "split": "dev", "question": "What?", "facts": ["x"]}'
 
 
 def test_bad_lines_are_named_and_fail(tmp_path: Path) -> None:
-    path = _write(tmp_path, [
-        GOOD,
-        '{"id": "b", "split": "dev", "question": "Why?"',  # broken JSON
-        '{"id": "c", "question": "Who?", "must_decline": true}',  # no split
-        '{"id": "d", "split": "test", "question": "How?", "facts": ["re:(unclosed"]}',
-        '{"id": "a", "split": "dev", "question": "Again?", "must_decline": true}',  # duplicate
-        '{"id": "e", "split": "dev", "question": "No gold?"}',
-        '{"id": "f", "split": "dev", "turns": [{"question": "One?", "facts": ["1"]}, {}]}',
-    ])
+    path = _write(
+        tmp_path,
+        [
+            GOOD,
+            '{"id": "b", "split": "dev", "question": "Why?"',  # broken JSON
+            '{"id": "c", "question": "Who?", "must_decline": true}',  # no split
+            '{"id": "d", "split": "test", "question": "How?", "facts": ["re:(unclosed"]}',
+            '{"id": "a", "split": "dev", "question": "Again?", "must_decline": true}',  # duplicate
+            '{"id": "e", "split": "dev", "question": "No gold?"}',
+            '{"id": "f", "split": "dev", "turns": [{"question": "One?", "facts": ["1"]}, {}]}',
+        ],
+    )
     with pytest.raises(UsageError) as err:
         load_questions(path)
     message = str(err.value)
@@ -202,12 +218,15 @@ def test_cli_exits_2_naming_the_bad_line(tmp_path: Path) -> None:
 
 
 def test_gold_quote_must_be_in_the_corpus(hash_settings: Settings, tmp_path: Path) -> None:
-    path = _write(tmp_path, [
-        '{"id": "a", "split": "dev", "question": "Q?", "passages": '
-        '[{"document": "article", "quote": "a sentence the article never wrote"}]}',
-        '{"id": "b", "split": "dev", "question": "Q?", "passages": '
-        '[{"document": "ref-99", "quote": "x"}]}',
-    ])
+    path = _write(
+        tmp_path,
+        [
+            '{"id": "a", "split": "dev", "question": "Q?", "passages": '
+            '[{"document": "article", "quote": "a sentence the article never wrote"}]}',
+            '{"id": "b", "split": "dev", "question": "Q?", "passages": '
+            '[{"document": "ref-99", "quote": "x"}]}',
+        ],
+    )
     documents = {d.id: d for d in load_corpus(hash_settings)}
     with pytest.raises(UsageError, match="line 1: quote not found") as err:
         check_gold(load_questions(path), documents, path)
@@ -238,8 +257,15 @@ def test_judge_falls_back_by_name_without_a_verifier(tmp_path: Path) -> None:
 
 
 # --- a slice of the real eval on the real index ---------------------------------------------------
-SLICE = ["art-rda-women", "ref-meta-crp", "claim-inflammation-35", "art-vasodilator",
-         "off-casablanca", "off-postgres", "conv-rda"]
+SLICE = [
+    "art-rda-women",
+    "ref-meta-crp",
+    "claim-inflammation-35",
+    "art-vasodilator",
+    "off-casablanca",
+    "off-postgres",
+    "conv-rda",
+]
 # Floor for retrieval recall@top_k on SLICE. Each gold quote here is one distinctive sentence of
 # a 39-chunk index, and the full eval finds all of them in the top 6 (recall 1.0, hybrid); 0.75
 # tolerates one miss after a harmless ranking change, but not a broken retriever or index.
@@ -248,12 +274,10 @@ RECALL_FLOOR = 0.75
 
 @pytest.mark.slow
 def test_eval_slice_on_the_real_index(real_settings: Settings, tmp_path: Path) -> None:
-    rows = [line for line in QUESTIONS.read_text().splitlines()
-            if json.loads(line)["id"] in SLICE]
+    rows = [line for line in QUESTIONS.read_text().splitlines() if json.loads(line)["id"] in SLICE]
     assert len(rows) == len(SLICE)
     path = _write(tmp_path, rows)
-    report = run_eval(real_settings, questions_path=path, compare=["mode=bm25"],
-                      use_verifier=False)
+    report = run_eval(real_settings, questions_path=path, compare=["mode=bm25"], use_verifier=False)
     base, other = report["runs"]
     s = base["summary"]
     assert s["errors"] == 0 and s["items"] == len(SLICE) + 1  # conv-rda has two turns

@@ -98,16 +98,23 @@ def bm25_rankings(data: Beir, query_ids: Sequence[str], depth: int = DEPTH) -> d
     return out
 
 
-def dense_rankings(data: Beir, query_ids: Sequence[str], embedder: Any, cache_dir: Path,
-                   depth: int = DEPTH, progress: Progress | None = None) -> dict[str, Ranking]:
+def dense_rankings(
+    data: Beir,
+    query_ids: Sequence[str],
+    embedder: Any,
+    cache_dir: Path,
+    depth: int = DEPTH,
+    progress: Progress | None = None,
+) -> dict[str, Ranking]:
     from assistant.bench import cached_embed
 
     def report(done: int, total: int) -> None:
         if progress:
             progress("embedding abstracts", done, total)
 
-    docs, _ = cached_embed(embedder, [data.doc_text(i) for i in range(len(data.doc_ids))],
-                           cache_dir, report)
+    docs, _ = cached_embed(
+        embedder, [data.doc_text(i) for i in range(len(data.doc_ids))], cache_dir, report
+    )
     queries, _ = cached_embed(embedder, [data.queries[q] for q in query_ids], cache_dir)
     sims = queries @ docs.T
     out = {}
@@ -117,8 +124,9 @@ def dense_rankings(data: Beir, query_ids: Sequence[str], embedder: Any, cache_di
     return out
 
 
-def fuse(a: dict[str, Ranking], b: dict[str, Ranking], k: int, depth: int = DEPTH
-         ) -> dict[str, Ranking]:
+def fuse(
+    a: dict[str, Ranking], b: dict[str, Ranking], k: int, depth: int = DEPTH
+) -> dict[str, Ranking]:
     out = {}
     for qid in a:
         scores = rrf_fuse([a[qid], b.get(qid, [])], k)
@@ -126,8 +134,9 @@ def fuse(a: dict[str, Ranking], b: dict[str, Ranking], k: int, depth: int = DEPT
     return out
 
 
-def score_rankings(rankings: dict[str, Ranking], qrels: dict[str, dict[str, int]]
-                   ) -> dict[str, float | None]:
+def score_rankings(
+    rankings: dict[str, Ranking], qrels: dict[str, dict[str, int]]
+) -> dict[str, float | None]:
     """Mean nDCG@10, recall@10 and recall@100 over the queries that have judgements."""
     ndcg, r10, r100 = [], [], []
     for qid, rel in qrels.items():
@@ -140,9 +149,12 @@ def score_rankings(rankings: dict[str, Ranking], qrels: dict[str, dict[str, int]
     return {"ndcg@10": mean(ndcg), "recall@10": mean(r10), "recall@100": mean(r100)}
 
 
-def run_retrieval_benchmark(settings: Settings, methods: Sequence[str] = ("bm25", "dense",
-                            "hybrid"), limit: int | None = None, progress: Progress | None = None
-                            ) -> dict[str, Any]:
+def run_retrieval_benchmark(
+    settings: Settings,
+    methods: Sequence[str] = ("bm25", "dense", "hybrid"),
+    limit: int | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     """Rank the test queries with each method and score them; seconds are per method."""
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
@@ -172,11 +184,18 @@ def run_retrieval_benchmark(settings: Settings, methods: Sequence[str] = ("bm25"
 
             rankings[method] = rerank_rankings(settings, data, rankings["hybrid"], progress)
         seconds[method] = time.perf_counter() - t
-    results = {m: {**score_rankings(rankings[m], qrels), "seconds": round(seconds[m], 1)}
-               for m in methods}
-    return {"dataset": "BEIR SciFact test (300 SciFact dev claims)", "queries": len(qids),
-            "documents": len(data.doc_ids), "results": results, "anchors": dict(ANCHORS),
-            "rrf_k": settings.rrf_k, "depth": DEPTH}
+    results = {
+        m: {**score_rankings(rankings[m], qrels), "seconds": round(seconds[m], 1)} for m in methods
+    }
+    return {
+        "dataset": "BEIR SciFact test (300 SciFact dev claims)",
+        "queries": len(qids),
+        "documents": len(data.doc_ids),
+        "results": results,
+        "anchors": dict(ANCHORS),
+        "rrf_k": settings.rrf_k,
+        "depth": DEPTH,
+    }
 
 
 def format_table(result: dict[str, Any]) -> str:
@@ -185,8 +204,10 @@ def format_table(result: dict[str, Any]) -> str:
         f"{'method':<48}{'nDCG@10':>9}{'R@10':>8}{'R@100':>8}{'seconds':>9}",
     ]
     for name, r in result["results"].items():
-        lines.append(f"{'this repo: ' + name:<48}{r['ndcg@10']:>9.3f}{r['recall@10']:>8.3f}"
-                     f"{r['recall@100']:>8.3f}{r['seconds']:>9.1f}")
+        lines.append(
+            f"{'this repo: ' + name:<48}{r['ndcg@10']:>9.3f}{r['recall@10']:>8.3f}"
+            f"{r['recall@100']:>8.3f}{r['seconds']:>9.1f}"
+        )
     for name, value in result["anchors"].items():
         lines.append(f"{'published: ' + name:<48}{value:>9.3f}{'':>8}{'':>8}{'':>9}")
     return "\n".join(lines)
