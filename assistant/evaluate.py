@@ -22,6 +22,7 @@ from assistant.eval_report import by_category, summarize
 from assistant.metrics import (
     Supports,
     alce_scores,
+    answer_body,
     answer_statements,
     contains,
     fact_present,
@@ -198,7 +199,7 @@ def score_turn(
         }
         row["cited_gold"] = len(cited) / n_gold
     if turn.facts:
-        text = "" if answer.declined else answer.text
+        text = "" if answer.declined else answer_body(answer.text)
         row["facts_found"] = [f for f in turn.facts if fact_present(f, text)]
         row["fact_coverage"] = len(row["facts_found"]) / len(turn.facts)
     row["citations"] = len(answer.citations)
@@ -223,11 +224,14 @@ def _engine_for(config: Config) -> RecordingEngine:
     from assistant.audit import audit_lookup
 
     inner = HybridRetriever(config.settings)
-    return RecordingEngine(
+    engine = RecordingEngine(
         config.settings,
         ModeRetriever(inner, config.mode),  # type: ignore[arg-type]
-        audit=audit_lookup(config.settings),
+        audit=audit_lookup(config.settings, inner),
     )
+    if engine.audit is not None:
+        engine.audit(0, 0)  # load (or run) the claim audit now, not inside a timed answer
+    return engine
 
 
 def run_config(

@@ -114,6 +114,13 @@ def fact_present(fact: str, text: str) -> bool:
     return bool(_fact_pattern(fact).search(hay if fact.startswith("re:") else hay.lower()))
 
 
+def answer_body(text: str) -> str:
+    """The answer without its source list (lines that start with a marker, and "Sources:"), so
+    a key fact only counts when the answer says it, not when a section title holds it."""
+    lines = [ln for ln in text.splitlines() if not MARKER.match(ln.strip())]
+    return "\n".join(ln for ln in lines if ln.strip().lower() != "sources:")
+
+
 def check_fact(fact: str) -> str | None:
     """Why the fact cannot be used, or None when it is fine."""
     if not isinstance(fact, str) or not fact.strip() or fact.strip() == "re:":

@@ -18,6 +18,7 @@ from assistant.evaluate import load_judge, make_config, parse_overrides, run_eva
 from assistant.metrics import (
     Statement,
     alce_scores,
+    answer_body,
     answer_statements,
     evidence_window,
     fact_present,
@@ -156,6 +157,9 @@ def test_key_facts_plain_and_regex() -> None:
     assert fact_present("re:CRP|c-reactive protein", text)
     assert not fact_present("420", text)
     assert not fact_present("re:\\bCRP\\b", text)
+    answer = "The RDA is 310 mg [1].\n\nSources:\n[1] Article > Dosage Recommendations"
+    assert fact_present("310", answer_body(answer))
+    assert not fact_present("dosage", answer_body(answer))  # a section title is not an answer
 
 
 # --- the question file ----------------------------------------------------------------------------
