@@ -1,0 +1,273 @@
+"""What the page does, without the page: answering, the audit, the documents, the index.
+
+One WebBackend serves every browser session. It holds one retriever (thread-safe, and it
+follows index rebuilds by itself) and answer engines that share it, so the chat keeps
+answering from the previous index while a rebuild writes the next one.
+
+The claim audit, citation check and fetcher are written alongside this module; each is looked
+up when needed, and a tab whose module is not there yet says so instead of failing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.answer import AnswerEngine, Turn
+from assistant.errors import AssistantError, IndexLockedError
+from assistant.settings import Settings
+from assistant.types import Answer, ClaimVerdict, Document
+
+AuditLoader = Callable[[], list[ClaimVerdict]]
+
+
+class Unavailable(Exception):
+    """A part of the product that is not installed (yet): the tab says so."""
+
+
+def optional(module: str, name: str) -> Any:
+    """``module.name``, or Unavailable with a message for the page."""
+    try:
+        return getattr(importlib.import_module(f"assistant.{module}"), name)
+    except (ImportError, AttributeError) as exc:
+        raise Unavailable(f"assistant.{module}.{name} is missing ({exc})") from exc
+
+
+def llm_configured(settings: Settings) -> bool:
+    if settings.llm_provider == "openai":
+        return bool(settings.llm_base_url)
+    if settings.llm_provider == "gguf":
+        return settings.llm_gguf_path is not None and settings.llm_gguf_path.exists()
+    return True  # ollama has a default local endpoint
+
+
+@dataclass
+class BuildProgress:
+    """What the Index tab shows while a rebuild runs."""
+
+    stage: str = "starting"
+    done: int = 0
+    total: int = 0
+    finished: bool = False
+    message: str = ""
+    ok: bool = True
+    started: float = field(default_factory=time.perf_counter)
+
+    def line(self) -> str:
+        took = time.perf_counter() - self.started
+        if self.finished:
+            return self.message
+        if self.total:
+            return f"{self.stage}: {self.done}/{self.total} chunks ({took:.0f}s)"
+        return f"{self.stage}… ({took:.0f}s)"
+
+
+class WebBackend:
+    def __init__(self, settings: Settings, *, audit_loader: AuditLoader | None = None) -> None:
+        self.settings = settings
+        self._audit_loader = audit_loader
+        self._lock = threading.Lock()
+        self._retriever: Any = None
+        self._engines: dict[int, AnswerEngine] = {}
+        self._audit_lock = threading.Lock()  # one audit run at a time
+        self._audit_cache: tuple[Any, list[ClaimVerdict]] | None = None
+        self._audit_failed: Any = None  # the index stamp an audit run failed on
+        self._audit_thread: threading.Thread | None = None
+        self._docs_cache: tuple[Any, list[Document]] | None = None
+
+    # --- answering ---------------------------------------------------------------------------
+    def retriever(self) -> Any:
+        with self._lock:
+            if self._retriever is None:
+                from assistant.retrieve import HybridRetriever
+
+                self._retriever = HybridRetriever(self.settings)
+            return self._retriever
+
+    def engine(self, top_k: int | None = None) -> AnswerEngine:
+        k = int(top_k or self.settings.top_k)
+        retriever = self.retriever()
+        with self._lock:
+            if k not in self._engines:
+                settings = self.settings.model_copy(update={"top_k": k})
+                self._engines[k] = AnswerEngine(settings, retriever, audit=self.verdicts_touching)
+            return self._engines[k]
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        engine: str | None = None,
+        top_k: int | None = None,
+    ) -> Iterator[str | Answer]:
+        yield from self.engine(top_k).stream(question, history, engine)
+
+    def warm_up(self) -> None:
+        """Load the model, the index and the audit before the first question (errors surface
+        when asking)."""
+        try:
+            self.engine()
+        except Exception:
+            return
+        self._quiet_audit()
+
+    # --- documents ---------------------------------------------------------------------------
+    def _stamp(self) -> Any:
+        from assistant.store import Store
+
+        try:
+            return Store(self.settings).manifest_stamp()
+        except AssistantError:
+            return None
+
+    def documents(self) -> list[Document]:
+        from assistant.sources import corpus_files, load_corpus
+
+        key = tuple((str(p), p.stat().st_mtime_ns) for p in corpus_files(self.settings))
+        if self._docs_cache is None or self._docs_cache[0] != key:
+            self._docs_cache = (key, load_corpus(self.settings))
+        return self._docs_cache[1]
+
+    def links(self) -> dict[str, dict[str, str]]:
+        """Document id -> DOI / PMID, for the links on source cards."""
+        try:
+            docs = self.documents()
+        except AssistantError:
+            return {}
+        return {d.id: {k: str(d.meta[k]) for k in ("doi", "pmid") if d.meta.get(k)} for d in docs}
+
+    def fetch_results(self) -> dict[int, dict[str, Any]]:
+        """The last fetch report, per reference number (empty when never fetched)."""
+        path = self.settings.sources_path / "fetched" / "report.json"
+        try:
+            report = json.loads(path.read_text(encoding="utf-8"))
+            return {int(r["number"]): r for r in report.get("results", [])}
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+
+    def citation_checks(self) -> dict[int, Any]:
+        check = optional("citecheck", "check_reference_list")
+        return {c.reference: c for c in check(self.settings) if c.reference is not None}
+
+    # --- audit -------------------------------------------------------------------------------
+    def audit(self) -> list[ClaimVerdict]:
+        """The claim audit for the current index: cached until the index changes, run (once,
+        however many sessions ask) when missing."""
+        if self._audit_loader is not None:
+            return self._audit_loader()
+        run = optional("audit", "load_or_run_audit")
+        with self._audit_lock:
+            stamp = self._stamp()
+            cached = self._audit_cache
+            if cached is not None and stamp is not None and cached[0] == stamp:
+                return cached[1]
+            try:
+                report = run(self.settings, retriever=self.retriever())
+            except AssistantError:
+                self._audit_failed = stamp
+                raise
+            self._audit_cache = (stamp, list(report.verdicts))
+            return self._audit_cache[1]
+
+    def audit_state(self) -> str:
+        """ready, running (or not started), failed, or unavailable (module missing)."""
+        if self._audit_loader is not None:
+            return "ready"
+        try:
+            optional("audit", "load_or_run_audit")
+        except Unavailable:
+            return "unavailable"
+        stamp = self._stamp()
+        cached = self._audit_cache
+        if cached is not None and stamp is not None and cached[0] == stamp:
+            return "ready"
+        return "failed" if self._audit_failed == stamp else "running"
+
+    def _quiet_audit(self) -> None:
+        with contextlib.suppress(Unavailable, AssistantError):  # the Audit tab says why
+            self.audit()
+
+    def verdicts_touching(self, start: int, end: int) -> list[ClaimVerdict]:
+        """Audited claims overlapping an article span, for answers. Never makes an answer wait
+        for an audit run: until it is ready (it is started here) answers carry no callout."""
+        state = self.audit_state()
+        if state in ("failed", "unavailable"):
+            return []
+        if state == "running":
+            with self._lock:
+                if self._audit_thread is None or not self._audit_thread.is_alive():
+                    self._audit_thread = threading.Thread(
+                        target=self._quiet_audit, name="claim-audit", daemon=True
+                    )
+                    self._audit_thread.start()
+            return []
+        return [v for v in self.audit() if v.span[0] < end and start < v.span[1]]
+
+    # --- index -------------------------------------------------------------------------------
+    def status(self) -> Any:
+        from assistant.index import index_status
+
+        return index_status(self.settings)
+
+    def rebuild(self, full: bool = False, tick: float = 0.4) -> Iterator[BuildProgress]:
+        """Run an index build in a thread and yield its progress until it ends.
+
+        Readers are untouched until the build switches the manifest at its very end."""
+        from assistant.index import build_index
+
+        progress = BuildProgress()
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            progress.stage, progress.done, progress.total = stage, done, total
+
+        def run() -> None:
+            try:
+                report = build_index(self.settings, rebuild=full, progress=on_progress)
+                progress.message = _build_message(report)
+            except IndexLockedError as exc:
+                progress.ok, progress.message = False, f"Not rebuilt: {exc}"
+            except AssistantError as exc:
+                progress.ok, progress.message = False, f"Rebuild failed: {exc}"
+            except Exception as exc:
+                progress.ok, progress.message = (
+                    False,
+                    f"Rebuild failed: {type(exc).__name__}: {exc}",
+                )
+            finally:
+                progress.finished = True
+
+        worker = threading.Thread(target=run, name="index-rebuild", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            yield progress
+            worker.join(tick)
+        yield progress
+
+    def fetch(self) -> tuple[bool, str]:
+        """Fetch the references; (ok, message). Offline it says so and changes nothing."""
+        fetch_references = optional("fetch", "fetch_references")
+        try:
+            report = fetch_references(self.settings)
+        except AssistantError as exc:
+            return False, f"Fetch failed: {exc}"
+        ok = report.exit_code == 0 and not report.offline
+        tail = " Press “Rebuild index” to use the new texts." if ok else ""
+        return ok, f"{report.message}{tail}"
+
+
+def _build_message(report: Any) -> str:
+    if report.status == "up_to_date":
+        return f"The index is already up to date ({report.chunks_total} chunks)."
+    why = f" ({report.reason})" if report.reason else ""
+    return (
+        f"Index {report.status}{why}: {len(report.added)} added, {len(report.changed)} changed, "
+        f"{len(report.removed)} removed, {len(report.unchanged)} unchanged; "
+        f"{report.chunks_embedded} chunks embedded, {report.chunks_total} in all, "
+        f"in {report.seconds:.1f}s."
+    )

@@ -1,0 +1,97 @@
+"""Start the page: bind safely, say how it is reachable, queue requests.
+
+Loopback by default. Any other address serves people on the network, so it needs a login
+(settings.auth_user / auth_password): without one the server refuses to start.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from typing import Any
+
+from assistant.errors import ConfigError
+from assistant.settings import Settings, set_offline_env
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name other than localhost may resolve anywhere
+        return False
+
+
+def credentials(settings: Settings, host: str) -> tuple[str, str] | None:
+    """The login for this bind address; ConfigError when one is needed and missing."""
+    user = settings.auth_user
+    password = settings.auth_password.get_secret_value() if settings.auth_password else ""
+    if user and password:
+        return (user, password)
+    if user or password:
+        raise ConfigError(
+            "set both ASSISTANT_AUTH_USER and ASSISTANT_AUTH_PASSWORD (only one is set)."
+        )
+    if is_loopback(host):
+        return None
+    raise ConfigError(
+        f"refusing to serve on {host} without a login: anyone on the network could use it. "
+        "Set ASSISTANT_AUTH_USER and ASSISTANT_AUTH_PASSWORD, or bind 127.0.0.1."
+    )
+
+
+def startup_message(host: str, port: int, auth: tuple[str, str] | None) -> str:
+    where = f"http://{host}:{port}"
+    if auth is not None:
+        return f"Serving on {where}; login required (user {auth[0]!r}; password from settings)."
+    return f"Serving on {where} (this machine only). Offline: no CDN, analytics off."
+
+
+def start(
+    settings: Settings,
+    host: str | None = None,
+    port: int | None = None,
+    *,
+    block: bool = True,
+    backend: Any = None,
+    quiet: bool = False,
+) -> Any:
+    """Build and launch the page; returns the Gradio app (with block=False it keeps running
+    in the background, for tests and embedding)."""
+    set_offline_env()
+    host = host or settings.host
+    port = port or settings.port
+    auth = credentials(settings, host)  # before any heavy import: fail fast
+
+    import gradio as gr
+
+    from assistant.web.app import build_app
+    from assistant.web.backend import WebBackend
+    from assistant.web.style import CSS
+
+    backend = backend or WebBackend(settings)
+    threading.Thread(target=backend.warm_up, name="warm-up", daemon=True).start()
+    app = build_app(backend)
+    app.queue(default_concurrency_limit=settings.concurrency)
+    if not quiet:
+        print(startup_message(host, port, auth), flush=True)
+    app.launch(
+        server_name=host,
+        server_port=port,
+        auth=auth,
+        auth_message="Log in with the credentials set in ASSISTANT_AUTH_USER / _PASSWORD.",
+        prevent_thread_lock=not block,
+        share=False,
+        inbrowser=False,
+        quiet=True,
+        show_error=False,
+        theme=gr.themes.Default(primary_hue="teal", secondary_hue="slate"),
+        css=CSS,
+        footer_links=[],
+        ssr_mode=False,
+        pwa=False,
+        mcp_server=False,
+        enable_monitoring=False,
+    )
+    return app

@@ -1,0 +1,115 @@
+"""The page's CSS (passed to launch(), as Gradio 6 wants). Uses Gradio's theme variables so
+light and dark modes both read well."""
+
+CSS = """
+.app-header h1 { margin: 0 0 .2rem 0; font-size: 1.45rem; }
+.app-header p { margin: .1rem 0; color: var(--body-text-color-subdued); }
+.muted { color: var(--body-text-color-subdued); font-size: .88em; }
+
+/* chat answers */
+.ans p { margin: .35rem 0; }
+.ans ul { margin: .2rem 0 .5rem 1.1rem; padding: 0; }
+.ans li { margin: .2rem 0; }
+.ans .ans-h { margin: .8rem 0 .2rem 0; font-size: 1rem; font-weight: 700; }
+.ans-streaming { white-space: pre-wrap; color: var(--body-text-color-subdued); }
+.ans-declined .ans-text { border-left: 4px solid #9ca3af; padding-left: .7rem; }
+.ans-error { border-left: 4px solid #dc2626; padding-left: .7rem; }
+.ans-meta { margin-top: .4rem; font-size: .78em; color: var(--body-text-color-subdued); }
+.user-q { white-space: pre-wrap; }
+sup.cite { font-size: .75em; color: var(--color-accent); font-weight: 600; }
+
+.ans-callout { border: 1px solid #f59e0b; background: rgba(245, 158, 11, .12);
+  border-radius: 8px; padding: .5rem .8rem; margin: .2rem 0 .6rem 0; }
+.callout-title { font-weight: 700; margin-bottom: .25rem; }
+.ans-callout ul { list-style: none; margin: 0; padding: 0; }
+.ans-callout li { margin: .35rem 0; }
+.callout-reason { font-size: .9em; margin-top: .1rem; }
+
+.ans-sources { margin-top: .6rem; }
+.ans-sources-title { font-size: .9em; font-weight: 700; margin: .8rem 0 .25rem 0; }
+.src-card { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  margin: .3rem 0; background: var(--background-fill-secondary); }
+.src-card > summary { cursor: pointer; padding: .4rem .6rem; list-style-position: inside; }
+.src-card[open] > summary { border-bottom: 1px solid var(--border-color-primary); }
+.src-marker { font-weight: 700; color: var(--color-accent); }
+.src-doc { font-weight: 600; }
+.src-section { color: var(--body-text-color-subdued); font-size: .9em; }
+.src-section::before { content: "› "; }
+.src-quote-preview { display: block; font-size: .85em; color: var(--body-text-color-subdued);
+  margin: .15rem 0 0 1.1rem; }
+.src-card[open] .src-quote-preview { display: none; }
+.src-body { padding: .5rem .8rem .6rem .8rem; }
+.src-title { font-style: italic; margin-bottom: .3rem; }
+.src-passage { margin: .3rem 0; padding: .3rem .7rem; border-left: 3px solid var(--color-accent);
+  white-space: pre-wrap; line-height: 1.5; }
+.src-passage mark, .audit mark { background: #fde68a; color: #111827; padding: 0 .1rem;
+  border-radius: 2px; }
+.src-span { font-size: .78em; color: var(--body-text-color-subdued); }
+.src-notice { font-size: .85em; background: rgba(59, 130, 246, .1); border-radius: 6px;
+  padding: .3rem .5rem; margin: .35rem 0; }
+.src-links { font-size: .88em; margin-top: .3rem; }
+
+/* badges */
+.prov, .verdict, .count-chip, .fetch, .check, .state { display: inline-block;
+  border-radius: 999px; padding: 0 .5rem; font-size: .78em; font-weight: 600;
+  border: 1px solid transparent; white-space: nowrap; }
+.prov-full_text { background: rgba(16, 185, 129, .15); border-color: rgba(16, 185, 129, .5); }
+.prov-curated_notes { background: rgba(59, 130, 246, .13); border-color: rgba(59, 130, 246, .5); }
+.prov-metadata_only { background: rgba(156, 163, 175, .2); border-color: rgba(156, 163, 175, .6); }
+.v-supported { background: rgba(16, 185, 129, .18); border-color: rgba(16, 185, 129, .6); }
+.v-partial { background: rgba(234, 179, 8, .2); border-color: rgba(234, 179, 8, .6); }
+.v-unsupported { background: rgba(249, 115, 22, .18); border-color: rgba(249, 115, 22, .6); }
+.v-contradicted { background: rgba(220, 38, 38, .18); border-color: rgba(220, 38, 38, .6); }
+.v-miscited { background: rgba(168, 85, 247, .18); border-color: rgba(168, 85, 247, .6); }
+.check-match, .fetch-full_text, .fetch-skipped, .state-fresh {
+  background: rgba(16, 185, 129, .18); }
+.check-mismatch, .fetch-error, .fetch-unreachable, .state-stale, .state-removed {
+  background: rgba(220, 38, 38, .15); }
+.check-unresolved, .fetch-metadata_only, .fetch-not_found, .fetch-none, .state-new {
+  background: rgba(156, 163, 175, .25); }
+
+/* audit */
+.audit-counts { margin-bottom: .4rem; }
+.count-chip { margin: 0 .2rem; font-size: .85em; padding: .1rem .6rem; }
+.audit-shown { font-size: .88em; color: var(--body-text-color-subdued); margin-bottom: .4rem; }
+.audit-head, .audit-row > summary { display: grid;
+  grid-template-columns: minmax(0, 3fr) minmax(0, 1.4fr) 7.5rem minmax(0, 3fr); gap: .7rem; }
+.audit-head { font-weight: 700; padding: .3rem .6rem;
+  border-bottom: 2px solid var(--border-color-primary); }
+.audit-row { border-bottom: 1px solid var(--border-color-primary); }
+.audit-row > summary { cursor: pointer; padding: .45rem .6rem; list-style: none; }
+.audit-row > summary::-webkit-details-marker { display: none; }
+.audit-row[open] { background: var(--background-fill-secondary); }
+.c-cited, .c-reason { font-size: .9em; }
+.audit-detail { padding: .2rem 1rem .7rem 1rem; }
+.audit-evidence { list-style: none; padding: 0; }
+.audit-quote blockquote { margin: .2rem 0 .5rem 0; padding: .2rem .7rem;
+  border-left: 3px solid var(--color-accent); }
+.audit-quote-where { font-size: .85em; font-weight: 600; }
+
+/* sources and index */
+.docs { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: .8rem; }
+.doc-card { border: 1px solid var(--border-color-primary); border-radius: 10px;
+  padding: .6rem .8rem; }
+.doc-head { margin-bottom: .4rem; }
+.doc-kind { font-weight: 700; margin-right: .4rem; }
+.doc-table, .index-table { border-collapse: collapse; width: 100%; font-size: .9em; border: none; }
+.doc-table th, .doc-table td, .index-table th, .index-table td { border: none !important;
+  background: transparent; }
+.doc-table th { text-align: left; vertical-align: top; width: 9.5rem; padding: .2rem .4rem .2rem 0;
+  color: var(--body-text-color-subdued); font-weight: 600; }
+.doc-table td { padding: .2rem 0; }
+.index-table th, .index-table td { text-align: left; padding: .25rem .5rem;
+  border-bottom: 1px solid var(--border-color-primary) !important; }
+.index-table td.num { text-align: right; }
+.index-summary { margin-bottom: .5rem; }
+.notice { border-radius: 8px; padding: .5rem .8rem; margin: .3rem 0; }
+.notice-info { background: rgba(59, 130, 246, .1); }
+.notice-ok { background: rgba(16, 185, 129, .14); }
+.notice-warn { background: rgba(245, 158, 11, .16); }
+.notice-error { background: rgba(220, 38, 38, .14); }
+.build-bar { height: 8px; border-radius: 4px; background: var(--border-color-primary);
+  overflow: hidden; margin: .3rem 0; }
+.build-bar > div { height: 100%; background: var(--color-accent); }
+#examples button { font-size: .85em; }
+"""

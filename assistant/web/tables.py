@@ -1,0 +1,239 @@
+"""HTML for the Audit, Sources and Index tabs, and the audit's JSON / CSV downloads.
+
+Same rule as render.py: every string from a document, the audit or a fetch is escaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from typing import Any
+
+from assistant.types import ClaimVerdict, Document
+from assistant.web.render import esc, paper_links, provenance_badge, verdict_badge
+
+VERDICTS = ("supported", "partial", "unsupported", "contradicted", "miscited")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def notice(message: str, kind: str = "info") -> str:
+    return f'<div class="notice notice-{esc(kind)}">{esc(message)}</div>'
+
+
+# --- audit --------------------------------------------------------------------------------
+def verdict_counts(verdicts: list[ClaimVerdict]) -> dict[str, int]:
+    counts = Counter(v.verdict for v in verdicts)
+    return {v: counts.get(v, 0) for v in VERDICTS} | {
+        k: n for k, n in counts.items() if k not in VERDICTS
+    }
+
+
+def filter_verdicts(verdicts: list[ClaimVerdict], verdict: str) -> list[ClaimVerdict]:
+    if not verdict or verdict == "all":
+        return list(verdicts)
+    return [v for v in verdicts if v.verdict == verdict]
+
+
+def _evidence_html(v: ClaimVerdict) -> str:
+    if not v.evidence:
+        return '<p class="muted">No passage from the references was found for this claim.</p>'
+    items = []
+    for e in v.evidence:
+        where = f"Reference {e.reference}" if e.reference is not None else e.document
+        section = f" › {esc(e.section)}" if e.section else ""
+        items.append(
+            f'<li class="audit-quote"><div class="audit-quote-where">{esc(where)}{section} '
+            f"{provenance_badge(e.provenance)}</div>"
+            f"<blockquote>{esc(e.quote)}</blockquote></li>"
+        )
+    return f'<ul class="audit-evidence">{"".join(items)}</ul>'
+
+
+def audit_html(verdicts: list[ClaimVerdict], verdict: str = "all") -> str:
+    """Counts per verdict over all claims, then the (filtered) rows, each expandable."""
+    counts = verdict_counts(verdicts)
+    chips = "".join(
+        f'<span class="count-chip v-{esc(k)}" data-verdict="{esc(k)}">{esc(k)} <b>{n}</b></span>'
+        for k, n in counts.items()
+    )
+    shown = filter_verdicts(verdicts, verdict)
+    rows = []
+    for v in shown:
+        cited = v.cited or "—"
+        if v.reference is not None:
+            cited = f"{cited} → reference {v.reference}" if v.cited else f"reference {v.reference}"
+        rows.append(
+            f'<details class="audit-row" data-verdict="{esc(v.verdict)}"><summary>'
+            f'<span class="c-claim">{esc(v.claim)}</span>'
+            f'<span class="c-cited">{esc(cited)}</span>'
+            f'<span class="c-verdict">{verdict_badge(v.verdict)}</span>'
+            f'<span class="c-reason">{esc(v.reason)}</span></summary>'
+            f'<div class="audit-detail"><div class="muted">Section: {esc(v.section or "—")} · '
+            f"characters {v.span[0]}–{v.span[1]} of the article</div>"
+            f"{_evidence_html(v)}</div></details>"
+        )
+    label = "all verdicts" if verdict in ("", "all") else f"verdict “{verdict}”"
+    empty = "" if rows else notice(f"No claim has {label}.")
+    return (
+        f'<div class="audit"><div class="audit-counts">{len(verdicts)} claims: {chips}</div>'
+        f'<div class="audit-shown">Showing {len(shown)} ({esc(label)}). '
+        "Click a row for its evidence.</div>"
+        '<div class="audit-head"><span>Claim</span><span>Cites</span><span>Verdict</span>'
+        f"<span>Reason</span></div>{''.join(rows)}{empty}</div>"
+    )
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def audit_csv(rows: list[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    header = ["claim", "start", "end", "section", "cited", "reference", "verdict", "reason"]
+    writer.writerow([*header, "evidence"])
+    for r in rows:
+        quotes = " | ".join(
+            f"[{e.get('document')} › {e.get('section')}] {e.get('quote')}"
+            for e in r.get("evidence", [])
+        )
+        span = r.get("span") or [None, None]
+        values = [r.get("claim"), span[0], span[1], r.get("section"), r.get("cited")]
+        values += [r.get("reference"), r.get("verdict"), r.get("reason"), quotes]
+        writer.writerow([_cell(x) for x in values])
+    return buf.getvalue()
+
+
+def audit_json(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, indent=2, ensure_ascii=False)
+
+
+# --- sources -------------------------------------------------------------------------------
+def _bib_rows(doc: Document) -> list[tuple[str, str]]:
+    m = doc.meta
+    authors = m.get("authors") or []
+    if isinstance(authors, list):
+        authors = ", ".join(str(a) for a in authors)
+    where = ", ".join(
+        str(x)
+        for x in (
+            m.get("journal"),
+            m.get("year"),
+            f"vol. {m['volume']}" if m.get("volume") else None,
+            f"no. {m['issue']}" if m.get("issue") else None,
+            f"pp. {m['pages']}" if m.get("pages") else None,
+        )
+        if x
+    )
+    pairs = [
+        ("Cited in the article as", m.get("cited_as")),
+        ("Title", m.get("title") or doc.title),
+        ("Authors", authors),
+        ("Published in", where),
+        ("Study type", m.get("study_type")),
+        (
+            "Identifiers",
+            " · ".join(f"{k.upper()} {m[k]}" for k in ("pmcid", "pmid", "doi") if m.get(k)),
+        ),
+        ("Record status", m.get("status")),
+        ("Remark", m.get("remark")),
+    ]
+    return [(k, str(v)) for k, v in pairs if v]
+
+
+def _fetch_html(result: dict[str, Any] | None) -> str:
+    if result is None:
+        return '<span class="fetch fetch-none">not fetched yet</span>'
+    status = str(result.get("status", "unknown"))
+    detail = result.get("detail") or ""
+    return (
+        f'<span class="fetch fetch-{esc(status)}">{esc(status.replace("_", " "))}</span> '
+        f'<span class="muted">{esc(detail)}</span>'
+    )
+
+
+def _check_html(check: Any, available: bool) -> str:
+    if not available:
+        return '<span class="muted">citation check not available yet</span>'
+    if check is None:
+        return '<span class="muted">not checked</span>'
+    items = "".join(
+        f"<li><b>{esc(m.get('field'))}</b>: cited {esc(m.get('cited'))}, "
+        f"actually {esc(m.get('actual'))}</li>"
+        for m in getattr(check, "mismatches", []) or []
+    )
+    source = getattr(check, "source", "")
+    return (
+        f'<span class="check check-{esc(check.status)}">{esc(check.status)}</span> '
+        f"{esc(check.summary)}"
+        + (f'<ul class="check-mismatches">{items}</ul>' if items else "")
+        + (f'<div class="muted">facts from {esc(source)}</div>' if source else "")
+    )
+
+
+def sources_html(
+    docs: list[Document],
+    fetch_results: dict[int, dict[str, Any]],
+    checks: dict[int, Any],
+    checks_available: bool,
+) -> str:
+    """A card per document: bibliographic data, provenance, licence, fetch and check results."""
+    cards = []
+    for doc in docs:
+        head = "Article" if doc.kind == "article" else f"Reference {doc.reference or '?'}"
+        if doc.kind == "article":
+            rows = [("Title", doc.title), ("Reference list", f"{len(doc.references)} entries")]
+            rows += [("Source file", str(doc.meta["file"]))] if doc.meta.get("file") else []
+        else:
+            rows = _bib_rows(doc)
+        rows.append(("Licence", doc.licence or "not recorded"))
+        table = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+        extra = ""
+        if doc.kind == "reference":
+            number = doc.reference or -1
+            fetched = _fetch_html(fetch_results.get(number))
+            checked = _check_html(checks.get(number), checks_available)
+            table += f"<tr><th>Fetch status</th><td>{fetched}</td></tr>"
+            table += f"<tr><th>Citation check</th><td>{checked}</td></tr>"
+        if doc.notice:
+            extra = f'<p class="src-notice">{esc(doc.notice)}</p>'
+        links = paper_links(doc.url, doc.meta.get("doi"), doc.meta.get("pmid"))
+        cards.append(
+            f'<div class="doc-card" data-document="{esc(doc.id)}"><div class="doc-head">'
+            f'<span class="doc-kind">{esc(head)}</span> {provenance_badge(doc.provenance)}</div>'
+            f'<table class="doc-table">{table}</table>{extra}'
+            f'<div class="src-links">{" · ".join(links)}</div></div>'
+        )
+    return f'<div class="docs">{"".join(cards)}</div>'
+
+
+# --- index ---------------------------------------------------------------------------------
+def status_html(status: Any) -> str:
+    """Documents, chunks, fresh or stale, last build."""
+    if not status.built:
+        return notice(
+            f"No index yet at {status.location}. Press “Rebuild index” to build it.", "warn"
+        )
+    state = "fresh" if status.fresh else "stale — press “Rebuild index”"
+    if not status.settings_match:
+        state = "built with other settings — a full rebuild is needed"
+    total = sum(d.chunks for d in status.documents)
+    rows = "".join(
+        f'<tr data-state="{esc(d.state)}"><td>{esc(d.id)}</td><td>{esc(d.kind)}</td>'
+        f"<td>{provenance_badge(d.provenance)}</td><td class=num>{d.chunks}</td>"
+        f'<td><span class="state state-{esc(d.state)}">{esc(d.state)}</span></td>'
+        f"<td>{esc(d.title)}</td></tr>"
+        for d in status.documents
+    )
+    return (
+        f'<div class="index-status"><div class="index-summary">'
+        f"<b>{len(status.documents)}</b> documents, <b>{total}</b> chunks · "
+        f'<span class="index-state">{esc(state)}</span> · last build {esc(status.built_at)}'
+        f'<div class="muted">{esc(status.location)}</div></div>'
+        '<table class="index-table"><tr><th>Document</th><th>Kind</th><th>Provenance</th>'
+        f"<th>Chunks</th><th>State</th><th>Title</th></tr>{rows}</table></div>"
+    )

@@ -1,0 +1,463 @@
+"""The chat page through gradio_client, against a real server on 127.0.0.1 and a real index.
+
+The server runs on a private copy of the session's real index (tests/conftest.py
+`real_settings`), so the rebuild and fetch tests can change it freely. The reference fetcher
+is pointed at a closed local port: the machine is offline, and the page must say so quickly.
+Pure rendering and the audit table are tested without a server, on hand-made objects.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import time
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.errors import ConfigError
+from assistant.settings import Settings
+from assistant.types import Answer, Citation, ClaimVerdict, EvidenceQuote
+
+FOLLOW_UP_FIRST = "What is the recommended daily amount of magnesium for women?"
+FOLLOW_UP = "Where does that figure come from?"
+PROVENANCE_TEXT = {"full text", "curated notes, not the authors' words", "metadata only"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def private_copy(settings: Settings, dest: Path, **overrides: Any) -> Settings:
+    """The same corpus and built index in a folder of our own."""
+    shutil.copytree(settings.sources_path, dest / "sources")
+    shutil.copytree(settings.index_path, dest / "store", ignore=shutil.ignore_patterns("*.lock"))
+    closed = free_port()  # nothing listens there: fetching fails fast, like offline
+    update = {
+        "sources_dir": dest / "sources",
+        "index_dir": dest / "store",
+        "ncbi_base_url": f"http://127.0.0.1:{closed}/eutils",
+        "idconv_base_url": f"http://127.0.0.1:{closed}/idconv",
+        "europepmc_base_url": f"http://127.0.0.1:{closed}/europepmc",
+        "http_retries": 0,
+        "http_timeout": 3.0,
+    }
+    return settings.model_copy(update={**update, **overrides})
+
+
+@pytest.fixture(scope="module")
+def web_settings(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return private_copy(real_settings, tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture(scope="module")
+def served(web_settings: Settings):
+    """The page on a free port; yields (url, backend)."""
+    from assistant.web import start
+    from assistant.web.backend import WebBackend
+
+    backend = WebBackend(web_settings)
+    port = free_port()
+    app = start(web_settings, "127.0.0.1", port, block=False, quiet=True, backend=backend)
+    yield f"http://127.0.0.1:{port}/", backend
+    app.close()
+
+
+@pytest.fixture
+def page(served) -> str:
+    return served[0]
+
+
+@pytest.fixture
+def client(page: str):
+    from gradio_client import Client
+
+    return Client(page, verbose=False)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+def last_reply(chat: list[dict[str, Any]]) -> ET.Element:
+    """The last assistant message, parsed (our HTML is well-formed)."""
+    assert chat and chat[-1]["role"] == "assistant"
+    return ET.fromstring(chat[-1]["content"][0]["text"])
+
+
+def text_of(el: ET.Element) -> str:
+    return "".join(el.itertext())
+
+
+def cards(reply: ET.Element) -> list[dict[str, Any]]:
+    out = []
+    for card in reply.iter("details"):
+        if "src-card" not in card.get("class", ""):
+            continue
+        passage = next(e for e in card.iter("blockquote") if "src-passage" in e.get("class", ""))
+        span = next(e for e in card.iter("div") if e.get("class") == "src-span")
+        out.append(
+            {
+                "marker": int(card.get("data-marker")),
+                "document": card.get("data-document"),
+                "mark": text_of(passage.find("mark")),
+                "passage": text_of(passage),
+                "span": tuple(int(x) for x in re.findall(r"\d+", text_of(span))[:2]),
+                "provenance": {
+                    text_of(e) for e in card.iter("span") if "prov " in e.get("class", "")
+                },
+                "links": [a.get("href") for a in card.iter("a")],
+            }
+        )
+    return out
+
+
+def ask(client: Any, question: str, engine: str = "extractive", k: int = 6) -> tuple[Any, Any]:
+    job = client.submit(question, [], engine, k, api_name="/ask")
+    return job.result(timeout=120), job
+
+
+# --- chat ----------------------------------------------------------------------------------------
+def test_answer_streams_with_source_cards_quoting_exact_text(client, web_settings) -> None:
+    from assistant.sources import load_corpus
+
+    (chat, box, note), job = ask(client, FOLLOW_UP_FIRST)
+    assert box == "" and "Not sent" not in note
+    assert len(job.outputs()) >= 3, "the answer should arrive in several updates"
+    reply = last_reply(chat)
+    assert reply.get("data-declined") == "false"
+    found = cards(reply)
+    assert found, "an answer that is not declined shows its sources"
+    docs = {d.id: d for d in load_corpus(web_settings)}
+    for card in found:
+        doc = docs[card["document"]]
+        start, end = card["span"]
+        assert card["mark"] and card["mark"] in card["passage"]
+        assert doc.text[start:end] == card["mark"], "the highlighted quote is the exact span"
+        assert card["passage"] in doc.text
+        assert card["provenance"] <= PROVENANCE_TEXT and card["provenance"]
+        if doc.kind == "reference" and doc.url:
+            assert doc.url in card["links"]
+    markers = {
+        int(m) for m in re.findall(r"\[(\d+)\]", text_of(reply.find("div[@class='ans-text']")))
+    }
+    assert markers == {c["marker"] for c in found}
+
+
+def test_follow_up_uses_the_conversation(page) -> None:
+    from gradio_client import Client
+
+    talk = Client(page, verbose=False)
+    (first, _, _), _ = ask(talk, FOLLOW_UP_FIRST)
+    first_spans = {(c["document"], c["span"]) for c in cards(last_reply(first))}
+    (follow, _, _), _ = ask(talk, FOLLOW_UP)
+    follow_reply = last_reply(follow)
+    assert follow_reply.get("data-declined") == "false"
+    assert first_spans & {(c["document"], c["span"]) for c in cards(follow_reply)}
+
+    (alone, _, _), _ = ask(Client(page, verbose=False), FOLLOW_UP)  # a new session: no context
+    alone_spans = {(c["document"], c["span"]) for c in cards(last_reply(alone))}
+    assert not first_spans & alone_spans
+
+
+def test_off_topic_question_is_declined(client) -> None:
+    (chat, _, _), _ = ask(client, "How do I change a tyre on a mountain bike?")
+    reply = last_reply(chat)
+    assert reply.get("data-declined") == "true"
+    assert "do not cover" in text_of(reply)
+    assert not cards(reply)
+
+
+@pytest.mark.parametrize("question", ["", "   \n  "])
+def test_empty_input_gets_a_clear_message(client, question) -> None:
+    (chat, _, note), _ = ask(client, question)
+    assert chat == []
+    assert "empty" in note and "Not sent" in note
+
+
+def test_over_long_input_is_refused_and_kept_for_editing(client, web_settings) -> None:
+    question = "magnesium " * (web_settings.max_question_chars // 5)
+    (chat, box, note), _ = ask(client, question)
+    assert chat == [] and box == question
+    assert f"limit is {web_settings.max_question_chars}" in note
+
+
+def test_user_markup_is_shown_as_text(client) -> None:
+    (chat, _, _), _ = ask(client, 'Is <img src=x onerror="alert(1)"> <b>magnesium</b> safe?')
+    shown = chat[-2]["content"][0]["text"]
+    assert "<img" not in shown and "<b>" not in shown
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in shown
+
+
+def test_passages_per_answer_reaches_the_engine(client, served) -> None:
+    backend = served[1]
+    (chat, _, _), _ = ask(client, "Does magnesium reduce inflammation?", k=9)
+    assert last_reply(chat).get("data-declined") == "false"
+    engine = backend.engine(9)
+    assert engine.settings.top_k == 9
+    assert engine.retriever is backend.engine(3).retriever  # one index in memory for all
+
+
+def test_unconfigured_llm_falls_back_and_says_so(client) -> None:
+    (chat, _, _), _ = ask(client, "Does magnesium reduce inflammation?", engine="llm")
+    reply = last_reply(chat)
+    assert "extractive engine" in text_of(reply)
+    assert "language model failed" in text_of(reply)
+
+
+# --- audit, sources, index -----------------------------------------------------------------------
+def download(page: str, update: dict[str, Any]) -> str:
+    """A download button's file, fetched from the page the way a browser does."""
+    with urllib.request.urlopen(f"{page}gradio_api/file={update['value']}", timeout=10) as r:
+        return r.read().decode("utf-8")
+
+
+def test_audit_tab_filters_counts_and_downloads(client, page) -> None:
+    from assistant import audit
+
+    html, dl_json, dl_csv = client.predict("all", api_name="/audit")
+    if not hasattr(audit, "load_or_run_audit"):
+        assert "not available yet" in html
+        return
+    rows = json.loads(download(page, dl_json))
+    assert rows and {"claim", "span", "cited", "verdict", "reason", "evidence"} <= set(rows[0])
+    assert f"{len(rows)} claims:" in html and html.count('class="audit-row"') == len(rows)
+    csv_lines = download(page, dl_csv).strip().splitlines()
+    assert csv_lines[0].startswith("claim,") and len(csv_lines) >= len(rows) + 1
+    verdict = sorted({r["verdict"] for r in rows})[0]
+    html, dl_json, _ = client.predict(verdict, api_name="/audit")
+    shown = re.findall(r'class="audit-row" data-verdict="([a-z]+)"', html)
+    assert shown and set(shown) == {verdict}
+    assert len(shown) == sum(r["verdict"] == verdict for r in rows)
+    assert {r["verdict"] for r in json.loads(download(page, dl_json))} == {verdict}
+
+
+def test_answer_touching_an_audited_claim_shows_the_callout(client, page) -> None:
+    html, dl_json, _ = client.predict("all", api_name="/audit")  # waits for the audit
+    assert "not available yet" not in html, "the chat's callouts need the claim audit"
+    rows = json.loads(download(page, dl_json))
+    flagged = [r for r in rows if r["verdict"] != "supported" and len(r["claim"]) > 60]
+    if not flagged:
+        pytest.skip("the audit flags no claim of this article")
+    claim = flagged[0]
+    (chat, _, note), _ = ask(client, claim["claim"])
+    callout = last_reply(chat).find(".//div[@class='ans-callout']")
+    assert callout is not None, "an answer quoting a flagged claim warns about it"
+    items = {
+        text_of(li.find("span[@class='callout-claim']")).strip("“”"): li.get("data-verdict")
+        for li in callout.iter("li")
+    }
+    assert items.get(claim["claim"]) == claim["verdict"] or any(
+        k.rstrip("…") and claim["claim"].startswith(k.rstrip("…")) and v == claim["verdict"]
+        for k, v in items.items()
+    )
+    assert claim["reason"] in text_of(callout)
+    assert "still running" not in note
+
+
+def test_sources_tab_lists_every_document_with_provenance_and_checks(client, web_settings) -> None:
+    from assistant.sources import load_corpus
+
+    html = client.predict(api_name="/sources")
+    for doc in load_corpus(web_settings):
+        assert f'data-document="{doc.id}"' in html
+    assert "metadata only" in html and "curated notes" in html
+    assert "Licence" in html and "Fetch status" in html and "Citation check" in html
+    try:
+        from assistant.citecheck import check_reference_list  # noqa: F401
+    except ImportError:
+        assert "citation check not available yet" in html
+    else:
+        assert re.search(r'class="check check-(match|mismatch|unresolved)"', html)
+
+
+def test_no_arbitrary_file_reads(page, web_settings) -> None:
+    secret = web_settings.sources_path / "references.toml"
+    for target in ("/etc/passwd", str(secret)):
+        url = f"{page}gradio_api/file={target}"
+        try:
+            with urllib.request.urlopen(url, timeout=10) as r:
+                body = r.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            assert exc.code in (403, 404)
+            continue
+        assert "root:" not in body and "[[reference]]" not in body
+
+
+def test_page_loads_nothing_from_the_internet(page) -> None:
+    with urllib.request.urlopen(page, timeout=10) as r:
+        html = r.read().decode()
+    external = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
+    assert [u for u in external if not u.startswith(page)] == []
+
+
+def test_fetch_reports_offline_clearly(client) -> None:
+    started = time.perf_counter()
+    message, status = client.predict(api_name="/fetch")
+    assert time.perf_counter() - started < 60
+    assert "Offline" in message and "notice-warn" in message
+    assert "curated notes" in message  # says which references stay on what
+    assert "documents" in status
+
+
+def test_rebuild_keeps_chat_answering(client, page, web_settings) -> None:
+    from gradio_client import Client
+
+    status = client.predict(api_name="/status")
+    assert "fresh" in status
+    notes = sorted((web_settings.sources_path / "notes").glob("*.md"))[0]
+    notes.write_text(notes.read_text(encoding="utf-8") + "\nAn added closing remark.\n")
+    assert "stale" in client.predict(api_name="/status")
+
+    job = client.submit(False, api_name="/rebuild")
+    chatter = Client(page, verbose=False)
+    answers = []
+    while not answers or not job.done():  # ask at least once, and on while the build runs
+        (chat, _, _), _ = ask(chatter, "Does magnesium reduce inflammation?")
+        answers.append(last_reply(chat))
+    progress, status = job.result(timeout=300)
+    assert "1 changed" in progress and "notice-ok" in progress
+    assert "fresh" in status and "stale" not in status
+    assert answers and all(a.get("data-declined") == "false" for a in answers)
+    assert len(job.outputs()) >= 2, "progress is shown while the build runs"
+
+
+# --- start-up rules ------------------------------------------------------------------------------
+def test_other_hosts_need_credentials(hash_settings) -> None:
+    from pydantic import SecretStr
+
+    from assistant.web import credentials
+
+    assert credentials(hash_settings, "127.0.0.1") is None
+    assert credentials(hash_settings, "localhost") is None
+    with pytest.raises(ConfigError, match="without a login"):
+        credentials(hash_settings, "0.0.0.0")
+    with pytest.raises(ConfigError, match="both"):
+        credentials(hash_settings.model_copy(update={"auth_user": "ann"}), "0.0.0.0")
+    login = {"auth_user": "ann", "auth_password": SecretStr("s3cret")}
+    assert credentials(hash_settings.model_copy(update=login), "0.0.0.0") == ("ann", "s3cret")
+
+
+def test_serve_refuses_public_bind_without_login() -> None:
+    from assistant.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", "--port", str(free_port())])
+    assert result.exit_code == 2
+    assert "without a login" in result.stderr and "ASSISTANT_AUTH_USER" in result.stderr
+
+
+def test_login_is_enforced_and_announced(web_settings, capsys) -> None:
+    from pydantic import SecretStr
+
+    from assistant.web import start
+
+    settings = web_settings.model_copy(
+        update={"auth_user": "ann", "auth_password": SecretStr("s3cret")}
+    )
+    port = free_port()
+    app = start(settings, "127.0.0.1", port, block=False)
+    try:
+        said = capsys.readouterr().out
+        assert "login required" in said and "s3cret" not in said
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/config", timeout=10)
+        assert err.value.code == 401
+    finally:
+        app.close()
+
+
+# --- rendering, without a server -----------------------------------------------------------------
+def _citation(**kw: Any) -> Citation:
+    base = dict(
+        marker=1,
+        document="ref-9",
+        reference=9,
+        title="A <i>title</i>",
+        section="Results",
+        start=10,
+        end=30,
+        quote="<script>x()</script>",
+        provenance="curated_notes",
+        url="javascript:alert(1)",
+        notice="Not the authors' words.",
+        passage="Before. <script>x()</script> After [link](http://evil.example).",
+    )
+    base.update(kw)
+    return Citation(**base)  # type: ignore[arg-type]
+
+
+def test_document_markup_is_escaped_and_links_are_http_only() -> None:
+    from assistant.web.render import render_answer
+
+    verdict = ClaimVerdict("<b>claim</b>", (0, 5), "S", "unsupported", "no source <u>says</u>")
+    answer = Answer("q", 'It says "<script>x()</script>" [1]', False, [_citation()], [verdict])
+    html = render_answer(answer)
+    assert "<script>" not in html and "<b>claim" not in html and "<u>" not in html
+    assert "javascript:" not in html
+    root = ET.fromstring(html)  # escaped text keeps the markup well-formed
+    assert text_of(root.find(".//mark")) == "<script>x()</script>"
+    callout = root.find(".//div[@class='ans-callout']")
+    assert callout is not None and "unsupported" in text_of(callout)
+    assert "no source <u>says</u>" in text_of(callout)
+
+
+def test_paper_links_include_doi_and_pubmed() -> None:
+    from assistant.web.render import render_answer
+
+    c = _citation(url="https://pmc.ncbi.nlm.nih.gov/articles/PMC1/")
+    html = render_answer(
+        Answer("q", "x [1]", False, [c]), {"ref-9": {"doi": "10.1/x", "pmid": "7"}}
+    )
+    hrefs = [a.get("href") for a in ET.fromstring(html).iter("a")]
+    assert hrefs == [
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC1/",
+        "https://doi.org/10.1/x",
+        "https://pubmed.ncbi.nlm.nih.gov/7/",
+    ]
+
+
+def _verdicts() -> list[ClaimVerdict]:
+    ev = EvidenceQuote("ref-2", "Results", "CRP fell.", "curated_notes", reference=2)
+    return [
+        ClaimVerdict("=HYPERLINK(1)", (0, 9), "A", "miscited", "wrong year", "X (2021)", 1),
+        ClaimVerdict("B lowers C.", (10, 20), "A", "supported", "stated", evidence=[ev]),
+        ClaimVerdict("D cures E.", (21, 30), "B", "unsupported", "no source"),
+    ]
+
+
+def test_audit_view_filters_counts_and_exports(hash_settings) -> None:
+    from assistant.web.app import audit_view
+    from assistant.web.backend import WebBackend
+
+    backend = WebBackend(hash_settings, audit_loader=_verdicts)
+    html, dl_json, _ = audit_view(backend, "supported")
+    assert html.count('class="audit-row"') == 1 and 'data-verdict="supported"' in html
+    assert re.search(r'data-verdict="miscited">miscited <b>1</b>', html)
+    assert "CRP fell." in html
+    rows = json.loads(Path(dl_json["value"]).read_text(encoding="utf-8"))
+    assert [r["verdict"] for r in rows] == ["supported"]
+    _, _, all_csv = audit_view(backend, "all")
+    text = Path(all_csv["value"]).read_text(encoding="utf-8")
+    assert "'=HYPERLINK(1)" in text  # a spreadsheet will not run it as a formula
+    assert len(text.strip().splitlines()) == 4
+
+
+def test_example_questions_come_from_the_article_headings(hash_settings) -> None:
+    from assistant.sources import load_corpus
+    from assistant.web.app import example_questions
+
+    docs = load_corpus(hash_settings)
+    questions = example_questions(docs)
+    assert 1 <= len(questions) <= 4
+    article = next(d for d in docs if d.kind == "article")
+    heads = [article.text[b.start : b.end].lower() for b in article.blocks if b.kind == "heading"]
+    for q in questions:
+        assert q.endswith("?")
+        topic = re.sub(r"^what does the article say about |\?$", "", q.lower())
+        assert any(topic.rstrip("?") in re.sub(r"^\d+\.\s*", "", h) for h in heads)
