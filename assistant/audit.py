@@ -35,10 +35,13 @@ from assistant.claims import (
     Link,
     ReferenceFacts,
     carried,
+    clauses,
     extract_claims,
     link_mention,
     quantities,
     reference_facts,
+    specific_terms,
+    term_carried,
 )
 from assistant.errors import AssistantError, ModelError, UsageError
 from assistant.settings import Settings
@@ -84,7 +87,7 @@ class AuditReport:
 
 # --- pieces of a verdict ------------------------------------------------------------------------
 def _quote(text: str, most: int = 140) -> str:
-    text = " ".join(text.split())
+    text = " ".join(text.split()).rstrip(".")  # the reason supplies its own full stop
     return f"'{text if len(text) <= most else text[: most - 1].rstrip() + '…'}'"
 
 
@@ -149,7 +152,7 @@ def citation_findings(claim: Claim, refs: list[ReferenceFacts]) -> tuple[list[di
             row.update(status=check.status, mismatches=check.mismatches, checked=check.checked)
             if check.status == "mismatch":
                 diffs = "; ".join(
-                    f"{d['field']}: cited {d['cited']}, actually {d['actual']}"
+                    f"{d['field'].replace('_', ' ')}: cited {d['cited']}, actually {d['actual']}"
                     for d in check.mismatches
                 )
                 problems.append(f"cites '{m.text}', which links to {ref.label}: {diffs}")
@@ -184,77 +187,88 @@ def _who(ev: EvidenceQuote, refs: list[ReferenceFacts]) -> str:
     return ref.label if ref else ev.document
 
 
+def _gaps(
+    claim: Claim,
+    backing: list[EvidenceQuote],
+    clause_scores: list[list[dict[str, float]]],
+) -> list[str]:
+    """What the supporting sentences leave out: figures, named terms, dependent clauses."""
+    from assistant.verifier import label_of
+
+    gaps = [
+        f"the figure {q.text}"
+        for q in quantities(claim.statement)
+        if not any(carried(q, e.quote) for e in backing)
+    ]
+    gaps += [
+        f"{t}"
+        for t, spelled in specific_terms(claim.statement)
+        if not any(term_carried(t, spelled, e.quote) for e in backing)
+    ]
+    extra = clauses(claim.statement)[1:]
+    gaps += [
+        f"'{clause}'"
+        for clause, sc in zip(extra, clause_scores, strict=False)
+        if not any(label_of(x) == "support" for x in sc)
+    ]
+    return gaps
+
+
 def content_verdict(
     claim: Claim,
     evidence: list[EvidenceQuote],
     scores: list[dict[str, float]] | None,
     refs: list[ReferenceFacts],
+    clause_scores: list[list[dict[str, float]]] | None = None,
 ) -> tuple[str, str, list[EvidenceQuote], dict[str, Any]]:
     """(verdict, reason, evidence best first, checks) from the sources' text alone.
 
     ``scores`` holds the verifier's probabilities per evidence sentence, or None when no
-    verifier is available (then nothing is called supported).
+    verifier is available (then nothing is called supported); ``clause_scores`` the same for
+    each dependent clause of the claim (claims.clauses, after the first).
     """
     from assistant.verifier import aggregate, label_of
 
     wanted = quantities(claim.statement)
-    checks: dict[str, Any] = {"quantities": [q.text for q in wanted]}
+    checks: dict[str, Any] = {"quantities": [q.text for q in wanted], "verifier": None}
     if not evidence:
         return "unsupported", "No reference passage relates to it.", [], checks
-    closest = evidence[0]
-    missing_everywhere = [q.text for q in wanted if not any(carried(q, e.quote) for e in evidence)]
+    absent = [q.text for q in wanted if not any(carried(q, e.quote) for e in evidence)]
+    closest = f"closest passage, {_who(evidence[0], refs)}: {_quote(evidence[0].quote)}"
+    why = f"No source gives {', '.join(absent)}" if absent else "No source states it"
     if scores is None:
-        checks["verifier"] = None
-        if missing_everywhere:
-            why = f"No source gives {', '.join(missing_everywhere)}"
-        else:
-            why = "Not verified (no verifier model)"
-        return (
-            "unsupported",
-            f"{why}; closest passage, {_who(closest, refs)}: {_quote(closest.quote)}.",
-            evidence,
-            checks,
-        )
+        why = why if absent else "Not verified (no verifier model)"
+        return "unsupported", f"{why}; {closest}.", evidence, checks
     overall = aggregate(scores)
     label = label_of(overall)
-    checks["verifier"] = {k: round(v, 4) for k, v in overall.items()}
+    if label != "nei" and not any(label_of(s) == label for s in scores):
+        label = "nei"  # some one sentence must itself support (or contradict) the claim
+    checks["verifier"] = {k: round(v, 4) for k, v in overall.items()} | {"label": label}
     key = "contradict" if label == "contradict" else "support"
     ranked = sorted(range(len(evidence)), key=lambda i: -scores[i][key])
-    best = evidence[ranked[0]]
     ordered = [evidence[i] for i in ranked]
+    best = ordered[0]
+    who = f"{_who(best, refs)}"
     suffix = NOTES_SUFFIX if best.provenance == "curated_notes" else ""
+    if label == "nei":
+        suffix = NOTES_SUFFIX if evidence[0].provenance == "curated_notes" else ""
+        return "unsupported", f"{why}; {closest}{suffix}.", evidence, checks
     if label == "contradict":
         return (
             "contradicted",
-            f"{_who(best, refs)} says otherwise: {_quote(best.quote)}{suffix}.",
+            f"{who} says otherwise: {_quote(best.quote)}{suffix}.",
             ordered,
             checks,
         )
-    if label == "support":
-        backing = [evidence[i] for i in ranked if label_of(scores[i]) == "support"] or [best]
-        missing = [q.text for q in wanted if not any(carried(q, e.quote) for e in backing)]
-        checks["missing_quantities"] = missing
-        if missing:
-            return (
-                "partial",
-                f"{_who(best, refs)} backs the finding ({_quote(best.quote)}) "
-                f"but not the figure {', '.join(missing)}{suffix}.",
-                ordered,
-                checks,
-            )
-        if conflict := _design_conflict(claim, best, refs):
-            return "partial", f"Study type differs: {conflict}{suffix}.", ordered, checks
-        return "supported", f"{_who(best, refs)}: {_quote(best.quote)}{suffix}.", ordered, checks
-    if missing_everywhere:
-        why = f"No source gives {', '.join(missing_everywhere)}"
-    else:
-        why = "No source states it"
-    return (
-        "unsupported",
-        f"{why}; closest passage, {_who(closest, refs)}: {_quote(closest.quote)}{suffix}.",
-        evidence,
-        checks,
-    )
+    backing = [e for e, i in zip(ordered, ranked, strict=True) if label_of(scores[i]) == "support"]
+    gaps = _gaps(claim, backing, clause_scores or [])
+    checks["missing"] = gaps
+    if gaps:
+        said = f"{who} backs {_quote(best.quote)} but not {', '.join(gaps)}"
+        return "partial", f"{said}{suffix}.", ordered, checks
+    if conflict := _design_conflict(claim, best, refs):
+        return "partial", f"Study type differs: {conflict}{suffix}.", ordered, checks
+    return "supported", f"{who}: {_quote(best.quote)}{suffix}.", ordered, checks
 
 
 def decide(
@@ -262,13 +276,15 @@ def decide(
     evidence: list[EvidenceQuote],
     scores: list[dict[str, float]] | None,
     refs: list[ReferenceFacts],
+    clause_scores: list[list[dict[str, float]]] | None = None,
 ) -> ClaimVerdict:
     """The claim's verdict: citation problems first (miscited), then what the sources say."""
     links, problems = citation_findings(claim, refs)
-    verdict, reason, ordered, checks = content_verdict(claim, evidence, scores, refs)
+    verdict, reason, ordered, checks = content_verdict(claim, evidence, scores, refs, clause_scores)
     checks.update(links=links, cues=list(claim.cues), content_verdict=verdict)
     if problems:
-        reason = f"Miscited: {'; '.join(problems)}. The finding itself: {verdict}: {reason}"
+        said = "; ".join(problems)
+        reason = f"{said[0].upper()}{said[1:]}. The finding itself: {verdict}: {reason}"
         verdict = "miscited"
     else:
         reason = _unverifiable(links, refs) + reason
@@ -360,11 +376,22 @@ def run_audit(
         retriever.embedder.prime([c.context for c in claims])
     evidence = [gather_evidence(retriever, c, threshold, settings.top_k) for c in claims]
     scores: list[list[dict[str, float]] | None] = [None] * len(claims)
-    if verifier is not None:
-        pairs = [(c.context, e.quote) for c, ev in zip(claims, evidence, strict=True) for e in ev]
+    extra: list[list[list[dict[str, float]]]] = [[] for _ in claims]
+    if verifier is not None:  # one batch: every claim and every dependent clause
+        pairs = [
+            (text, e.quote)
+            for c, ev in zip(claims, evidence, strict=True)
+            for text in [c.context, *clauses(c.statement)[1:]]
+            for e in ev
+        ]
         flat = iter(verifier.predict(pairs))
-        scores = [[next(flat) for _ in ev] for ev in evidence]
-    verdicts = [decide(c, ev, sc, refs) for c, ev, sc in zip(claims, evidence, scores, strict=True)]
+        for i, (c, ev) in enumerate(zip(claims, evidence, strict=True)):
+            scores[i] = [next(flat) for _ in ev]
+            extra[i] = [[next(flat) for _ in ev] for _ in clauses(c.statement)[1:]]
+    verdicts = [
+        decide(c, ev, sc, refs, cs)
+        for c, ev, sc, cs in zip(claims, evidence, scores, extra, strict=True)
+    ]
     counts = Counter(v.verdict for v in verdicts)
     return AuditReport(
         verdicts=verdicts,

@@ -380,6 +380,42 @@ def carried(quantity: Quantity, text: str) -> bool:
     return any(quantity.same(q) for q in quantities(text))
 
 
+# Abbreviated technical terms (IL-6, TNF-α, HPA, DHT): like numbers, precise facts a source
+# must itself name. "(IL-6)" after a spelled-out name lets that name stand in for it.
+_TERM_RE = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]+(?:-[0-9A-Za-zα-ω]+)?(?![\w-])")
+
+
+def specific_terms(text: str) -> list[tuple[str, str | None]]:
+    """(abbreviation, the word spelled out just before its parentheses, if any)."""
+    out: dict[str, str | None] = {}
+    for m in _TERM_RE.finditer(text):
+        before = re.search(r"([\w-]+)\s*\($", text[: m.start()])
+        spelled = before.group(1) if before and text[m.end() : m.end() + 1] == ")" else None
+        out.setdefault(m.group(0), spelled)
+    return list(out.items())
+
+
+def term_carried(term: str, spelled: str | None, text: str) -> bool:
+    if re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text):
+        return True
+    return bool(spelled) and spelled.lower() in text.lower()
+
+
+# A claim's dependent clauses ("..., reducing cortisol and mitigating hair loss") are further
+# claims: a source that backs the main clause alone backs the sentence only in part.
+_CLAUSE_BREAK = re.compile(
+    r";\s*|,\s+(?=(?:\w+ing|which|thereby|thus|leading|resulting|making)\b)", re.I
+)
+
+
+def clauses(statement: str) -> list[str]:
+    """The statement's main clause, then its dependent clauses (each at least 3 words)."""
+    _, body = strip_label(statement)
+    parts = [p.strip(" ,.;") for p in _CLAUSE_BREAK.split(body)]
+    parts = [p for p in parts if len(p.split()) >= 3]
+    return parts if len(parts) > 1 else [statement]
+
+
 # --- the reference list and links -------------------------------------------------------------
 @dataclass(frozen=True)
 class ReferenceFacts:

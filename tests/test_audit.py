@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REPO, make_settings
 
 from assistant import audit
+from assistant import claims as claims_mod
 from assistant.claims import extract_claims, reference_facts
 from assistant.cli import main
 from assistant.index import build_index
@@ -17,8 +19,6 @@ from assistant.settings import Settings
 from assistant.sources import load_corpus
 from assistant.sources.article import parse_article
 from assistant.types import EvidenceQuote
-
-from conftest import REPO, make_settings
 
 
 class FakeVerifier:
@@ -70,11 +70,32 @@ def test_a_number_counts_only_if_the_evidence_carries_it(refs) -> None:
     sentence = "Magnesium supplementation lowered serum CRP by 35% in adults."
     without = judge(sentence, [ev("Magnesium supplementation lowered serum CRP.")], refs)
     assert without.verdict == "partial"
-    assert "35%" in without.reason and without.checks["missing_quantities"] == ["35%"]
+    assert "35%" in without.reason and without.checks["missing"] == ["the figure 35%"]
     with_it = judge(sentence, [ev("Supplements lowered CRP by 35 percent.", "full_text")], refs)
     assert with_it.verdict == "supported", with_it.reason
     assert "curated notes" not in with_it.reason
     assert with_it.evidence[0].quote == "Supplements lowered CRP by 35 percent."
+
+
+def test_named_terms_and_dependent_clauses_must_be_backed_too(refs) -> None:
+    term = judge(
+        "Magnesium lowers cytokines such as interleukin-6 (IL-6).",
+        [ev("Magnesium supplementation lowered interleukin-1.")],
+        refs,
+    )
+    assert term.verdict == "partial" and "IL-6" in term.reason
+    spelled = judge(
+        "Magnesium lowers interleukin-6 (IL-6).", [ev("Supplements lowered interleukin-6.")], refs
+    )
+    assert spelled.verdict == "supported"
+    c = claim("Magnesium supplementation lowers CRP, reducing hair loss in adults.")
+    assert claims_mod.clauses(c.statement)[1:] == ["reducing hair loss in adults"]
+    evidence = [ev("Magnesium supplementation lowered serum CRP.")]
+    scores = [{"support": 0.8, "contradict": 0.1, "nei": 0.1}]  # the whole sentence
+    clause_scores = [[{"support": 0.1, "contradict": 0.1, "nei": 0.8}]]  # its second clause
+    v = audit.decide(c, evidence, scores, refs, clause_scores)
+    assert v.verdict == "partial" and "'reducing hair loss in adults'" in v.reason
+    assert audit.decide(c, evidence, scores, refs).verdict == "supported"  # clause unchecked
 
 
 def test_curated_notes_are_named_as_such(refs) -> None:
@@ -131,6 +152,20 @@ def test_contradicted_and_unsupported(refs) -> None:
     assert nothing.verdict == "unsupported" and "No source gives 12%" in nothing.reason
     empty = audit.decide(claim("Magnesium raises CRP."), [], [], refs)
     assert empty.verdict == "unsupported" and empty.evidence == []
+
+
+def test_support_needs_one_sentence_that_supports(refs) -> None:
+    c = claim("Magnesium supplementation lowers CRP.")
+    evidence = [ev("CRP sentence one."), ev("CRP sentence two.")]
+    # the aggregate leans to support, yet neither sentence on its own supports the claim
+    scores = [
+        {"support": 0.45, "contradict": 0.05, "nei": 0.5},
+        {"support": 0.3, "contradict": 0.4, "nei": 0.3},
+    ]
+    v = audit.decide(c, evidence, scores, refs)
+    assert v.verdict == "unsupported" and v.checks["verifier"]["label"] == "nei"
+    scores[1] = {"support": 0.6, "contradict": 0.1, "nei": 0.3}
+    assert audit.decide(c, evidence, scores, refs).verdict == "supported"
 
 
 def test_without_a_verifier_nothing_is_called_supported(refs) -> None:
@@ -206,7 +241,7 @@ def test_lookup_by_article_span(indexed: Settings, tmp_path: Path) -> None:
     assert lookup is not None
     report = audit.load_or_run_audit(indexed)
     target = report.verdicts[3]
-    s, e = target.span
+    s, _ = target.span
     assert target in lookup(s + 2, s + 5)
     assert lookup(0, 68) == []  # the title holds no claim
 

@@ -6,14 +6,16 @@ import pytest
 
 from assistant.claims import (
     carried,
+    clauses,
     extract_claims,
     find_mentions,
     is_imperative,
     link_mention,
     quantities,
     reference_facts,
+    specific_terms,
+    term_carried,
 )
-from assistant.settings import Settings
 from assistant.sources import load_corpus
 from assistant.sources.article import parse_article
 from assistant.types import Document
@@ -40,16 +42,41 @@ def refs(corpus: list[Document], article: Document):
 @pytest.mark.parametrize(
     ("sentence", "kind", "journal", "year", "design"),
     [
-        ("Research in Biological Trace Element Research (2020) found X.", "journal",
-         "Biological Trace Element Research", 2020, None),
-        ("A randomized trial in Nutrients (2021) showed X.", "journal", "Nutrients", 2021,
-         "randomized trial"),
-        ("A study published in Free Radical Biology and Medicine (2019) demonstrated X.",
-         "journal", "Free Radical Biology and Medicine", 2019, None),
-        ("Studies in The Journal of Clinical Nutrition (2020) emphasized X.", "journal",
-         "Journal of Clinical Nutrition", 2020, None),
-        ("A meta-analysis in The Lancet (2017) pooled X.", "journal", "Lancet", 2017,
-         "meta-analysis"),
+        (
+            "Research in Biological Trace Element Research (2020) found X.",
+            "journal",
+            "Biological Trace Element Research",
+            2020,
+            None,
+        ),
+        (
+            "A randomized trial in Nutrients (2021) showed X.",
+            "journal",
+            "Nutrients",
+            2021,
+            "randomized trial",
+        ),
+        (
+            "A study published in Free Radical Biology and Medicine (2019) demonstrated X.",
+            "journal",
+            "Free Radical Biology and Medicine",
+            2019,
+            None,
+        ),
+        (
+            "Studies in The Journal of Clinical Nutrition (2020) emphasized X.",
+            "journal",
+            "Journal of Clinical Nutrition",
+            2020,
+            None,
+        ),
+        (
+            "A meta-analysis in The Lancet (2017) pooled X.",
+            "journal",
+            "Lancet",
+            2017,
+            "meta-analysis",
+        ),
         ("X is common (National Institutes of Health, 2021).", "organization", None, 2021, None),
         ("Smith et al. (2020) reported X.", "author", None, 2020, None),
     ],
@@ -83,8 +110,14 @@ def _link(sentence: str, refs) -> int | None:
 
 def test_links_to_the_real_reference_list(refs) -> None:
     # two Nutrients papers in the list: the title words of the claim decide
-    assert _link("A trial in Nutrients (2021) showed magnesium supplementation lowered "
-                 "inflammatory markers.", refs) == 2
+    assert (
+        _link(
+            "A trial in Nutrients (2021) showed magnesium supplementation lowered "
+            "inflammatory markers.",
+            refs,
+        )
+        == 2
+    )
     assert _link("A review in Nutrients (2020) described magnesium and stress.", refs) == 4
     # journal known only from how the list cites it (unresolved entry)
     assert _link("Research in Biological Trace Element Research (2020) found X.", refs) == 1
@@ -139,8 +172,11 @@ def test_generic_claim_rules_on_another_article() -> None:
     )
     doc = parse_article(text)
     texts = [c.text for c in extract_claims(doc)]
-    assert texts == ["Vitamin Z shortens sleep latency by 12 minutes in adults.",
-                     "Headache", "Dry mouth"]
+    assert texts == [
+        "Vitamin Z shortens sleep latency by 12 minutes in adults.",
+        "Headache",
+        "Dry mouth",
+    ]
 
 
 def test_imperative_mood() -> None:
@@ -165,3 +201,16 @@ def test_quantities_normalize_percent_ranges_and_units() -> None:
     assert [q.text for q in quantities("IL-6, vitamin B12 and a 2020 study")] == []
     [half] = quantities("nearly half of adults")
     assert carried(half, "about 50% of adults") and not carried(half, "a third of adults")
+
+
+def test_named_terms_and_clauses() -> None:
+    text = "Zinc lowers interleukin-6 (IL-6) and TNF-α, raising NO in 2021."
+    assert specific_terms(text) == [("IL-6", "interleukin-6"), ("TNF-α", None), ("NO", None)]
+    assert term_carried("IL-6", "interleukin-6", "Zinc lowered Interleukin-6 levels.")
+    assert not term_carried("IL-6", "interleukin-6", "Zinc lowered IL-1 levels.")
+    assert clauses("Stress: Zinc regulates the HPA axis, reducing cortisol and hair loss.") == [
+        "Zinc regulates the HPA axis",
+        "reducing cortisol and hair loss",
+    ]
+    appositive = "Zinc—a trace metal—has emerged as a promising ally in restoring follicles."
+    assert clauses(appositive) == [appositive]
