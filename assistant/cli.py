@@ -407,7 +407,6 @@ def audit(
         click.echo(au.format_text(report, rows))
 
 
-
 # --- eval / bench / train-verifier -----------------------------------------------------------
 @main.command("eval")
 @click.option(
@@ -474,6 +473,51 @@ def eval_command(
 @main.group()
 def bench() -> None:
     """Benchmarks on public data (SciFact), separate from the eval question set."""
+
+
+@bench.command("scale")
+@click.option("--limit", type=int, default=None, help="Use only the first N SciFact abstracts.")
+@click.option("--synthetic", type=int, default=100_000, help="Synthetic chunks (0 to skip).")
+@click.option("--queries", type=int, default=50, help="Queries timed at each size.")
+@click.option("--workdir", type=click.Path(path_type=Path), default=Path(".cache/scale"))
+@handle_errors
+def bench_scale(limit: int | None, synthetic: int, queries: int, workdir: Path) -> None:
+    """Index SciFact's abstracts and a synthetic store, embedded vs server mode: build
+    throughput, store size, search/ask latency p50/p95.
+
+    Example: assistant bench scale --limit 500 --synthetic 20000
+    """
+    from assistant.bench.scale import format_table, run_scale
+
+    rows = run_scale(
+        get_settings(),
+        workdir,
+        limit=limit,
+        synthetic=synthetic,
+        queries=queries,
+        log=lambda m: click.echo(m, err=True),
+    )
+    click.echo(format_table(rows))
+
+
+@bench.command("load")
+@click.option("--url", default="http://127.0.0.1:7860", help="A running page (loopback only).")
+@click.option("--levels", default="1,4,16", help="Concurrent sessions per level.")
+@click.option("--per-session", type=int, default=5, help="Questions each session asks.")
+@click.option("--time-limit", type=float, default=300.0, help="Seconds per level at most.")
+@handle_errors
+def bench_load(url: str, levels: str, per_session: int, time_limit: float) -> None:
+    """N concurrent chat sessions against a running page through gradio_client.
+
+    Example: assistant serve & assistant bench load --levels 1,4,16
+    """
+    from assistant.bench.load import format_table, run_load
+
+    counts = tuple(int(x) for x in levels.split(",") if x.strip())
+    rows = run_load(url, counts, per_session, time_limit, log=lambda m: click.echo(m, err=True))
+    click.echo(format_table(rows))
+    if any(r["errors"] or r["hung_sessions"] for r in rows):
+        sys.exit(1)
 
 
 @bench.command("scifact-retrieval")
@@ -560,10 +604,17 @@ def bench_scifact_verify(limit: int | None, as_json: bool) -> None:
 @click.option("--epochs", type=int, default=3, help="Training epochs.")
 @click.option("--max-claims", type=int, default=None, help="Train on a subset (smoke test).")
 @click.option("--seed", type=int, default=13)
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Where to save the model (default: the shipped verifier folder).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to save the model (default: the shipped verifier folder).",
+)
 @handle_errors
-def train_verifier_cmd(epochs: int, max_claims: int | None, seed: int, out_dir: Path | None) -> None:
+def train_verifier_cmd(
+    epochs: int, max_claims: int | None, seed: int, out_dir: Path | None
+) -> None:
     """Train the claim verifier (a MiniLM cross-encoder) on SciFact train; dev is measured only.
 
     Example: assistant train-verifier --epochs 3
