@@ -87,9 +87,12 @@ def get_settings() -> Settings:
 @click.option("--status", "show_status", is_flag=True, help="List documents and staleness.")
 @click.option("--watch", is_flag=True, help="Rebuild whenever a source file changes.")
 @click.option("--wait", type=float, default=0, help="Seconds to wait for another build's lock.")
+@click.option("--skip-audit", is_flag=True, help="Do not refresh the cached claim audit.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @handle_errors
-def index(rebuild: bool, show_status: bool, watch: bool, wait: float, as_json: bool) -> None:
+def index(
+    rebuild: bool, show_status: bool, watch: bool, wait: float, skip_audit: bool, as_json: bool
+) -> None:
     """Build or update the index of the article and its references.
 
     Example: assistant index --status
@@ -110,10 +113,22 @@ def index(rebuild: bool, show_status: bool, watch: bool, wait: float, as_json: b
     finally:
         progress.close()
     _print_build(report, as_json)
+    if not skip_audit and not as_json:
+        _refresh_audit(settings)
     if watch:
         click.echo(f"watching {settings.sources_path} (Ctrl-C to stop)", err=True)
         for _ in idx.watch_index(settings, lambda r: _print_build(r, as_json)):
             pass
+
+
+def _refresh_audit(settings: Settings) -> None:
+    """Bring the cached claim audit up to date, so the first answer need not wait for it."""
+    from assistant.audit import load_or_run_audit
+
+    click.echo("claim audit: checking (cached until the sources change)...", err=True)
+    report = load_or_run_audit(settings)
+    counts = ", ".join(f"{k} {v}" for k, v in report.counts.items() if v)
+    click.echo(f"claim audit: {len(report.verdicts)} claims ({counts})")
 
 
 def _print_build(report: Any, as_json: bool) -> None:
