@@ -21,6 +21,7 @@ then never calls a claim supported. No LLM is needed for any verdict.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -29,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.citecheck import COMPATIBLE, check_citation, design_of
+from assistant.citecheck import COMPATIBLE, check_citation, design_of, tokens
 from assistant.claims import (
     Claim,
     Link,
@@ -187,6 +188,18 @@ def _who(ev: EvidenceQuote, refs: list[ReferenceFacts]) -> str:
     return ref.label if ref else ev.document
 
 
+_NEGATION = re.compile(
+    r"\b(?:no|not|never|neither|nor|none|without|cannot|fail(?:s|ed)?|lack(?:s|ed)?|"
+    r"insufficient|inconclusive|conflicting|unclear)\b|n't\b",
+    re.I,
+)
+
+
+def negated(text: str) -> bool:
+    """Does the sentence deny or doubt something ("no good evidence", "did not lower")?"""
+    return bool(_NEGATION.search(text))
+
+
 def _gaps(
     claim: Claim,
     backing: list[EvidenceQuote],
@@ -244,8 +257,9 @@ def content_verdict(
     if label != "nei" and not any(label_of(s) == label for s in scores):
         label = "nei"  # some one sentence must itself support (or contradict) the claim
     checks["verifier"] = {k: round(v, 4) for k, v in overall.items()} | {"label": label}
-    key = "contradict" if label == "contradict" else "support"
-    ranked = sorted(range(len(evidence)), key=lambda i: -scores[i][key])
+    # Sentences the verifier labels as the claim's label first, each group most relevant first:
+    # its probabilities are too poorly calibrated to rank by (see its model card).
+    ranked = sorted(range(len(evidence)), key=lambda i: label_of(scores[i]) != label)
     ordered = [evidence[i] for i in ranked]
     best = ordered[0]
     who = f"{_who(best, refs)}"
@@ -254,12 +268,13 @@ def content_verdict(
         suffix = NOTES_SUFFIX if evidence[0].provenance == "curated_notes" else ""
         return "unsupported", f"{why}; {closest}{suffix}.", evidence, checks
     if label == "contradict":
-        return (
-            "contradicted",
-            f"{who} says otherwise: {_quote(best.quote)}{suffix}.",
-            ordered,
-            checks,
-        )
+        if negated(best.quote) != negated(claim.statement):
+            said = f"{who} says otherwise: {_quote(best.quote)}{suffix}."
+            return "contradicted", said, ordered, checks
+        # The verifier tells support from contradiction poorly (see its model card); with no
+        # negation on one side only, the sentence is a related finding the claim restates.
+        said = f"{who} addresses it but not as the article puts it: {_quote(best.quote)}{suffix}."
+        return "partial", said, ordered, checks
     backing = [e for e, i in zip(ordered, ranked, strict=True) if label_of(scores[i]) == "support"]
     gaps = _gaps(claim, backing, clause_scores or [])
     checks["missing"] = gaps
@@ -337,6 +352,55 @@ def _load_verifier(settings: Settings, notes: list[str]) -> tuple[VerifierLike |
     return verifier, str(verifier.path)
 
 
+NOT_ADDRESSED = {"support": 0.0, "contradict": 0.0, "nei": 1.0}
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in tokens(text)}
+
+
+def anchored(statement: str, sentence: str, topic: set[str]) -> bool:
+    """Does the sentence share a content word with the claim beyond the article's topic (the
+    words of its title)? Sharing only 'magnesium' makes a sentence on-topic, not on-claim."""
+    return bool((_stems(statement) & _stems(sentence)) - topic)
+
+
+def _verify(
+    verifier: VerifierLike,
+    claims: list[Claim],
+    evidence: list[list[EvidenceQuote]],
+    cut: float,
+    topic: set[str],
+) -> tuple[list[Any], list[Any]]:
+    """Verifier scores per claim and evidence sentence, and per dependent clause, in one batch.
+
+    Only sentences that address the claim are read: cosine at or above ``cut`` (the
+    claim-to-sentence relevance threshold calibrated on SciFact train claims) and sharing a
+    content word with it beyond the article's topic. The others are "not enough info" by
+    definition: a sentence on another matter can neither back nor refute the claim.
+    """
+    jobs: list[tuple[int, int, int]] = []  # (claim, clause or -1 for the whole claim, sentence)
+    pairs: list[tuple[str, str]] = []
+    for i, (c, ev) in enumerate(zip(claims, evidence, strict=True)):
+        texts = [c.context, *clauses(c.statement)[1:]]
+        for j, e in enumerate(ev):
+            if (e.score or 0.0) >= cut and anchored(c.statement, e.quote, topic):
+                for k, text in enumerate(texts):
+                    jobs.append((i, k - 1, j))
+                    pairs.append((text, e.quote))
+    scores = [[NOT_ADDRESSED] * len(ev) for ev in evidence]
+    extra = [
+        [[NOT_ADDRESSED] * len(ev) for _ in clauses(c.statement)[1:]]
+        for c, ev in zip(claims, evidence, strict=True)
+    ]
+    for (i, k, j), probs in zip(jobs, verifier.predict(pairs), strict=True):
+        if k < 0:
+            scores[i][j] = probs
+        else:
+            extra[i][k][j] = probs
+    return scores, extra
+
+
 def run_audit(
     settings: Settings,
     *,
@@ -377,17 +441,9 @@ def run_audit(
     evidence = [gather_evidence(retriever, c, threshold, settings.top_k) for c in claims]
     scores: list[list[dict[str, float]] | None] = [None] * len(claims)
     extra: list[list[list[dict[str, float]]]] = [[] for _ in claims]
-    if verifier is not None:  # one batch: every claim and every dependent clause
-        pairs = [
-            (text, e.quote)
-            for c, ev in zip(claims, evidence, strict=True)
-            for text in [c.context, *clauses(c.statement)[1:]]
-            for e in ev
-        ]
-        flat = iter(verifier.predict(pairs))
-        for i, (c, ev) in enumerate(zip(claims, evidence, strict=True)):
-            scores[i] = [next(flat) for _ in ev]
-            extra[i] = [[next(flat) for _ in ev] for _ in clauses(c.statement)[1:]]
+    if verifier is not None:
+        topic = _stems(article.title)
+        scores, extra = _verify(verifier, claims, evidence, load_threshold(settings), topic)
     verdicts = [
         decide(c, ev, sc, refs, cs)
         for c, ev, sc, cs in zip(claims, evidence, scores, extra, strict=True)
@@ -550,7 +606,7 @@ def _short(text: str, most: int) -> str:
 def format_counts(report: AuditReport, verdicts: list[ClaimVerdict]) -> str:
     counts = Counter(v.verdict for v in verdicts)
     parts = [f"{k} {counts[k]}" for k in VERDICTS if counts.get(k)]
-    how = f"verifier {Path(report.verifier).name}" if report.verifier else "no verifier"
+    how = "checked with the verifier" if report.verifier else "deterministic checks only"
     return f"{len(verdicts)} claims: {', '.join(parts) or 'none'} ({how}, {report.seconds:.1f}s)"
 
 
