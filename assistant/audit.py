@@ -1,21 +1,24 @@
 """The claim audit: for every checkable claim of the article, do its sources back it?
 
-Per claim (see claims.py for extraction and citation linking):
+Per claim (claims.py extracts claims and links their citations):
 
-1. Citations first, deterministically. A cited work that matches no entry of the reference list,
-   or a link whose journal, year, authors or study type disagree with what the entry really is
+1. Citations, deterministically. A cited work that matches no entry of the reference list, or a
+   link whose journal, year, authors or study type disagree with what the entry really is
    (citecheck.check_citation), makes the claim "miscited", with both sides named.
-2. Evidence: the claim's best sentences in the REFERENCES (never the article), above the index's
+2. Evidence: the claim's best sentences in the REFERENCES (never the article) above the index's
    calibrated relevance threshold; metadata-only records are not text and never count.
-3. The verifier (a cross-encoder trained on SciFact) reads (claim, sentence) pairs; its argmax
-   over the aggregated scores says support / contradict / not enough info.
-4. Deterministic rules on top: a number, percentage or dose counts as supported only if a
-   supporting sentence carries it, and a study design the claim names must match the source's
-   ("a randomized trial" is not "a meta-analysis"); otherwise the claim is "partial". Evidence
-   from curated notes is said to be so.
+3. The verifier (a cross-encoder trained on SciFact) reads only the sentences that address the
+   claim: cosine at or above the claim-to-sentence threshold calibrated on SciFact train, and a
+   content word shared beyond the article's topic. Its argmax over the aggregated scores says
+   support / contradict / not enough info, and one sentence must carry that label itself.
+4. Deterministic rules on top. Support becomes "partial" when the backing sentences lack a
+   figure of the claim (35% = 35 percent; ranges; doses), a named term (IL-6), one of its
+   dependent clauses, or its study design ("a randomized trial" is not "a meta-analysis").
+   Contradiction needs opposite polarity (one side negated), else it is a related finding the
+   article restates: "partial". Evidence from curated notes is said to be so.
 
-Without trained verifier weights the audit still runs the deterministic checks and says so; it
-then never calls a claim supported. No LLM is needed for any verdict.
+Without trained verifier weights the audit runs the deterministic checks only and says so; it
+then never calls a claim supported. No verdict needs an LLM.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ from assistant.errors import AssistantError, ModelError, UsageError
 from assistant.settings import Settings
 from assistant.types import ClaimVerdict, Evidence, EvidenceQuote
 
-AUDIT_VERSION = 1
+AUDIT_VERSION = 2  # bump when verdict logic changes: cached audits are redone
 AUDIT_FILE = "audit.json"
 VERDICTS = ("supported", "partial", "unsupported", "contradicted", "miscited")
 NOTES_SUFFIX = " (from curated notes, not the paper's text)"
@@ -641,4 +644,22 @@ def format_markdown(report: AuditReport, verdicts: list[ClaimVerdict]) -> str:
             f"**{v.verdict}** | {cell(v.reason)} | {ev} |"
         )
     lines += ["", format_counts(report, verdicts), *[f"- note: {x}" for x in report.notes]]
+    return "\n".join(lines)
+
+
+def format_gold(result: dict[str, Any]) -> str:
+    """The agreement with hand labels as text: accuracy, then the confusion table."""
+    shown, corner = [*VERDICTS, "missed"], "gold \\ audit"
+    lines = [
+        f"agreement with {result['gold_claims']} hand-labelled claims: accuracy "
+        f"{result['accuracy']:.3f} ({result['matched']} matched; "
+        f"{'with the verifier' if result['verifier'] else 'deterministic checks only'})",
+        "",
+        f"{corner:<14}" + "".join(f"{v[:11]:>12}" for v in shown),
+    ]
+    for gold, row in result["confusion"].items():
+        lines.append(f"{gold:<14}" + "".join(f"{row.get(v, 0):>12}" for v in shown))
+    extra = result["audited_not_in_gold"]
+    if extra:
+        lines += ["", f"{len(extra)} audited claims have no hand label."]
     return "\n".join(lines)

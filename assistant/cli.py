@@ -411,7 +411,8 @@ def audit(
 
     report = au.load_or_run_audit(get_settings(), force=rerun)
     if gold:
-        _emit_json(au.evaluate_audit_gold(report, gold))
+        result = au.evaluate_audit_gold(report, gold)
+        _emit_json(result) if as_json else click.echo(au.format_gold(result))
         return
     rows = [v for v in report.verdicts if not only or v.verdict in only]
     if as_json:

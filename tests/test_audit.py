@@ -272,8 +272,10 @@ def test_audit_command_json_schema_filters_and_gold(real_settings: Settings, mon
     assert any(r["cited"] and "Free Radical Biology" in r["cited"] for r in picked)
     md = runner.invoke(main, ["audit", "--markdown"]).output
     assert md.startswith("| # | Claim |") and f"{len(rows)} claims:" in md
-    gold = runner.invoke(main, ["audit", "--gold", str(REPO / "eval" / "claims_gold.jsonl")])
-    scores = json.loads(gold.output)
+    gold_path = str(REPO / "eval" / "claims_gold.jsonl")
+    scores = json.loads(runner.invoke(main, ["audit", "--gold", gold_path, "--json"]).output)
+    table = runner.invoke(main, ["audit", "--gold", gold_path]).output
+    assert f"accuracy {scores['accuracy']:.3f}" in table and "gold \\ audit" in table
     assert scores["gold_claims"] >= 50 and 0 <= scores["accuracy"] <= 1
     assert scores["matched"] == scores["gold_claims"]
     shipped = (real_settings.verifier_path / "model.safetensors").exists()
