@@ -147,7 +147,11 @@ def citation_findings(claim: Claim, refs: list[ReferenceFacts]) -> tuple[list[di
     for m in claim.mentions:
         link: Link = link_mention(m, claim.context, refs)
         ref = link.reference
-        row: dict[str, Any] = {"cited": m.text, "reference": ref.number if ref else None}
+        row: dict[str, Any] = {
+            "cited": m.text,
+            "reference": ref.number if ref else None,
+            "candidates": list(link.candidates),  # every entry the name matched, best first
+        }
         if ref is None:
             row["status"] = "not_in_list"
             problems.append(f"cites '{m.text}', {_not_listed(m, refs)}")
