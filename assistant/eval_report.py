@@ -127,6 +127,17 @@ def headline_rows(report: dict) -> list[tuple[str, list[str]]]:
     return rows
 
 
+def _sanity_lines(report: dict) -> list[str]:
+    sanity = report.get("judge_sanity") or {}
+    agree = sanity.get("model_agrees_on_verbatim")
+    if agree is None:
+        return []
+    return [
+        f"verifier sanity: P(support) >= 0.5 for {agree:.0%} of "
+        f"{sanity['verbatim_statements']} statements quoted verbatim from their cited passage"
+    ]
+
+
 def format_summary(report: dict, paths: dict[str, str] | None = None) -> str:
     runs = report["runs"]
     width = max(len(label) for label, _ in headline_rows(report)) + 2
@@ -136,6 +147,7 @@ def format_summary(report: dict, paths: dict[str, str] | None = None) -> str:
         f"eval: {report['turns']} turns from {report['questions']} questions "
         f"({report['questions_file']}, split {report['split']}), {report['seconds']:.0f}s",
         f"citation judge: {report['judge']}",
+        *_sanity_lines(report),
         head,
     ]
     for label, values in headline_rows(report):
@@ -160,6 +172,7 @@ def _markdown(report: dict) -> str:
         f"- questions: `{report['questions_file']}` (split {report['split']}): "
         f"{report['questions']} questions, {report['turns']} turns",
         f"- citation judge: {report['judge']}",
+        *(f"- {line}" for line in _sanity_lines(report)),
         f"- created {report['created']}, {report['seconds']:.0f}s",
         "",
         "## Summary",

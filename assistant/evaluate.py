@@ -36,6 +36,7 @@ from assistant.metrics import (
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings
 from assistant.types import Document, Evidence
+from assistant.verification import normalize
 
 MODES = ("hybrid", "dense", "bm25")
 ENGINES = ("extractive", "llm")
@@ -128,8 +129,48 @@ class RecordingEngine(AnswerEngine):
 
 
 # --- the judge of citation support --------------------------------------------------------------
-def load_judge(settings: Settings, use_verifier: bool = True) -> tuple[str, Supports]:
+class Judge:
+    """Decides whether evidence entails a statement, for the ALCE citation metrics.
+
+    A statement that stands verbatim (normalized) in its cited evidence is entailed by
+    definition. Any other statement goes to the model: the trained verifier (P(support) at or
+    above SUPPORT_PROBABILITY), or, when none is trained, the token-overlap fallback. The
+    verifier is also asked about the verbatim statements, never to decide them but to report
+    how often it agrees on these certain cases: a sanity figure for the verifier itself.
+    """
+
+    def __init__(self, name: str, model: Supports, is_verifier: bool) -> None:
+        self.name = name
+        self.model = model
+        self.is_verifier = is_verifier
+        self.verbatim = 0
+        self.verbatim_model_agrees = 0
+        self._cache: dict[tuple[str, str], bool] = {}
+
+    def __call__(self, statement: str, evidence: str) -> bool:
+        key = (statement, evidence)
+        if key not in self._cache:
+            verbatim = bool(normalize(statement)) and normalize(statement) in normalize(evidence)
+            verdict = (
+                self.model(statement, evidence) if (self.is_verifier or not verbatim) else True
+            )
+            if verbatim:
+                self.verbatim += 1
+                self.verbatim_model_agrees += int(verdict)
+            self._cache[key] = verbatim or verdict
+        return self._cache[key]
+
+    def sanity(self) -> dict[str, Any]:
+        agree = self.verbatim_model_agrees / self.verbatim if self.verbatim else None
+        return {
+            "verbatim_statements": self.verbatim,
+            "model_agrees_on_verbatim": agree if self.is_verifier else None,
+        }
+
+
+def load_judge(settings: Settings, use_verifier: bool = True) -> Judge:
     """The trained verifier when it loads, else the named token-overlap fallback."""
+    verifier = None
     if use_verifier:
         try:
             from assistant.verifier import Verifier
@@ -137,17 +178,15 @@ def load_judge(settings: Settings, use_verifier: bool = True) -> tuple[str, Supp
             verifier = Verifier.load(settings=settings)
         except (ModelError, ImportError):
             verifier = None
-        if verifier is not None:
-            cache: dict[tuple[str, str], bool] = {}
+    if verifier is None:
+        name = "verbatim rule, else token-overlap fallback (no trained verifier used)"
+        return Judge(name, overlap_supports, is_verifier=False)
 
-            def supports(statement: str, evidence: str) -> bool:
-                key = (statement, evidence)
-                if key not in cache:
-                    cache[key] = verifier.predict([key])[0]["support"] >= SUPPORT_PROBABILITY
-                return cache[key]
+    def supports(statement: str, evidence: str) -> bool:
+        return verifier.predict([(statement, evidence)])[0]["support"] >= SUPPORT_PROBABILITY
 
-            return f"verifier (P(support) >= {SUPPORT_PROBABILITY})", supports
-    return "token-overlap fallback (no trained verifier found)", overlap_supports
+    name = f"verbatim rule, else the verifier (P(support) >= {SUPPORT_PROBABILITY})"
+    return Judge(name, supports, is_verifier=True)
 
 
 # --- scoring one turn -----------------------------------------------------------------------------
@@ -308,7 +347,7 @@ def run_eval(
         overrides = parse_overrides(compare)
         label = ", ".join(f"{k}={v}" for k, v in overrides.items())
         configs.append(make_config(settings, overrides, engine, label))
-    judge_name, supports = load_judge(settings, use_verifier)
+    judge = load_judge(settings, use_verifier)
     turns = sum(len(q.turns) for q in questions)
     bar = None
     if progress:
@@ -323,7 +362,7 @@ def run_eval(
                 config,
                 questions,
                 documents,
-                supports,
+                judge,
                 progress=bar.update if bar else None,
             )
             top_k = config.settings.top_k
@@ -347,7 +386,8 @@ def run_eval(
         "split": split,
         "questions": len(questions),
         "turns": turns,
-        "judge": judge_name,
+        "judge": judge.name,
+        "judge_sanity": judge.sanity(),
         "seconds": time.perf_counter() - started,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "runs": runs,

@@ -14,7 +14,7 @@ from assistant.cli import main
 from assistant.errors import UsageError
 from assistant.eval_questions import check_gold, load_questions
 from assistant.eval_report import write_reports
-from assistant.evaluate import load_judge, make_config, parse_overrides, run_eval
+from assistant.evaluate import Judge, load_judge, make_config, parse_overrides, run_eval
 from assistant.metrics import (
     Statement,
     alce_scores,
@@ -254,10 +254,26 @@ def test_compare_keys_are_checked(hash_settings: Settings) -> None:
 
 def test_judge_falls_back_by_name_without_a_verifier(tmp_path: Path) -> None:
     settings = Settings(root_dir=REPO, verifier_dir=tmp_path / "none")
-    name, supports = load_judge(settings)
-    assert "fallback" in name
-    assert supports("magnesium lowers crp", "In trials magnesium lowers CRP in adults.")
-    assert not supports("magnesium raises crp sharply", "Zinc was not studied.")
+    judge = load_judge(settings)
+    assert "fallback" in judge.name and not judge.is_verifier
+    assert judge("magnesium lowers crp", "In trials magnesium lowers CRP in adults.")
+    assert not judge("magnesium raises crp sharply", "Zinc was not studied.")
+    assert judge.sanity()["model_agrees_on_verbatim"] is None
+
+
+def test_judge_takes_verbatim_statements_as_entailed_and_reports_model_sanity() -> None:
+    asked: list[str] = []
+
+    def sceptic(statement: str, evidence: str) -> bool:  # a model that never sees support
+        asked.append(statement)
+        return False
+
+    judge = Judge("test", sceptic, is_verifier=True)
+    evidence = "Magnesium lowered “CRP” in 17 trials. Zinc was not studied."
+    assert judge('Magnesium lowered "CRP" in 17 trials.', evidence)  # verbatim, quotes normalized
+    assert not judge("Magnesium lowered CRP in 20 trials.", evidence)
+    assert len(asked) == 2  # the model was asked about both, decided only the second
+    assert judge.sanity() == {"verbatim_statements": 1, "model_agrees_on_verbatim": 0.0}
 
 
 # --- a slice of the real eval on the real index ---------------------------------------------------
