@@ -23,6 +23,7 @@ then never calls a claim supported. No verdict needs an LLM.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -51,7 +52,7 @@ from assistant.errors import AssistantError, ModelError, UsageError
 from assistant.settings import Settings
 from assistant.types import ClaimVerdict, Evidence, EvidenceQuote
 
-AUDIT_VERSION = 2  # bump when verdict logic changes: cached audits are redone
+AUDIT_VERSION = 3  # bump when verdict logic changes: cached audits are redone
 AUDIT_FILE = "audit.json"
 VERDICTS = ("supported", "partial", "unsupported", "contradicted", "miscited")
 NOTES_SUFFIX = " (from curated notes, not the paper's text)"
@@ -240,8 +241,13 @@ def content_verdict(
     scores: list[dict[str, float]] | None,
     refs: list[ReferenceFacts],
     clause_scores: list[list[dict[str, float]]] | None = None,
+    support_bar: float | None = None,
 ) -> tuple[str, str, list[EvidenceQuote], dict[str, Any]]:
     """(verdict, reason, evidence best first, checks) from the sources' text alone.
+
+    ``support_bar``: the support probability the verifier must reach before a claim is called
+    supported (verifier_calibration); ``inf`` when the verifier cannot reach the precision
+    asked of it at any probability; None to trust its argmax (an injected verifier).
 
     ``scores`` holds the verifier's probabilities per evidence sentence, or None when no
     verifier is available (then nothing is called supported); ``clause_scores`` the same for
@@ -290,6 +296,13 @@ def content_verdict(
         return "partial", f"{said}{suffix}.", ordered, checks
     if conflict := _design_conflict(claim, best, refs):
         return "partial", f"Study type differs: {conflict}{suffix}.", ordered, checks
+    if support_bar is not None and overall["support"] < support_bar:
+        checks["support_bar"] = support_bar
+        said = (
+            f"Not confirmed: the closest related passage, {who}: {_quote(best.quote)}{suffix}; "
+            "the verifier is not precise enough to call it supported (see its model card)."
+        )
+        return "unsupported", said, ordered, checks
     return "supported", f"{who}: {_quote(best.quote)}{suffix}.", ordered, checks
 
 
@@ -299,10 +312,13 @@ def decide(
     scores: list[dict[str, float]] | None,
     refs: list[ReferenceFacts],
     clause_scores: list[list[dict[str, float]]] | None = None,
+    support_bar: float | None = None,
 ) -> ClaimVerdict:
     """The claim's verdict: citation problems first (miscited), then what the sources say."""
     links, problems = citation_findings(claim, refs)
-    verdict, reason, ordered, checks = content_verdict(claim, evidence, scores, refs, clause_scores)
+    verdict, reason, ordered, checks = content_verdict(
+        claim, evidence, scores, refs, clause_scores, support_bar
+    )
     checks.update(links=links, cues=list(claim.cues), content_verdict=verdict)
     if problems:
         said = "; ".join(problems)
@@ -437,8 +453,10 @@ def run_audit(
     manifest = retriever.index.manifest
     threshold = load_threshold(settings, manifest)
     name = getattr(verifier, "path", None) or type(verifier).__name__ if verifier else None
+    support_bar: float | None = None  # an injected verifier's argmax is taken as it is
     if verifier is None and use_verifier:
         verifier, name = _load_verifier(settings, notes)
+        support_bar = _support_bar(settings, notes) if verifier is not None else None
     elif not use_verifier:
         notes.append("deterministic checks only: the verifier was turned off.")
 
@@ -452,7 +470,7 @@ def run_audit(
         topic = _stems(article.title)
         scores, extra = _verify(verifier, claims, evidence, load_threshold(settings), topic)
     verdicts = [
-        decide(c, ev, sc, refs, cs)
+        decide(c, ev, sc, refs, cs, support_bar)
         for c, ev, sc, cs in zip(claims, evidence, scores, extra, strict=True)
     ]
     counts = Counter(v.verdict for v in verdicts)
@@ -469,13 +487,41 @@ def run_audit(
 
 
 # --- cache and lookup ------------------------------------------------------------------------
+def _support_bar(settings: Settings, notes: list[str]) -> float:
+    """The calibrated support probability for the shipped verifier (see
+    verifier_calibration); never called supported when it cannot reach the precision asked."""
+    import json as _json
+
+    from assistant.verifier_calibration import CALIBRATION_FILE, TARGET_PRECISION, support_threshold
+
+    bar = support_threshold(settings)
+    if bar is None:
+        notes.append(
+            "the verifier has no support calibration for these weights: nothing is "
+            "called supported. Run `assistant calibrate-verifier`."
+        )
+        return float("inf")
+    data = _json.loads((settings.verifier_path / CALIBRATION_FILE).read_text())
+    if data["precision"] < TARGET_PRECISION:
+        notes.append(
+            f"the verifier reaches only {data['precision']:.0%} precision on support at best "
+            f"(held-out SciFact train; {TARGET_PRECISION:.0%} asked): nothing is called "
+            "supported on its word; related passages are shown as evidence."
+        )
+        return float("inf")
+    return bar
+
+
 def _verifier_stamp(settings: Settings) -> str:
     weights = settings.verifier_path / "model.safetensors"
     try:
         st = weights.stat()
     except OSError:
         return "none"
-    return f"{st.st_size}:{st.st_mtime_ns}"
+    calibration = settings.verifier_path / "support_calibration.json"
+    bar = calibration.read_text() if calibration.exists() else ""
+    digest = hashlib.sha256(bar.encode()).hexdigest()[:12]
+    return f"{st.st_size}:{st.st_mtime_ns}:{digest}"
 
 
 def audit_key(settings: Settings, manifest: dict[str, Any]) -> str:

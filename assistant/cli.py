@@ -616,6 +616,19 @@ def bench_scifact_verify(limit: int | None, as_json: bool) -> None:
             )
 
 
+@main.command("calibrate-verifier")
+@handle_errors
+def calibrate_verifier_cmd() -> None:
+    """Measure how sure the verifier must be before the audit says "supported" (held-out
+    SciFact train claims; saved beside the weights).
+
+    Example: assistant calibrate-verifier
+    """
+    from assistant.verifier_calibration import calibrate_support
+
+    _emit_json(calibrate_support(get_settings()))
+
+
 @main.command("train-verifier")
 @click.option("--epochs", type=int, default=3, help="Training epochs.")
 @click.option("--max-claims", type=int, default=None, help="Train on a subset (smoke test).")

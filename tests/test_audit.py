@@ -168,6 +168,30 @@ def test_support_needs_one_sentence_that_supports(refs) -> None:
     assert audit.decide(c, evidence, scores, refs).verdict == "supported"
 
 
+def test_support_must_clear_the_calibrated_bar(refs) -> None:
+    c = claim("Magnesium supplementation lowers CRP.")
+    evidence = [ev("Supplements lowered CRP.", "full_text")]
+    scores = [{"support": 0.7, "contradict": 0.1, "nei": 0.2}]
+    assert audit.decide(c, evidence, scores, refs, support_bar=0.6).verdict == "supported"
+    below = audit.decide(c, evidence, scores, refs, support_bar=0.8)
+    assert below.verdict == "unsupported" and "not precise enough" in below.reason
+    never = audit.decide(c, evidence, scores, refs, support_bar=float("inf"))
+    assert never.verdict == "unsupported"
+
+
+def test_precision_threshold_finds_the_lowest_cut_meeting_the_target() -> None:
+    import numpy as np
+
+    from assistant.verifier_calibration import precision_threshold
+
+    probs = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    truth = np.array([True, True, False, True, False, False])
+    cut, precision, recall = precision_threshold(probs, truth, target=0.75)
+    assert (cut, round(precision, 2), recall) == (0.6, 0.75, 1.0)
+    cut, precision, _ = precision_threshold(probs, truth, target=0.99)
+    assert cut == 0.8 and precision == 1.0  # the lowest cut that stays perfect
+
+
 def test_without_a_verifier_nothing_is_called_supported(refs) -> None:
     c = claim("Magnesium supplementation lowers CRP.")
     v = audit.decide(c, [ev("Supplements lowered CRP.")], None, refs)

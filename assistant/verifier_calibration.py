@@ -1,0 +1,96 @@
+"""How sure must the verifier be before the audit says "supported"?
+
+The verifier's argmax calls too much "support" (its model card: on SciFact dev, fewer than
+half of its support calls are right). For a fact-checking tool a false "supported" is the
+costly error, so the audit asks for a support probability at which the verifier is right
+at least TARGET_PRECISION of the time, measured on the HELD-OUT part of SciFact TRAIN (the
+claims the verifier did not train on; dev stays for measurement). The result is stored beside
+the weights with their checksum, so new weights are never judged by an old threshold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.settings import Settings
+
+TARGET_PRECISION = 0.8
+CALIBRATION_FILE = "support_calibration.json"
+
+
+def weights_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    with (folder / "model.safetensors").open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
+def precision_threshold(
+    probs: np.ndarray, is_support: np.ndarray, target: float
+) -> tuple[float, float, float]:
+    """Lowest cut with precision >= target (recall as high as that allows); if no cut reaches
+    the target, the cut with the best precision. Returns (cut, precision, recall)."""
+    order = np.argsort(-probs)
+    hits = np.cumsum(is_support[order])
+    called = np.arange(1, len(order) + 1)
+    precision = hits / called
+    recall = hits / max(1, int(is_support.sum()))
+    ok = np.flatnonzero(precision >= target)
+    i = int(ok.max()) if len(ok) else int(np.argmax(precision))
+    return float(probs[order][i]), float(precision[i]), float(recall[i])
+
+
+def calibrate_support(settings: Settings, verifier: Any = None) -> dict[str, Any]:
+    """Measure the threshold on held-out train claims and save it beside the weights."""
+    from assistant.verifier import Verifier
+    from assistant.verifier_data import Idf, best_sentences, join, load_scifact, split_holdout
+    from assistant.verifier_eval import NEI_EVIDENCE_SENTENCES, items
+    from assistant.verifier_train import HYPER
+
+    verifier = verifier or Verifier.load(settings=settings)
+    data = load_scifact(settings.scifact_path)
+    seed = json.loads((settings.verifier_path / "metrics.json").read_text()).get("seed", 13)
+    _, held = split_holdout(data.train, HYPER["holdout_fraction"], seed)
+    idf = Idf(data.corpus)
+    pairs, labels = [], []
+    for item in items(held, data.corpus):
+        text, sents = item["claim"]["claim"], item["doc"]["abstract"]
+        if item["sets"]:
+            chosen = sorted({i for s in item["sets"] for i in s})
+        else:
+            chosen = best_sentences(text, sents, idf, k=NEI_EVIDENCE_SENTENCES)
+        pairs.append((text, join(sents, chosen)))
+        labels.append(item["label"].lower())
+    probs = np.array([p["support"] for p in verifier.predict(pairs)])
+    is_support = np.array([lab == "support" for lab in labels])
+    cut, precision, recall = precision_threshold(probs, is_support, TARGET_PRECISION)
+    result = {
+        "support_threshold": round(cut, 4),
+        "precision": round(precision, 3),
+        "recall": round(recall, 3),
+        "target_precision": TARGET_PRECISION,
+        "items": len(pairs),
+        "support_items": int(is_support.sum()),
+        "data": "SciFact train, the claims held out from verifier training (seeded split)",
+        "weights": weights_digest(settings.verifier_path),
+        "command": "assistant calibrate-verifier",
+    }
+    (settings.verifier_path / CALIBRATION_FILE).write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def support_threshold(settings: Settings) -> float | None:
+    """The calibrated cut for the shipped weights, or None (then argmax alone decides)."""
+    path = settings.verifier_path / CALIBRATION_FILE
+    if not path.exists() or not (settings.verifier_path / "model.safetensors").exists():
+        return None
+    data = json.loads(path.read_text())
+    if data.get("weights") != weights_digest(settings.verifier_path):
+        return None
+    return float(data["support_threshold"])
