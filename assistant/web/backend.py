@@ -202,8 +202,10 @@ class WebBackend:
         if state == "running":
             with self._lock:
                 if self._audit_thread is None or not self._audit_thread.is_alive():
+                    # Not a daemon: at exit Python waits for it rather than tearing torch's
+                    # native threads down mid-computation (which aborts the process).
                     self._audit_thread = threading.Thread(
-                        target=self._quiet_audit, name="claim-audit", daemon=True
+                        target=self._quiet_audit, name="claim-audit", daemon=False
                     )
                     self._audit_thread.start()
             return []
@@ -242,7 +244,7 @@ class WebBackend:
             finally:
                 progress.finished = True
 
-        worker = threading.Thread(target=run, name="index-rebuild", daemon=True)
+        worker = threading.Thread(target=run, name="index-rebuild", daemon=False)
         worker.start()
         while worker.is_alive():
             yield progress

@@ -71,7 +71,7 @@ def start(
     from assistant.web.style import CSS
 
     backend = backend or WebBackend(settings)
-    threading.Thread(target=backend.warm_up, name="warm-up", daemon=True).start()
+    threading.Thread(target=backend.warm_up, name="warm-up", daemon=False).start()
     app = build_app(backend)
     app.queue(default_concurrency_limit=settings.concurrency)
     if not quiet:
