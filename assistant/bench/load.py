@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from assistant.bench.scale import percentile_ms
+from assistant.bench.scale import markdown_table, percentile_ms
 from assistant.errors import UsageError
 
 DEFAULT_QUESTIONS = [
@@ -120,6 +120,4 @@ def format_table(rows: list[dict[str, Any]]) -> str:
         "p50_ms",
         "p95_ms",
     ]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
-    return "\n".join(lines)
+    return markdown_table(rows, cols)

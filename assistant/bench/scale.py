@@ -286,6 +286,13 @@ def run_scale(
     return rows
 
 
+def markdown_table(rows: list[dict[str, Any]], cols: list[str]) -> str:
+    """Rows as a Markdown table of the given columns (a missing value shows empty)."""
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
+    return "\n".join(lines)
+
+
 def format_table(rows: list[dict[str, Any]]) -> str:
     cols = [
         "mode",
@@ -301,7 +308,4 @@ def format_table(rows: list[dict[str, Any]]) -> str:
         "dense_p50_ms",
         "dense_p95_ms",
     ]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for r in rows:
-        lines.append("| " + " | ".join(str(r.get(c, "")) for c in cols) + " |")
-    return "\n".join(lines)
+    return markdown_table(rows, cols)
