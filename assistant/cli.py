@@ -117,7 +117,11 @@ def index(
         _refresh_audit(settings)
     if watch:
         click.echo(f"watching {settings.sources_path} (Ctrl-C to stop)", err=True)
-        for _ in idx.watch_index(settings, lambda r: _print_build(r, as_json)):
+        for _ in idx.watch_index(
+            settings,
+            lambda r: _print_build(r, as_json),
+            on_error=lambda e: click.echo(f"error: {e} (still watching)", err=True),
+        ):
             pass
 
 

@@ -321,13 +321,22 @@ def watch_index(
     settings: Settings,
     on_build: Callable[[BuildReport], None],
     *,
+    on_error: Callable[[Exception], None] | None = None,
     stop: Any = None,
-) -> Iterator[None]:  # pragma: no cover - exercised by hand; build_index is tested
-    """Rebuild incrementally whenever a file under the sources folder changes."""
+) -> Iterator[None]:
+    """Rebuild incrementally whenever a file under the sources folder changes. A source that
+    does not parse mid-edit is reported through `on_error` and the watch goes on."""
     from watchfiles import watch
 
-    for _changes in watch(settings.sources_path, stop_event=stop, debounce=800):
-        on_build(build_index(settings, wait=60))
+    from assistant.errors import AssistantError
+
+    for _changes in watch(settings.sources_path, stop_event=stop, debounce=800, rust_timeout=500):
+        try:
+            on_build(build_index(settings, wait=60))
+        except AssistantError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
         yield None
 
 

@@ -234,3 +234,39 @@ def test_missing_store_folder_gives_clear_error_and_rebuild_recovers(
     fixed = cli("index", "--rebuild")
     assert fixed.returncode == 0, fixed.stderr
     assert cli("search", "magnesium").returncode == 0
+
+
+def test_watch_rebuilds_when_a_source_changes_and_survives_a_bad_edit(
+    hash_settings: Settings,
+) -> None:
+    import threading
+
+    from assistant.index import watch_index
+
+    build_index(hash_settings, embedder=CountingEmbedder())
+    reports, errors = [], []
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=lambda: list(
+            watch_index(hash_settings, reports.append, on_error=errors.append, stop=stop)
+        ),
+        daemon=True,
+    )
+    worker.start()
+    time.sleep(1.0)  # let the watcher start
+    toml = hash_settings.sources_path / "references.toml"
+    good = toml.read_text()
+    toml.write_text(good + "\n[[reference]]\nnumber = 'x'\n")  # mid-edit: does not parse
+    deadline = time.time() + 30
+    while not errors and time.time() < deadline:
+        time.sleep(0.2)
+    notes = hash_settings.sources_path / "notes" / "pmc7761127.md"
+    toml.write_text(good)
+    notes.write_text(notes.read_text() + "\n## More\nAnother sentence.\n")
+    while not any("ref-4" in r.changed for r in reports) and time.time() < deadline:
+        time.sleep(0.2)
+    stop.set()
+    worker.join(timeout=10)
+    assert errors and "references.toml" in str(errors[0])
+    assert any(r.changed == ["ref-4"] for r in reports), reports
+    assert not worker.is_alive()
