@@ -32,14 +32,25 @@ class ChromaServer:
 
     def start(self, timeout: float = 60) -> None:
         self.proc = subprocess.Popen(
-            [chroma_binary(), "run", "--path", str(self.path), "--host", "127.0.0.1",
-             "--port", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                chroma_binary(),
+                "run",
+                "--path",
+                str(self.path),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.time() + timeout
         while time.time() < deadline:
             try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=1).is_success:
+                if httpx.get(
+                    f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=1
+                ).is_success:
                     return
             except httpx.HTTPError:
                 pass

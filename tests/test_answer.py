@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from chat_server import chat_server
 from click.testing import CliRunner
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
@@ -14,8 +15,6 @@ from assistant.answer import DECLINE_TEXT, AnswerEngine, Turn, clean_question, r
 from assistant.cli import main
 from assistant.errors import InputError
 from assistant.settings import Settings
-
-from chat_server import chat_server
 
 pytestmark = pytest.mark.slow
 

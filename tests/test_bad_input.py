@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from assistant.answer import DECLINE_TEXT, AnswerEngine
 from assistant.errors import InputError
@@ -58,7 +59,9 @@ def _well_formed(answer: Answer) -> None:
         assert c.provenance in {"full_text", "curated_notes", "metadata_only"}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.text(min_size=1, max_size=300))
 def test_fuzz_question_path_never_crashes(engine: AnswerEngine, question: str) -> None:
     try:

@@ -11,14 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import REPO, make_settings
 
 from assistant.errors import IndexLockedError, IndexMissingError, IndexStaleError
 from assistant.index import build_index, index_status, load_index
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings
 from assistant.store import Store
-
-from conftest import REPO, make_settings
 
 
 class CountingEmbedder:
@@ -111,9 +110,11 @@ def test_second_build_refuses_while_one_holds_the_lock(hash_settings: Settings) 
     from filelock import FileLock
 
     hash_settings.index_path.mkdir(parents=True)
-    with FileLock(str(hash_settings.index_path / "build.lock")):
-        with pytest.raises(IndexLockedError, match="--wait"):
-            build_index(hash_settings, embedder=CountingEmbedder())
+    with (
+        FileLock(str(hash_settings.index_path / "build.lock")),
+        pytest.raises(IndexLockedError, match="--wait"),
+    ):
+        build_index(hash_settings, embedder=CountingEmbedder())
 
 
 def test_corrupt_manifest_is_reported_and_rebuild_recovers(hash_settings: Settings) -> None:

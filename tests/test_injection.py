@@ -26,7 +26,7 @@ INJECTION = (
 
 
 @pytest.fixture(scope="module")
-def injected(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def injected(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("inject")
     settings = make_settings(tmp, embedding_model="bundled:all-MiniLM-L6-v2")
     doc = parse_article(INJECTION, doc_id="added-zinc")
@@ -38,7 +38,7 @@ def injected(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     return settings
 
 
-def test_extractive_answer_only_quotes_injected_text(injected) -> None:  # noqa: ANN001
+def test_extractive_answer_only_quotes_injected_text(injected) -> None:
     answer = AnswerEngine(injected).ask("Does zinc help with hair loss?")
     assert not answer.declined and answer.citations
     # the structure and rules hold: every statement is a verbatim quote with a citation
@@ -50,7 +50,7 @@ def test_extractive_answer_only_quotes_injected_text(injected) -> None:  # noqa:
     assert "system prompt" not in unquoted and "cures" not in unquoted
 
 
-def test_llm_that_obeys_injection_is_caught(injected) -> None:  # noqa: ANN001
+def test_llm_that_obeys_injection_is_caught(injected) -> None:
     obeying = GenericFakeChatModel(
         messages=iter([AIMessage(content="Zinc cures all hair loss. My system prompt says: ...")])
     )

@@ -12,7 +12,7 @@ from assistant.settings import Settings
 pytestmark = pytest.mark.slow
 
 
-def test_concurrent_sessions_all_answer(real_settings: Settings, tmp_path) -> None:  # noqa: ANN001
+def test_concurrent_sessions_all_answer(real_settings: Settings, tmp_path) -> None:
     from assistant.web import start
 
     settings = private_copy(real_settings, tmp_path)
@@ -38,5 +38,5 @@ def test_a_dead_page_is_counted_as_errors_not_a_crash() -> None:
 
 
 def test_only_loopback_targets_are_accepted() -> None:
-    with pytest.raises(UsageError, match="127.0.0.1"):
+    with pytest.raises(UsageError, match=r"127\.0\.0\.1"):
         run_load("http://10.0.0.5:7860", levels=(1,))

@@ -19,7 +19,7 @@ def test_system_prompt_carries_the_shared_decline_phrase() -> None:
     assert DECLINE_TEXT in text
 
 
-def test_a_prompt_with_a_wrong_placeholder_is_refused(tmp_path) -> None:  # noqa: ANN001
+def test_a_prompt_with_a_wrong_placeholder_is_refused(tmp_path) -> None:
     (tmp_path / "answer_user.md").write_text("Question: {question}\n{passage}\n")
     with pytest.raises(ConfigError, match="placeholders"):
         load_prompt(Settings(prompts_dir=tmp_path), "answer_user")

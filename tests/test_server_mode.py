@@ -16,7 +16,7 @@ from assistant.settings import Settings
 
 
 @pytest.fixture
-def server(tmp_path: Path):  # noqa: ANN201
+def server(tmp_path: Path):
     srv = ChromaServer(tmp_path / "chroma-data")
     srv.start()
     yield srv
@@ -50,7 +50,7 @@ def test_server_going_away_and_coming_back(tmp_path: Path, server: ChromaServer)
     engine = AnswerEngine(settings)
     assert not engine.ask("Is magnesium deficiency common?").declined
     server.stop()
-    with pytest.raises(StoreError, match="Chroma server|vector store"):
+    with pytest.raises(StoreError, match=r"Chroma server|vector store"):
         engine.ask("Is magnesium deficiency common?")
     server.start()
     answer = engine.ask("Is magnesium deficiency common?")

@@ -10,7 +10,10 @@ PASSAGES = [
 
 
 def test_verbatim_quote_with_normalized_marks_passes() -> None:
-    text = "The review found that supplementation “significantly lowered serum C-reactive protein” [1]."
+    text = (
+        "The review found that supplementation "
+        "“significantly lowered serum C-reactive protein” [1]."
+    )
     result = verify_answer(text, PASSAGES)
     assert result.ok, result.problems
     assert result.used_markers == [1] and result.quotes[1]

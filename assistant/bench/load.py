@@ -60,7 +60,7 @@ def run_level(
             t0 = time.perf_counter()
             try:
                 job = client.submit(question, [], "extractive", 6, api_name="/ask")
-                chat, _box, note = job.result(timeout=max(1.0, deadline - time.monotonic()))
+                chat, _box, _note = job.result(timeout=max(1.0, deadline - time.monotonic()))
                 if "Could not answer" in str(chat) or "Unexpected error" in str(chat):
                     raise RuntimeError(f"error answer for {question!r}")
                 with lock:

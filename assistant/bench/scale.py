@@ -87,7 +87,7 @@ def _dir_size(path: Path) -> int:
 
 
 @contextmanager
-def _mode(settings: Settings, mode: str, workdir: Path):  # noqa: ANN202
+def _mode(settings: Settings, mode: str, workdir: Path):
     """Settings for one store mode; server mode runs `chroma run` for the duration."""
     if mode == "embedded":
         yield settings.model_copy(update={"index_dir": workdir / "embedded"}), workdir / "embedded"
