@@ -28,8 +28,13 @@ QUERIES = {
     "q1": "vitamin D and alopecia areata",
     "q2": "ferritin and telogen effluvium",
     "q3": "magnesium lowers C-reactive protein",
-    "t1": "zinc in hair loss",  # a train query: must never be scored as test
+    # train queries: must never be scored as test
+    "t1": "zinc in hair loss",
+    "t2": "volcanic ash and rainfall",
+    "t3": "ferritin levels",
+    "t4": "vitamin D deficiency",
 }
+TRAIN_QRELS = [("t1", "4"), ("t2", "5"), ("t3", "2"), ("t4", "1")]
 TEST_QRELS = [("q1", "1"), ("q2", "2"), ("q3", "3")]
 
 
@@ -44,7 +49,8 @@ def _beir(folder: Path) -> Path:
             f.write(json.dumps({"_id": i, "text": text, "metadata": {}}) + "\n")
     rows = "".join(f"{q}\t{d}\t1\n" for q, d in TEST_QRELS)
     (base / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + rows)
-    (base / "qrels" / "train.tsv").write_text("query-id\tcorpus-id\tscore\nt1\t4\t1\n")
+    train = "".join(f"{q}\t{d}\t1\n" for q, d in TRAIN_QRELS)
+    (base / "qrels" / "train.tsv").write_text("query-id\tcorpus-id\tscore\n" + train)
     return folder
 
 
@@ -71,6 +77,7 @@ def test_benchmark_scores_each_method(tiny: Settings) -> None:
     for method in ("dense", "hybrid"):
         r = result["results"][method]
         assert 0.0 < r["ndcg@10"] <= 1.0 and r["recall@100"] == 1.0
+    assert "ndcg@10_vs_hybrid" in result["results"]["bm25"]
     assert result["anchors"]["all-MiniLM-L6-v2 (MTEB)"] == 0.645
     # the cache was written where the settings say, keyed by the model's name
     assert list((tiny.root_dir / ".cache" / "embeddings").glob("hash-64-64/vectors.npy"))
@@ -84,6 +91,18 @@ def test_scores_and_fusion_on_hand_rankings() -> None:
     assert half["recall@100"] == pytest.approx(0.25)  # (0 + 1/2) / 2
     fused = fuse({"a": ["x", "w"]}, {"a": ["w", "v"]}, k=60)
     assert fused["a"][0] == "w"  # in both lists beats first in one
+
+
+def test_paired_bootstrap_interval() -> None:
+    from assistant.bench.scifact import paired_bootstrap
+
+    same = paired_bootstrap([0.2, 0.5, 0.9], [0.2, 0.5, 0.9])
+    assert same == {"diff": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+    base = [0.1 * (i % 7) for i in range(60)]
+    better = paired_bootstrap(base, [b + 0.1 for b in base])
+    assert better["diff"] == pytest.approx(0.1) and better["ci_low"] == pytest.approx(0.1)
+    mixed = paired_bootstrap(base, [b + (0.3 if i % 2 else -0.3) for i, b in enumerate(base)])
+    assert mixed["ci_low"] < 0 < mixed["ci_high"]  # no consistent difference: interval spans 0
 
 
 def test_unknown_method_and_missing_data(tiny: Settings, tmp_path: Path) -> None:
@@ -163,3 +182,19 @@ def test_reranker_combines_its_order_with_hybrid() -> None:
     fused = combine(hybrid, scores, "fuse", 60)
     assert fused[3:] == ["d", "e"] and sorted(fused[:3]) == ["a", "b", "c"]
     assert fused[0] == "b"  # 2nd + 1st beats 1st + 3rd under reciprocal rank fusion
+
+
+@pytest.mark.slow
+def test_reranker_trains_on_train_saves_and_reranks(tiny: Settings) -> None:
+    from assistant.bench.reranker import rerank_rankings, reranker_path, train_reranker
+
+    meta = train_reranker(tiny, epochs=1, max_queries=3)
+    assert meta["train_queries"] == 3 and meta["heldout_queries"] == 1
+    assert meta["combine"] in ("replace", "fuse") and meta["log"]["losses"]
+    assert (reranker_path(tiny) / "reranker.json").exists()
+    test = load_beir(tiny.scifact_path, "test")
+    hybrid = {q: ["1", "2", "3", "4", "5"] for q in test.queries}
+    reranked = rerank_rankings(tiny, test, hybrid)
+    assert all(sorted(r) == ["1", "2", "3", "4", "5"] for r in reranked.values())
+    result = run_retrieval_benchmark(tiny, ["hybrid", "rerank"])
+    assert 0.0 < result["results"]["rerank"]["ndcg@10"] <= 1.0

