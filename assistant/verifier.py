@@ -140,7 +140,7 @@ def train_verifier(
     settings: Settings,
     *,
     out_dir: Path | None = None,
-    epochs: int = 4,
+    epochs: int = 3,
     max_claims: int | None = None,
     seed: int = 13,
     progress: bool = True,

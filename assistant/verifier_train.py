@@ -5,7 +5,11 @@ Choices and why:
   kept is the one with the best held-out macro-F1. SciFact dev is only measured, at the end.
 - Class balance: every epoch sees all support and contradict pairs and an equal number of nei
   pairs, rotating through the (larger, shuffled) nei pool so later epochs see new negatives; the
-  loss is weighted by inverse class frequency so the rare contradict class is not ignored.
+  loss is weighted by inverse class frequency (`class_weight_power` 1.0; 0.5 would take its
+  square root) so the rare contradict class is not ignored.
+- Learning rate 4e-5, 3 epochs: the shipped weights come from exactly these settings. Its
+  held-out macro-F1 still rose every epoch (0.43 / 0.48 / 0.53), so a higher rate or more epochs
+  may help; any change must be chosen on the held-out claims, never on dev.
 - Speed on 2 shared cores: inputs capped at 128 tokens, batches of similar length, and the word
   embedding matrix frozen (its optimizer update dominated a step; the rest of the network learns).
 - Reproducible: one seed for Python, numpy and torch (the new head's initialization, dropout, the
@@ -29,14 +33,14 @@ from assistant.verifier_eval import evaluate_claims
 
 HYPER = {
     "batch_size": 16,
-    "learning_rate": 1e-4,
+    "learning_rate": 4e-5,
     "weight_decay": 0.01,
     "warmup_fraction": 0.1,
     "max_length": MAX_LENGTH,
     "holdout_fraction": 0.1,
     "nei_per_labelled_pair": 1.0,
     "freeze_word_embeddings": True,
-    "class_weight_power": 0.5,
+    "class_weight_power": 1.0,
 }
 
 
@@ -177,7 +181,7 @@ def train_verifier(
     settings: Settings,
     *,
     out_dir: Path | None = None,
-    epochs: int = 4,
+    epochs: int = 3,
     max_claims: int | None = None,
     seed: int = 13,
     progress: bool = True,

@@ -1,6 +1,6 @@
 """Train the claim verifier or measure it on SciFact dev, from the command line.
 
-    python eval/bench_verifier.py train [--epochs 4] [--max-claims N] [--seed 13] [--out DIR]
+    python eval/bench_verifier.py train [--epochs 3] [--max-claims N] [--seed 13] [--out DIR]
     python eval/bench_verifier.py dev [--model DIR] [--max-claims N] [--json]
 
 The same functions back `assistant train-verifier` and `assistant bench scifact verify`.
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train on SciFact train, save, measure on dev")
-    train.add_argument("--epochs", type=int, default=4)
+    train.add_argument("--epochs", type=int, default=3)
     train.add_argument("--max-claims", type=int, default=None)
     train.add_argument("--seed", type=int, default=13)
     train.add_argument("--out", type=Path, default=None)
