@@ -11,7 +11,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from quiet_server import QuietHTTPServer
 
 Reply = Callable[[list[dict]], str]
 
@@ -82,7 +84,7 @@ def _handler(reply: Reply, delay: float, log: list[dict]) -> type[BaseHTTPReques
 def chat_server(reply: Reply, delay: float = 0.0) -> Iterator[tuple[str, list[dict]]]:
     """Yield (base_url, request_log) for a server answering with `reply`."""
     log: list[dict] = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(reply, delay, log))
+    server = QuietHTTPServer(("127.0.0.1", 0), _handler(reply, delay, log))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -146,7 +146,7 @@ def test_cli_ask_json_shape(real_settings: Settings, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(real_settings.index_path))
     result = CliRunner().invoke(main, ["ask", "Does magnesium lower cortisol by 25%?", "--json"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert {"answer", "declined", "citations", "beyond_sources"} <= set(data)
     assert data["declined"] is False
     for c in data["citations"]:

@@ -278,7 +278,7 @@ def test_audit_command_json_schema_filters_and_gold(real_settings: Settings, mon
     runner = CliRunner()
     result = runner.invoke(main, ["audit", "--json"])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.output)
+    rows = json.loads(result.stdout)
     text = (real_settings.sources_path / "magnesium-glycinate-hair-follicles.txt").read_text(
         encoding="utf-8"
     )

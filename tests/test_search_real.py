@@ -61,7 +61,7 @@ def test_cli_search_json(real_settings: Settings, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(real_settings.index_path))
     result = CliRunner().invoke(main, ["search", "cortisol", "-k", "2", "--json"])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.output)
+    rows = json.loads(result.stdout)
     assert len(rows) == 2 and {"document", "section", "start", "end", "text"} <= set(rows[0])
 
 
@@ -83,7 +83,7 @@ def test_cli_sources_lists_provenance_and_citation_checks(
     monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(hash_settings.sources_path))
     result = CliRunner().invoke(main, ["sources", "--json"])
     assert result.exit_code == 0, result.output
-    rows = {r["id"]: r for r in json.loads(result.output)}
+    rows = {r["id"]: r for r in json.loads(result.stdout)}
     assert rows["article"]["citation_check"] is None
     assert rows["ref-1"]["provenance"] == "metadata_only"
     assert rows["ref-1"]["citation_check"]["status"] == "unresolved"
