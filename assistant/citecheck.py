@@ -309,13 +309,35 @@ def _known_facts(rec: ReferenceRecord, fetched: Any) -> tuple[dict[str, Any], st
     return facts, "references.toml"
 
 
+def in_text_mentions(settings: Settings) -> dict[int, list[str]]:
+    """How the article's text cites each reference-list entry: the wording of every in-text
+    citation that links to it ("A randomized trial in Nutrients (2021)")."""
+    from assistant.claims import extract_claims, link_mention, reference_facts
+    from assistant.sources import load_corpus
+
+    docs = load_corpus(settings)
+    article = next((d for d in docs if d.kind == "article"), None)
+    if article is None:
+        return {}
+    refs = reference_facts(article, [d for d in docs if d.kind == "reference"])
+    out: dict[int, list[str]] = {}
+    for claim in extract_claims(article):
+        for mention in claim.mentions:
+            ref = link_mention(mention, claim.context, refs).reference
+            if ref is not None and mention.text not in out.setdefault(ref.number, []):
+                out[ref.number].append(mention.text)
+    return out
+
+
 def check_reference_list(settings: Settings) -> list[CitationCheck]:
-    """Check every reference's citation against its fetched metadata or verified record."""
+    """Check every reference's citation, as the reference list gives it and as the article's
+    text cites it, against its fetched metadata or verified record."""
     _, records = load_references(settings.sources_path / "references.toml")
+    mentions = in_text_mentions(settings)
     checks = []
     for rec in records:
         facts, source = _known_facts(rec, settings.sources_path / "fetched")
-        check = check_citation(rec.cited_as, [], facts)
+        check = check_citation(rec.cited_as, mentions.get(rec.number, []), facts)
         check.reference, check.source = rec.number, source
         check.summary = f"Reference {rec.number}: {check.summary}"
         checks.append(check)

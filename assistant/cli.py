@@ -520,6 +520,35 @@ def bench_scale(limit: int | None, synthetic: int, queries: int, workdir: Path) 
     click.echo(format_table(rows))
 
 
+@bench.command("corpus")
+@click.option(
+    "--questions",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Questions timed (default eval/questions.jsonl).",
+)
+@click.option("--cold-runs", type=click.IntRange(1), default=3, help="Fresh-process asks timed.")
+@click.option("--workdir", type=click.Path(path_type=Path), default=Path(".cache/corpus-bench"))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@handle_errors
+def bench_corpus(questions: Path | None, cold_runs: int, workdir: Path, as_json: bool) -> None:
+    """Index build (cold, no-op, one document edited), search and ask latency p50/p95 warm,
+    and cold start, on a copy of the corpus (the real index is not touched).
+
+    Example: assistant bench corpus --cold-runs 5
+    """
+    from assistant.bench.corpus import format_corpus_report, run_corpus_bench
+
+    report = run_corpus_bench(
+        get_settings(),
+        workdir,
+        questions=questions,
+        cold_runs=cold_runs,
+        log=lambda m: click.echo(m, err=True),
+    )
+    click.echo(json.dumps(report, indent=2) if as_json else format_corpus_report(report))
+
+
 @bench.command("load")
 @click.option("--url", default="http://127.0.0.1:7860", help="A running page (loopback only).")
 @click.option("--levels", default="1,4,16", help="Concurrent sessions per level.")

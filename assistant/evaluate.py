@@ -270,6 +270,7 @@ def _engine_for(config: Config) -> RecordingEngine:
     )
     if engine.audit is not None:
         engine.audit(0, 0)  # load (or run) the claim audit now, not inside a timed answer
+    inner.warm_sentences()  # as the page does at start-up: latencies are of warm answers
     return engine
 
 

@@ -99,6 +99,11 @@ def _kind_filter(source: SourceFilter) -> str | None:
     return {"article": "article", "references": "reference", "all": None}[source]
 
 
+# Indexes up to this many sentences are embedded sentence by sentence when an engine warms up
+# (about a minute on 2 cores); larger ones fill the sentence cache as questions arrive.
+WARM_SENTENCES_MAX = 5000
+
+
 class HybridRetriever:
     """Search one loaded index. Reloads itself when a build switches the manifest."""
 
@@ -208,6 +213,23 @@ class HybridRetriever:
             for text, vec in zip(missing, self.embedder.embed(missing), strict=True):
                 self._sentence_cache[text] = vec
         return np.stack([self._sentence_cache[t] for t in texts])
+
+    def warm_sentences(self, most: int = WARM_SENTENCES_MAX) -> int:
+        """Embed every sentence of the index now, so no answer waits for a first-time sentence.
+
+        Skipped (returns 0) when the index holds more than `most` sentences: there the cache
+        fills as questions come. Returns how many sentences were embedded."""
+        texts = [
+            c.text[s - c.start : e - c.start]
+            for c in self.index.chunks
+            for s, e in (c.sentences or [(c.start, c.end)])
+        ]
+        if len(texts) > most:
+            return 0
+        missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_cache]
+        for start in range(0, len(missing), 256):
+            self._sentence_vectors(missing[start : start + 256])
+        return len(missing)
 
     def best_sentences(
         self, query: str, evidence: list[Evidence], per_chunk: int = 1

@@ -34,3 +34,24 @@ def test_tokenize_drops_function_words_keeps_numbers() -> None:
         "1.5",
         "g",
     ]
+
+
+def test_warm_sentences_embeds_each_sentence_once_then_nothing(tmp_path) -> None:
+    from conftest import make_settings
+
+    from assistant.index import build_index
+    from assistant.retrieve import HybridRetriever
+
+    settings = make_settings(tmp_path)
+    build_index(settings)
+    retriever = HybridRetriever(settings)
+    spans = {
+        c.text[s - c.start : e - c.start]
+        for c in retriever.index.chunks
+        for s, e in (c.sentences or [(c.start, c.end)])
+    }
+    assert retriever.warm_sentences() == len(spans) > 0
+    assert retriever.warm_sentences() == 0  # all cached now
+    fresh = HybridRetriever(settings)
+    assert fresh.warm_sentences(most=len(spans) - 1) == 0  # too many: left to fill lazily
+    assert not fresh._sentence_cache

@@ -88,4 +88,11 @@ def test_cli_sources_lists_provenance_and_citation_checks(
     assert rows["ref-1"]["provenance"] == "metadata_only"
     assert rows["ref-1"]["citation_check"]["status"] == "unresolved"
     assert rows["ref-2"]["provenance"] == "curated_notes"
-    assert rows["ref-2"]["citation_check"]["status"] in {"match", "mismatch"}
+    # the reference list's entry agrees with the record, but the article's text cites it as
+    # "A randomized trial in Nutrients (2021)": a 2022 meta-analysis, so a mismatch
+    check = rows["ref-2"]["citation_check"]
+    assert check["status"] == "mismatch"
+    fields = {m["field"]: m for m in check["mismatches"]}
+    assert fields["year"]["cited"] == "2021" and fields["year"]["actual"] == "2022"
+    assert "meta-analysis" in fields["study_type"]["actual"]
+    assert rows["ref-4"]["citation_check"]["status"] == "match"

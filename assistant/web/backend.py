@@ -112,10 +112,11 @@ class WebBackend:
         """Load the model, the index and the audit before the first question (errors surface
         when asking)."""
         try:
-            self.engine()
+            engine = self.engine()
         except Exception:
             return
         self._quiet_audit()
+        engine.retriever.warm_sentences()
 
     # --- documents ---------------------------------------------------------------------------
     def _stamp(self) -> Any:

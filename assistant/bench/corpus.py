@@ -1,0 +1,167 @@
+"""Corpus benchmark: how fast the product is on its own corpus, in one run.
+
+Steps, each timed, on a copy of the sources in a work folder (the real index is not touched):
+1. cold build: a new index from nothing (chunking, embedding, calibration of the decline
+   threshold);
+2. no-op build: nothing changed, nothing re-embedded;
+3. incremental build: one reference's text gets a sentence appended; only it is re-embedded;
+4. search latency, warm: every question of the eval set through hybrid search;
+5. ask latency, warm: every question through the extractive engine;
+6. cold start: `python -m assistant ask ... --json` in a fresh process (imports, model load,
+   first answer), a few times.
+Percentiles are over the questions of the question file (default eval/questions.jsonl).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from assistant.bench.scale import markdown_table, percentile_ms
+from assistant.embeddings import load_embedder
+from assistant.errors import InputError
+from assistant.eval_questions import load_questions
+from assistant.index import build_index
+from assistant.settings import Settings
+
+APPENDED = "\n\nThis sentence was appended by the corpus benchmark to change one document.\n"
+
+
+def _edit_one_reference(sources: Path) -> str:
+    """Append a sentence to the first reference text file found; return its name."""
+    candidates = sorted((sources / "notes").glob("*.md")) if (sources / "notes").is_dir() else []
+    candidates += sorted((sources / "added").glob("*")) if (sources / "added").is_dir() else []
+    for path in candidates:
+        if path.is_file() and path.suffix in {".md", ".txt"}:
+            path.write_text(path.read_text(encoding="utf-8") + APPENDED, encoding="utf-8")
+            return path.name
+    raise InputError(f"no reference notes or added text under {sources} to edit for the benchmark")
+
+
+def _cold_ask(settings: Settings, question: str) -> float:
+    env = dict(os.environ)
+    env.update(
+        {
+            "ASSISTANT_SOURCES_DIR": str(settings.sources_path),
+            "ASSISTANT_INDEX_DIR": str(settings.index_path),
+        }
+    )
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", question, "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise InputError(f"cold `assistant ask` failed: {done.stderr.strip()[-400:]}")
+    return seconds
+
+
+def run_corpus_bench(
+    settings: Settings,
+    workdir: Path,
+    *,
+    questions: Path | None = None,
+    cold_runs: int = 3,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    from assistant.answer import AnswerEngine
+    from assistant.audit import audit_lookup
+    from assistant.retrieve import HybridRetriever
+
+    qfile = questions or settings.eval_path / "questions.jsonl"
+    asked = [q.turns[0].question for q in load_questions(qfile)]
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    sources = workdir / "sources"
+    shutil.copytree(settings.sources_path, sources)
+    s = settings.model_copy(update={"sources_dir": sources, "index_dir": workdir / "store"})
+    embedder = load_embedder(s)
+
+    log("cold build")
+    cold = build_index(s, embedder=embedder)
+    log("no-op build")
+    noop = build_index(s, embedder=embedder)
+    edited = _edit_one_reference(sources)
+    log(f"incremental build after editing {edited}")
+    incremental = build_index(s, embedder=embedder)
+
+    retriever = HybridRetriever(s, embedder=embedder)
+    retriever.search(asked[0], k=s.top_k)  # warm-up: first call loads BM25 and caches
+    search: list[float] = []
+    for q in asked:
+        t0 = time.perf_counter()
+        retriever.search(q, k=s.top_k)
+        search.append(time.perf_counter() - t0)
+
+    engine = AnswerEngine(s, retriever=retriever, audit=audit_lookup(s))
+    t0 = time.perf_counter()
+    warmed = retriever.warm_sentences()  # as the page does at start-up
+    warm_s = time.perf_counter() - t0
+    engine.ask(asked[0])
+    ask: list[float] = []
+    for q in asked:
+        t0 = time.perf_counter()
+        engine.ask(q)
+        ask.append(time.perf_counter() - t0)
+
+    log(f"cold start x{cold_runs}")
+    cold_ask = [_cold_ask(s, asked[i % len(asked)]) for i in range(cold_runs)]
+
+    builds = [
+        {
+            "build": name,
+            "documents_re_embedded": len(r.added) + len(r.changed),
+            "chunks_embedded": r.chunks_embedded,
+            "chunks_total": r.chunks_total,
+            "seconds": round(r.seconds, 2),
+            "chunks_per_s": round(r.chunks_per_second, 1),
+        }
+        for name, r in (("cold", cold), ("no-op", noop), (f"incremental ({edited})", incremental))
+    ]
+    latency = [
+        {
+            "what": f"search, warm ({len(search)} questions)",
+            "p50_ms": percentile_ms(search, 50),
+            "p95_ms": percentile_ms(search, 95),
+        },
+        {
+            "what": f"ask extractive, warm ({len(ask)} questions)",
+            "p50_ms": percentile_ms(ask, 50),
+            "p95_ms": percentile_ms(ask, 95),
+        },
+        {
+            "what": f"ask, cold start in a new process ({len(cold_ask)} runs)",
+            "p50_ms": percentile_ms(cold_ask, 50),
+            "p95_ms": percentile_ms(cold_ask, 95),
+        },
+    ]
+    warm = {"sentences_embedded": warmed, "seconds": round(warm_s, 2)}
+    return {"builds": builds, "warm_up": warm, "latency": latency}
+
+
+def format_corpus_report(report: dict[str, Any]) -> str:
+    builds = markdown_table(
+        report["builds"],
+        [
+            "build",
+            "documents_re_embedded",
+            "chunks_embedded",
+            "chunks_total",
+            "seconds",
+            "chunks_per_s",
+        ],
+    )
+    latency = markdown_table(report["latency"], ["what", "p50_ms", "p95_ms"])
+    w = report["warm_up"]
+    warm = f"engine warm-up: {w['sentences_embedded']} sentences embedded in {w['seconds']} s"
+    return f"{builds}\n\n{warm}\n\n{latency}"
