@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -104,6 +104,26 @@ def _kind_filter(source: SourceFilter) -> str | None:
 WARM_SENTENCES_MAX = 5000
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """One loaded build: its chunks, their order and the BM25 index over them. A rebuild
+    swaps in a new snapshot as one object, so a search never mixes two builds."""
+
+    index: LoadedIndex
+    chunks: dict[str, Chunk]
+    order: list[str]
+    bm25: Any
+
+    @classmethod
+    def of(cls, index: LoadedIndex) -> _Snapshot:
+        from rank_bm25 import BM25Okapi
+
+        corpus = [tokenize(c.embed_text()) for c in index.chunks] or [[""]]
+        return cls(
+            index, {c.id: c for c in index.chunks}, [c.id for c in index.chunks], BM25Okapi(corpus)
+        )
+
+
 class HybridRetriever:
     """Search one loaded index. Reloads itself when a build switches the manifest."""
 
@@ -114,35 +134,37 @@ class HybridRetriever:
         self.embedder = embedder or load_embedder(settings)
         self._lock = threading.Lock()
         self._sentence_cache: dict[str, np.ndarray] = {}
-        self._set_index(index or load_index(settings))
+        self._snap = _Snapshot.of(index or load_index(settings))
 
-    def _set_index(self, index: LoadedIndex) -> None:
-        from rank_bm25 import BM25Okapi
+    @property
+    def index(self) -> LoadedIndex:
+        return self._snap.index
 
-        self.index = index
-        self.chunks: dict[str, Chunk] = {c.id: c for c in index.chunks}
-        self._order = [c.id for c in index.chunks]
-        corpus = [tokenize(c.embed_text()) for c in index.chunks] or [[""]]
-        self._bm25 = BM25Okapi(corpus)
+    @property
+    def chunks(self) -> dict[str, Chunk]:
+        return self._snap.chunks
 
     def refresh(self) -> bool:
         """Pick up a newer build if one was switched in; True when it reloaded."""
         stamp = Store(self.settings).manifest_stamp()
-        if stamp == self.index.stamp:
+        if stamp == self._snap.index.stamp:
             return False
         with self._lock:
-            if stamp != self.index.stamp:
-                self._set_index(load_index(self.settings))
+            if stamp != self._snap.index.stamp:
+                self._snap = _Snapshot.of(load_index(self.settings))
         return True
 
     # --- the two retrievers ---------------------------------------------------------------
-    def dense(self, query_vec: np.ndarray, n: int, kind: str | None) -> list[tuple[str, float]]:
+    def dense(
+        self, query_vec: np.ndarray, n: int, kind: str | None, snap: _Snapshot | None = None
+    ) -> list[tuple[str, float]]:
+        snap = snap or self._snap
         where = {"kind": kind} if kind else None
-        count = len(self._order)
+        count = len(snap.order)
         if count == 0:
             return []
         try:
-            got = self.index.collection.query(
+            got = snap.index.collection.query(
                 query_embeddings=[query_vec.tolist()],
                 n_results=min(n, count),
                 where=where,
@@ -153,19 +175,26 @@ class HybridRetriever:
                 f"the vector store did not answer ({exc}). If it runs as a server, check that it "
                 "is up; otherwise run `assistant index --rebuild`."
             ) from exc
-        return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+        return [
+            (i, 1.0 - d)
+            for i, d in zip(got["ids"][0], got["distances"][0], strict=True)
+            if i in snap.chunks  # a collection pruned under us can return nothing stale
+        ]
 
-    def bm25(self, query: str, n: int, kind: str | None) -> list[tuple[str, float]]:
+    def bm25(
+        self, query: str, n: int, kind: str | None, snap: _Snapshot | None = None
+    ) -> list[tuple[str, float]]:
+        snap = snap or self._snap
         tokens = tokenize(query)
-        if not tokens or not self._order:
+        if not tokens or not snap.order:
             return []
-        scores = self._bm25.get_scores(tokens)
+        scores = snap.bm25.get_scores(tokens)
         ranked = np.argsort(-scores)
         out: list[tuple[str, float]] = []
         for i in ranked:
             if scores[i] <= 0:
                 break
-            chunk = self.chunks[self._order[i]]
+            chunk = snap.chunks[snap.order[i]]
             if kind and chunk.kind != kind:
                 continue
             out.append((chunk.id, float(scores[i])))
@@ -182,23 +211,25 @@ class HybridRetriever:
         mode: Literal["hybrid", "dense", "bm25"] = "hybrid",
         exclude_documents: Iterable[str] = (),
     ) -> list[Evidence]:
+        snap = self._snap  # one build for the whole search, even if a rebuild lands meanwhile
+        chunks = snap.chunks
         k = k or self.settings.top_k
         kind = _kind_filter(source)
         n = max(self.settings.candidates, k)
         excluded = set(exclude_documents)
         qvec = self.embedder.embed([query])[0] if mode != "bm25" else None
-        dense = self.dense(qvec, n, kind) if qvec is not None else []
-        sparse = self.bm25(query, n, kind) if mode != "dense" else []
-        dense = [(i, s) for i, s in dense if self.chunks[i].document_id not in excluded]
-        sparse = [(i, s) for i, s in sparse if self.chunks[i].document_id not in excluded]
+        dense = self.dense(qvec, n, kind, snap) if qvec is not None else []
+        sparse = self.bm25(query, n, kind, snap) if mode != "dense" else []
+        dense = [(i, s) for i, s in dense if chunks[i].document_id not in excluded]
+        sparse = [(i, s) for i, s in sparse if chunks[i].document_id not in excluded]
         fused = rrf_fuse([[i for i, _ in dense], [i for i, _ in sparse]], self.settings.rrf_k)
         ordered = sorted(fused, key=lambda i: -fused[i])
-        doc_of = {i: self.chunks[i].document_id for i in ordered}
+        doc_of = {i: chunks[i].document_id for i in ordered}
         chosen = diversify(ordered, doc_of, self.settings.per_document_max, k)
         dense_of, bm25_of = dict(dense), dict(sparse)
         return [
             Evidence(
-                chunk=self.chunks[i],
+                chunk=chunks[i],
                 score=fused[i],
                 dense_score=dense_of.get(i),
                 bm25_score=bm25_of.get(i),
@@ -221,7 +252,7 @@ class HybridRetriever:
         fills as questions come. Returns how many sentences were embedded."""
         texts = [
             c.text[s - c.start : e - c.start]
-            for c in self.index.chunks
+            for c in self._snap.index.chunks
             for s, e in (c.sentences or [(c.start, c.end)])
         ]
         if len(texts) > most:

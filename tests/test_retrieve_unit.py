@@ -55,3 +55,37 @@ def test_warm_sentences_embeds_each_sentence_once_then_nothing(tmp_path) -> None
     fresh = HybridRetriever(settings)
     assert fresh.warm_sentences(most=len(spans) - 1) == 0  # too many: left to fill lazily
     assert not fresh._sentence_cache
+
+
+def test_a_rebuild_landing_mid_search_does_not_break_that_search(tmp_path) -> None:
+    """Sessions share one retriever. Another session picking up a rebuild while this search
+    waits on the vector store must leave this search on the build it started with."""
+    from conftest import make_settings
+
+    from assistant.index import build_index
+    from assistant.retrieve import HybridRetriever
+
+    settings = make_settings(tmp_path)
+    build_index(settings)
+    retriever = HybridRetriever(settings)
+    old_ids = set(retriever.chunks)
+    notes = sorted((settings.sources_path / "notes").glob("*.md"))[0]
+    real = retriever.index.collection
+
+    class RebuildDuringQuery:
+        def query(self, **kwargs):
+            got = real.query(**kwargs)
+            text = notes.read_text(encoding="utf-8")
+            notes.write_text(text[: len(text) // 3], encoding="utf-8")  # fewer chunks now
+            build_index(settings)
+            assert retriever.refresh()  # as another session's question would
+            return got
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    retriever.index.collection = RebuildDuringQuery()
+    hits = retriever.search("magnesium deficiency and inflammation", k=6)
+    assert hits and {h.chunk.id for h in hits} <= old_ids
+    assert set(retriever.chunks) < old_ids  # the rebuild did land: its document shrank
+    assert retriever.search("magnesium deficiency and inflammation", k=6)
