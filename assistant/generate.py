@@ -8,7 +8,7 @@ times out, the extractive answer (already composed) stands, with a note that say
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from assistant.llm import make_chat_model
 from assistant.prompts import render
 from assistant.types import PROVENANCE_LABELS, Answer, Citation, Evidence
-from assistant.verification import verify_answer
+from assistant.verification import content_stems, grounded_in, verify_answer
 
 if TYPE_CHECKING:
     from assistant.answer import AnswerEngine, _State
@@ -69,6 +69,16 @@ def _citations(passages: list[Evidence], used: list[int], quotes: dict[int, list
     return out
 
 
+def _support(engine: AnswerEngine) -> Callable[[str, str], bool]:
+    """Statements must be grounded in what they cite (see verification.grounded_in); the topic
+    words are those of the article titles in the index."""
+    from assistant.relevance import load_threshold
+
+    titles = {c.title for c in engine.retriever.index.chunks if c.kind == "article"}
+    topic = set().union(*(content_stems(t) for t in titles)) if titles else set()
+    return grounded_in(engine.retriever.similarity, load_threshold(engine.settings), topic)
+
+
 def generate_answer(engine: AnswerEngine, state: _State) -> Iterator[str]:
     """Stream the model's answer; replace state.answer with it if it passes verification."""
     from assistant.answer import DECLINE_TEXT
@@ -101,14 +111,8 @@ def generate_answer(engine: AnswerEngine, state: _State) -> Iterator[str]:
     if text == DECLINE_TEXT:
         state.answer = Answer(question=state.question, text=text, declined=True, engine="llm")
         return
-    threshold = engine.threshold
-
-    def supported(statement: str, passage: str) -> bool:
-        sentences = [s for s in passage.split(". ") if s.strip()] or [passage]
-        return bool((engine.retriever.similarity(statement, sentences) >= threshold).any())
-
     check = verify_answer(
-        text, [ev.chunk.text for ev in passages], support=supported, exempt=[DECLINE_TEXT]
+        text, [ev.chunk.text for ev in passages], support=_support(engine), exempt=[DECLINE_TEXT]
     )
     state.timings["verify"] = time.perf_counter() - t
     if not check.ok:

@@ -4,8 +4,8 @@ Three checks, each a reason to distrust the answer:
 - every citation marker [n] names a passage that was given;
 - every quotation is verbatim in a passage it cites (whitespace, quote marks and dashes
   normalized; "..." may join pieces that stand in order);
-- every statement carries a citation, and resembles the passage it cites (a `support`
-  function decides; the default is cosine similarity from the retriever).
+- every statement carries a citation, and is grounded in the passage it cites (a `support`
+  function decides; `grounded_in` is the one the LLM engine uses).
 """
 
 from __future__ import annotations
@@ -14,6 +14,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.chunking import split_sentences
+from assistant.citecheck import tokens
 
 MARKER = re.compile(r"\[(\d+)\]")
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{2,}?)[\"“”]")
@@ -100,3 +105,37 @@ def verify_answer(
         )
     result.ok = not result.problems
     return result
+
+
+def content_stems(text: str) -> set[str]:
+    """Content words cut to five letters: 'reduces' and 'reduced' meet, 'the' never counts."""
+    return {w[:5] for w in tokens(text)}
+
+
+def grounded_in(
+    similarity: Callable[[str, list[str]], np.ndarray], cut: float, topic: set[str]
+) -> Callable[[str, str], bool]:
+    """A support test for a written statement and the passage it cites.
+
+    Some sentence of the passage must (1) address the statement: cosine similarity at or above
+    ``cut``, the claim-to-evidence relevance threshold calibrated on SciFact train claims and
+    their rationale sentences (`assistant calibrate`), not the looser question-level decline
+    bar; and (2) share a content word with it beyond the corpus's topic words (sharing only
+    "magnesium" is on-topic, not on-claim). And (3) every number, percentage or dose in the
+    statement must be in the passage. Paraphrase passes; new facts, figures and claims that
+    only sit near a passage's subject do not.
+    """
+    from assistant.claims import carried, quantities
+
+    def support(statement: str, passage: str) -> bool:
+        if not all(carried(q, passage) for q in quantities(statement)):
+            return False
+        sentences = [passage[s:e] for s, e in split_sentences(passage)] or [passage]
+        sims = similarity(statement, sentences)
+        words = content_stems(statement)
+        return any(
+            sim >= cut and (words & content_stems(sentence)) - topic
+            for sentence, sim in zip(sentences, sims, strict=True)
+        )
+
+    return support

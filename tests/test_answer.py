@@ -152,3 +152,27 @@ def test_cli_ask_json_shape(real_settings: Settings, monkeypatch: pytest.MonkeyP
     for c in data["citations"]:
         assert {"document", "reference", "section", "quote", "provenance", "url"} <= set(c)
     assert CliRunner().invoke(main, ["ask", "   "]).exit_code == 2
+
+
+def test_invented_claim_with_a_valid_marker_falls_back(real_settings: Settings) -> None:
+    """A citation marker that names a real passage does not make a new claim supported."""
+    engine = AnswerEngine(
+        real_settings,
+        chat_model=_fake("Magnesium glycinate cures all baldness within a week [1]."),
+    )
+    answer = engine.ask("What does the article say about hair regrowth?", engine="llm")
+    assert answer.engine == "extractive"
+    assert any("without support" in n for n in answer.notes), answer.notes
+    assert "cures all baldness" not in answer.text
+
+
+def test_changed_figure_with_a_valid_marker_falls_back(real_settings: Settings) -> None:
+    engine = AnswerEngine(
+        real_settings,
+        chat_model=_fake(
+            "The recommended dietary allowance of magnesium for women is 510-520 mg/day [1]."
+        ),
+    )
+    answer = engine.ask("What is the RDA of magnesium for women?", engine="llm")
+    assert answer.engine == "extractive", answer.text
+    assert "510" not in answer.text

@@ -65,3 +65,29 @@ def test_normalize_and_statements() -> None:
         "Two things [2].",
         "Head",
     ]
+
+
+def _word_overlap(statement: str, sentences: list[str]):
+    """A stand-in similarity: the share of the statement's words a sentence holds."""
+    import numpy as np
+
+    want = set(statement.lower().split())
+    return np.array([len(want & set(s.lower().split())) / len(want) for s in sentences])
+
+
+def test_grounded_in_needs_a_close_sentence_a_shared_word_and_every_figure() -> None:
+    from assistant.verification import grounded_in
+
+    passage = (
+        "Magnesium is found in many foods. "
+        "Supplementation lowered serum CRP by 20% compared with placebo."
+    )
+    support = grounded_in(_word_overlap, cut=0.5, topic={"magne"})
+    assert support("Supplementation lowered serum CRP by 20%", passage)
+    # the same wording with a figure the passage does not give
+    assert not support("Supplementation lowered serum CRP by 35%", passage)
+    # near the passage's subject, but a new claim
+    assert not support("Magnesium cures all baldness within a week", passage)
+    # sharing only the topic word is not enough, however similar the scorer thinks it is
+    topic_only = grounded_in(lambda s, sents: [1.0] * len(sents), cut=0.5, topic={"magne"})
+    assert not topic_only("Magnesium is magical", passage)
