@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from assistant.chunking import chunk_document, estimate_tokens, split_sentences
+from assistant.embeddings import SentenceEmbedder, model_path
 from assistant.sources.article import parse_article
+from assistant.sources.jats import parse_jats
 from assistant.sources.notes import parse_notes
-from assistant.types import Block, Document
+from assistant.types import Block, Chunk, Document
 
 SOURCES = Path(__file__).resolve().parents[1] / "index" / "sources"
+FIXTURES = Path(__file__).parent / "fixtures" / "jats"
 ARTICLE = SOURCES / "magnesium-glycinate-hair-follicles.txt"
 
 
@@ -22,6 +26,23 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[str]:
 
 def words(text: str) -> int:
     return len(text.split())
+
+
+def fits(chunk: Chunk, max_tokens: int, count: Callable[[str], int]) -> bool:
+    """What is embedded fits, unless the title and section alone take over half the limit."""
+    prefix = chunk.embed_text()[: -len(chunk.text)]
+    if count(prefix) > max_tokens // 2:
+        return count(chunk.text) <= max_tokens - max_tokens // 2
+    return count(chunk.embed_text()) <= max_tokens
+
+
+def assert_exact(doc: Document, chunks: list[Chunk]) -> None:
+    for c in chunks:
+        assert c.text == doc.text[c.start : c.end]
+        assert c.sentences[0][0] == c.start and c.sentences[-1][1] == c.end
+        for s, e in c.sentences:
+            assert c.start <= s < e <= c.end
+            assert doc.text[s:e] == doc.text[s:e].strip() != ""
 
 
 @pytest.mark.parametrize(
@@ -90,8 +111,7 @@ def test_chunks_slice_exactly_and_respect_the_limit(article: Document, max_token
             assert c.start <= s < e <= c.end
             # every sentence sits inside one body block
             assert any(b.start <= s and e <= b.end for b in body)
-        if words(c.text) > max_tokens:  # only a single over-long sentence may exceed
-            assert len(c.sentences) == 1
+        assert fits(c, max_tokens, words)  # even a single over-long sentence is cut
         first = body[c.paragraph]
         assert first.start <= c.start < first.end and first.section == c.section
         assert c.title == article.title and c.provenance == "full_text"
@@ -143,11 +163,13 @@ def test_long_block_splits_between_sentences() -> None:
         notice="Not the authors' text.",
     )
     chunks = chunk_document(doc, 20, count_tokens=words)
-    assert [len(c.sentences) for c in chunks] == [2, 2, 2, 2, 2, 1]
-    assert all(words(c.text) <= 20 for c in chunks[:-1])
-    assert words(chunks[-1].text) == 33  # the over-long sentence is its own chunk, uncut
+    assert [len(c.sentences) for c in chunks] == [2, 2, 2, 2, 2, 1, 1]
+    assert all(words(c.embed_text()) <= 20 for c in chunks)  # "Title" counts too
+    # the over-long run-on sentence (33 words) is cut between words: 19 + "Title" = 20
+    assert [words(c.text) for c in chunks[-2:]] == [19, 14]
+    assert " ".join(c.text for c in chunks[-2:]) == text[mid_end + 2 :]
     assert all(c.notice == "Not the authors' text." and c.reference == 7 for c in chunks)
-    assert [c.paragraph for c in chunks] == [0, 0, 0, 0, 0, 1]
+    assert [c.paragraph for c in chunks] == [0, 0, 0, 0, 0, 1, 1]
     assert chunk_document(doc, 20, count_tokens=words) == chunks  # stable ids and spans
 
 
@@ -163,3 +185,80 @@ def test_notes_chunks_carry_the_notice() -> None:
 def test_estimate_tokens() -> None:
     assert estimate_tokens("") == 0
     assert estimate_tokens("one two three") == 4
+
+
+@pytest.fixture(scope="module")
+def minilm() -> SentenceEmbedder:
+    return SentenceEmbedder(*model_path("bundled:all-MiniLM-L6-v2"))
+
+
+def test_a_long_table_is_chunked_by_rows_within_the_minilm_window(
+    minilm: SentenceEmbedder,
+) -> None:
+    """60 rows (~1,700 tokens) were one chunk, of which MiniLM embedded the first 256."""
+    doc = parse_jats((FIXTURES / "long_table.xml").read_bytes(), doc_id="ref-9", reference=9)
+    (table,) = [b for b in doc.blocks if b.kind == "table"]
+    rows = doc.text[table.start : table.end].split("\n")
+    assert len(rows) == 61 and minilm.count_tokens("\n".join(rows)) > 1000
+    chunks = chunk_document(doc, 200, minilm.count_tokens)
+    assert_exact(doc, chunks)
+    for c in chunks:
+        assert minilm.count_tokens(c.embed_text()) <= 200, c.id
+    in_table = [c for c in chunks if c.start < table.end and table.start < c.end]
+    assert len(in_table) >= 9  # ~1,700 tokens in chunks of at most 200, prefix included
+    quoted = [doc.text[s:e] for c in in_table for s, e in c.sentences if table.start <= s]
+    assert quoted == rows  # each row is a sentence of its own: a quote is a row, not a table
+    assert all(c.section == ("Results", "Table 1") for c in in_table)
+
+
+def doc_of(text: str, title: str = "T", section: tuple[str, ...] = ()) -> Document:
+    return Document("d", "reference", title, text, [Block("paragraph", 0, len(text), section)])
+
+
+def test_an_over_long_sentence_is_cut_at_clauses_then_between_words() -> None:
+    clauses = "One two three four five six, seven eight nine ten eleven; twelve thirteen fourteen"
+    run_on = " ".join(f"w{i}" for i in range(25))
+    text = f"Short first sentence here. {clauses}, {run_on} end."
+    doc = doc_of(text)
+    chunks = chunk_document(doc, 12, count_tokens=words)
+    assert_exact(doc, chunks)
+    assert all(words(c.embed_text()) <= 12 for c in chunks)
+    pieces = [t for c in chunks for t in c.sentence_texts()]
+    assert pieces[:4] == [
+        "Short first sentence here.",  # sentence boundaries are kept where they fit
+        "One two three four five six, seven eight nine ten eleven;",  # packed clauses
+        "twelve thirteen fourteen,",
+        "w0 w1 w2 w3 w4 w5 w6 w7 w8 w9 w10",  # no punctuation left: between words
+    ]
+    assert " ".join(pieces) == text
+
+
+def test_the_title_and_section_prefix_counts_against_the_limit() -> None:
+    text = "Alpha beta gamma delta epsilon zeta. Eta theta iota kappa lambda mu."
+    doc = doc_of(text, title="Paper", section=("Results", "Table 2"))
+    assert doc.text == text and words(text) == 12
+    (whole,) = chunk_document(doc_of(text), 16, count_tokens=words)  # "T" + 12 words fit
+    assert whole.text == text
+    chunks = chunk_document(doc, 16, count_tokens=words)  # "Paper > Results > Table 2": 6
+    assert [c.text for c in chunks] == [
+        "Alpha beta gamma delta epsilon zeta.",
+        "Eta theta iota kappa lambda mu.",
+    ]
+    assert all(words(c.embed_text()) <= 16 for c in chunks)
+
+
+def test_a_word_longer_than_the_limit_is_cut_inside_it() -> None:
+    text = "Sequence: " + "ACGT" * 50 + " ends."
+    doc = doc_of(text)
+    chunks = chunk_document(doc, 32, count_tokens=len)  # a count of characters
+    assert_exact(doc, chunks)
+    assert all(len(c.embed_text()) <= 32 for c in chunks)
+    assert "".join(c.text for c in chunks).replace(" ", "") == text.replace(" ", "")
+
+
+def test_a_prefix_over_half_the_limit_leaves_the_text_half() -> None:
+    title = " ".join(["long"] * 15)
+    doc = doc_of(" ".join(f"w{i}" for i in range(30)) + ".", title=title)
+    chunks = chunk_document(doc, 20, count_tokens=words)
+    assert [words(c.text) for c in chunks] == [10, 10, 10]  # not scraps of 4 words
+    assert all(fits(c, 20, words) for c in chunks)
