@@ -130,6 +130,24 @@ def test_follow_up_and_off_topic_in_one_conversation(page) -> None:
     assert off.locator(".src-card").count() == 0
 
 
+def test_page_loads_nothing_from_the_internet(browser, served) -> None:
+    """Every request the page makes, while loading and answering, stays on its own server."""
+    origin = served[0].rstrip("/")
+    context = browser.new_context(viewport={"width": 1280, "height": 1100})
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    try:
+        tab = context.new_page()
+        tab.goto(served[0], wait_until="load")
+        tab.wait_for_selector("#chat-input textarea")
+        ask(tab, QUESTION)
+    finally:
+        context.close()
+    assert any("/gradio_api/" in url for url in requests), "the question went to the server"
+    elsewhere = [url for url in requests if url != origin and not url.startswith(origin + "/")]
+    assert elsewhere == []
+
+
 def test_example_question_and_new_conversation(page) -> None:
     example = page.locator("#examples button").first
     question = example.inner_text().strip()

@@ -9,6 +9,7 @@ Pure rendering and the audit table are tested without a server, on hand-made obj
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
@@ -28,6 +29,7 @@ from assistant.types import Answer, Citation, ClaimVerdict, EvidenceQuote
 
 FOLLOW_UP_FIRST = "What is the recommended daily amount of magnesium for women?"
 FOLLOW_UP = "Where does that figure come from?"
+CALLOUT_QUESTION = "Does magnesium lower cortisol by 25%?"  # the article's unbacked 25%
 PROVENANCE_TEXT = {"full text", "curated notes, not the authors' words", "metadata only"}
 
 
@@ -219,12 +221,8 @@ def download(page: str, update: dict[str, Any]) -> str:
 
 
 def test_audit_tab_filters_counts_and_downloads(client, page) -> None:
-    from assistant import audit
-
     html, dl_json, dl_csv = client.predict("all", api_name="/audit")
-    if not hasattr(audit, "load_or_run_audit"):
-        assert "not available yet" in html
-        return
+    assert "not available yet" not in html and "could not run" not in html
     rows = json.loads(download(page, dl_json))
     assert rows and {"claim", "span", "cited", "verdict", "reason", "evidence"} <= set(rows[0])
     assert f"{len(rows)} claims:" in html and html.count('class="audit-row"') == len(rows)
@@ -238,26 +236,34 @@ def test_audit_tab_filters_counts_and_downloads(client, page) -> None:
     assert {r["verdict"] for r in json.loads(download(page, dl_json))} == {verdict}
 
 
+def shown_claim(shown: str, claims: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The audit row a callout item shows (long claims are cut short with an ellipsis)."""
+    shown = shown.strip("“”")
+    if shown in claims:
+        return claims[shown]
+    head = shown.rstrip("…")
+    return next((r for c, r in claims.items() if head and c.startswith(head)), None)
+
+
 def test_answer_touching_an_audited_claim_shows_the_callout(client, page) -> None:
     html, dl_json, _ = client.predict("all", api_name="/audit")  # waits for the audit
     assert "not available yet" not in html, "the chat's callouts need the claim audit"
-    rows = json.loads(download(page, dl_json))
-    flagged = [r for r in rows if r["verdict"] != "supported" and len(r["claim"]) > 60]
-    if not flagged:
-        pytest.skip("the audit flags no claim of this article")
-    claim = flagged[0]
-    (chat, _, note), _ = ask(client, claim["claim"])
+    audited = json.loads(download(page, dl_json))
+    flagged = {r["claim"]: r for r in audited if r["verdict"] != "supported"}
+    assert any("25% reduction in cortisol" in c for c in flagged), "the audit flags the figure"
+    (chat, _, note), _ = ask(client, CALLOUT_QUESTION)
     callout = last_reply(chat).find(".//div[@class='ans-callout']")
-    assert callout is not None, "an answer quoting a flagged claim warns about it"
-    items = {
-        text_of(li.find("span[@class='callout-claim']")).strip("“”"): li.get("data-verdict")
-        for li in callout.iter("li")
-    }
-    assert items.get(claim["claim"]) == claim["verdict"] or any(
-        k.rstrip("…") and claim["claim"].startswith(k.rstrip("…")) and v == claim["verdict"]
-        for k, v in items.items()
-    )
-    assert claim["reason"] in text_of(callout)
+    assert callout is not None, "an answer touching a flagged claim warns about it"
+    items = list(callout.iter("li"))
+    assert items
+    shown = []
+    for li in items:
+        row = shown_claim(text_of(li.find("span[@class='callout-claim']")), flagged)
+        assert row is not None, "every claim in the callout is one the audit flagged"
+        assert li.get("data-verdict") == row["verdict"]
+        assert row["reason"] in text_of(li)
+        shown.append(row["claim"])
+    assert any("cortisol" in c for c in shown)
     assert "still running" not in note
 
 
@@ -269,12 +275,8 @@ def test_sources_tab_lists_every_document_with_provenance_and_checks(client, web
         assert f'data-document="{doc.id}"' in html
     assert "metadata only" in html and "curated notes" in html
     assert "Licence" in html and "Fetch status" in html and "Citation check" in html
-    try:
-        from assistant.citecheck import check_reference_list  # noqa: F401
-    except ImportError:
-        assert "citation check not available yet" in html
-    else:
-        assert re.search(r'class="check check-(match|mismatch|unresolved)"', html)
+    assert "not available yet" not in html
+    assert re.search(r'class="check check-(match|mismatch|unresolved)"', html)
 
 
 def test_no_arbitrary_file_reads(page, web_settings) -> None:
@@ -290,11 +292,62 @@ def test_no_arbitrary_file_reads(page, web_settings) -> None:
         assert "root:" not in body and "[[reference]]" not in body
 
 
-def test_page_loads_nothing_from_the_internet(page) -> None:
+def test_first_html_links_nothing_external(page) -> None:
+    """A cheap check without a browser; tests/test_browser.py records every request."""
     with urllib.request.urlopen(page, timeout=10) as r:
         html = r.read().decode()
     external = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
     assert [u for u in external if not u.startswith(page)] == []
+
+
+def upload(page: str, size: int) -> int:
+    """POST one file of `size` bytes to Gradio's upload route; the HTTP status."""
+    boundary = "assistant-test-boundary"
+    body = (
+        (
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="files"; filename="big.txt"\r\n'
+            "Content-Type: text/plain\r\n\r\n"
+        ).encode()
+        + b"x" * size
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        f"{page}gradio_api/upload",
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_uploads_over_the_limit_are_refused(page, web_settings) -> None:
+    assert upload(page, web_settings.max_upload_bytes + 1) == 413
+    assert upload(page, 1_000) == 200  # the route itself still works
+
+
+def test_audit_exports_go_to_a_private_folder(hash_settings) -> None:
+    import stat
+    import tempfile
+
+    from assistant.web.app import audit_view
+    from assistant.web.backend import WebBackend
+
+    backend = WebBackend(hash_settings, audit_loader=_verdicts)
+    _, dl_json, dl_csv = audit_view(backend, "all")
+    _, other, _ = audit_view(backend, "miscited")
+    files = [Path(u["value"]) for u in (dl_json, dl_csv, other)]
+    temp = Path(tempfile.gettempdir()).resolve()
+    roots = {temp / f.resolve().relative_to(temp).parts[0] for f in files}
+    assert len(roots) == 1, "one folder per process"
+    root = roots.pop()
+    info = root.lstat()
+    assert stat.S_ISDIR(info.st_mode) and not stat.S_ISLNK(info.st_mode)
+    assert info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) == 0o700
+    assert root.name != "assistant-audit", "not a fixed name another user can plant first"
 
 
 def test_fetch_reports_offline_clearly(client) -> None:

@@ -6,9 +6,13 @@ and wires events. Conversations live in per-session state, never in a shared obj
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import os
 import re
+import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -113,14 +117,39 @@ def _as_question(heading: str) -> str:
 
 
 # --- audit ------------------------------------------------------------------------------------
+_export_root: Path | None = None
+_export_lock = threading.Lock()
+
+
+def _private_root() -> Path:
+    """This process's own folder for exports: mkdtemp makes it with mode 0700 under a name no
+    one can guess, so another local user cannot plant files or symlinks in it. Removed at
+    exit; made again if something (a temp cleaner) removed it meanwhile."""
+    global _export_root
+    with _export_lock:
+        if _export_root is None or not _export_root.is_dir():
+            _export_root = Path(tempfile.mkdtemp(prefix="assistant-audit-"))
+            atexit.register(shutil.rmtree, _export_root, ignore_errors=True)
+        return _export_root
+
+
 def _export_dir(content: str) -> Path:
-    folder = (
-        Path(tempfile.gettempdir())
-        / "assistant-audit"
-        / hashlib.sha1(content.encode()).hexdigest()[:16]
-    )
-    folder.mkdir(parents=True, exist_ok=True)
+    """One subfolder per export content, so two filters' files never overwrite each other."""
+    folder = _private_root() / hashlib.sha1(content.encode()).hexdigest()[:16]
+    folder.mkdir(mode=0o700, exist_ok=True)
     return folder
+
+
+def _write(path: Path, text: str) -> None:
+    """Write whole or not at all: a concurrent download never reads a half-written file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def audit_view(backend: WebBackend, verdict: str) -> tuple[str, Any, Any]:
@@ -139,8 +168,8 @@ def audit_view(backend: WebBackend, verdict: str) -> tuple[str, Any, Any]:
     suffix = "" if verdict in ("", "all") else f"-{verdict}"
     json_path = folder / f"claim-audit{suffix}.json"
     csv_path = folder / f"claim-audit{suffix}.csv"
-    json_path.write_text(data, encoding="utf-8")
-    csv_path.write_text(audit_csv(rows), encoding="utf-8")
+    _write(json_path, data)
+    _write(csv_path, audit_csv(rows))
     return (
         audit_html(verdicts, verdict),
         gr.update(value=str(json_path), interactive=True),

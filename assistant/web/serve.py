@@ -1,4 +1,4 @@
-"""Start the page: bind safely, say how it is reachable, queue requests.
+"""Start the page: bind safely, say how it is reachable, queue requests, cap uploads.
 
 Loopback by default. Any other address serves people on the network, so it needs a login
 (settings.auth_user / auth_password): without one the server refuses to start.
@@ -93,5 +93,6 @@ def start(
         pwa=False,
         mcp_server=False,
         enable_monitoring=False,
+        max_file_size=settings.max_upload_bytes,  # the upload route exists without widgets
     )
     return app
