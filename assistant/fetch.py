@@ -2,9 +2,11 @@
 
 Behaviour users of NCBI's services expect: at most 3 requests a second (10 with an API key)
 across the whole run; retries with exponential backoff on timeouts, connection errors, 429
-and 5xx, honouring Retry-After; no retry on other 4xx. Offline, the first failed connection
-stops the run at once instead of retrying every reference. Each reference's files are
-written atomically as soon as it is done, so a failure later never loses earlier work.
+and 5xx, honouring Retry-After; no retry on other 4xx. A service whose host refuses the first
+connection is down for the rest of the run (no retries, no backoff) and the other service is
+tried instead: NCBI and Europe PMC fail separately. Only when neither can be reached is the
+run offline, and it stops at once instead of trying every reference. Each reference's files
+are written atomically as soon as it is done, so a failure later never loses earlier work.
 
 Files under ``<sources>/fetched/``: ``PMCID.xml`` (raw reply) and ``PMCID.json`` (the parsed
 full-text Document) for full text; ``PMCID.meta.json`` for a metadata-only reply, which must
@@ -34,6 +36,7 @@ from assistant.sources.jats import find_article, parse_jats, parse_xml, plain_te
 from assistant.sources.references import ReferenceRecord, extract_identifiers, load_references
 
 FAILED = frozenset({"not_found", "unreachable", "error"})
+SERVICES = ("efetch", "europepmc")  # in the order tried: NCBI first, Europe PMC as fallback
 MAX_REPLY_BYTES = 50_000_000  # a JATS article is rarely over a few MB
 MAX_RETRY_AFTER = 120.0
 
@@ -102,6 +105,14 @@ class UnreachableError(FetchError):
     """Retries exhausted on timeouts, connection errors, 429 or 5xx."""
 
 
+class HostDownError(UnreachableError):
+    """No connection to a host that has not answered once in this run.
+
+    It is down, or we are offline: retrying would only make an offline run slow, so the
+    host is not asked again in this run and the caller tries another service.
+    """
+
+
 @dataclass
 class Reply:
     status: int
@@ -136,7 +147,8 @@ class PmcClient:
     ) -> None:
         self.settings, self.client, self.limiter = settings, client, limiter
         self.backoff_base, self.sleep = backoff_base, sleep
-        self.connected = False  # an HTTP reply was received at least once in this run
+        self.answered: set[str] = set()  # hosts that sent an HTTP reply in this run
+        self.down: dict[str, str] = {}  # host -> why it could not be reached at all
 
     def _once(self, url: str, params: dict[str, str]) -> Reply:
         timeout = self.settings.http_timeout
@@ -154,6 +166,9 @@ class PmcClient:
 
     def get(self, url: str, params: dict[str, str] | None = None) -> bytes:
         params = params or {}
+        host = httpx.URL(url).netloc.decode("ascii")  # with the port: services may share a host
+        if host in self.down:
+            raise HostDownError(self.down[host])
         attempts = self.settings.http_retries + 1
         problem = ""
         for attempt in range(attempts):
@@ -162,15 +177,16 @@ class PmcClient:
             try:
                 reply = self._once(url, params)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                if not self.connected:
-                    raise OfflineError(f"cannot connect to {httpx.URL(url).host} ({exc})") from exc
+                if host not in self.answered:
+                    self.down[host] = f"cannot connect to {host} ({exc})"
+                    raise HostDownError(self.down[host]) from exc
                 problem = f"connection failed ({exc})"
             except httpx.TimeoutException:
                 problem = f"no complete reply within {self.settings.http_timeout} s"
             except httpx.TransportError as exc:
                 problem = f"network error ({exc.__class__.__name__}: {exc})"
             else:
-                self.connected = True
+                self.answered.add(host)
                 if reply.status < 400:
                     return reply.content
                 if reply.status != 429 and reply.status < 500:
@@ -265,13 +281,17 @@ def _fetch_one(pmc: PmcClient, rec: ReferenceRecord, out: Path) -> ReferenceResu
         ident = rec.pmid or rec.doi or ids.get("pmid") or ids.get("doi")
         if not ident:
             return ReferenceResult(rec.number, None, "not_found", "no PMCID, PMID or DOI given")
-        pmcid = pmc.pmcid_for(ident)
+        try:
+            pmcid = pmc.pmcid_for(ident)
+        except UnreachableError as exc:
+            return ReferenceResult(rec.number, None, "unreachable", f"NCBI's ID converter: {exc}")
         if not pmcid:
             detail = f"NCBI's ID converter knows no PubMed Central copy of {ident}"
             return ReferenceResult(rec.number, None, "not_found", detail)
     outcomes: dict[str, str] = {}
+    down: list[str] = []
     meta_only: tuple[bytes, str, dict[str, Any]] | None = None
-    for service in ("efetch", "europepmc"):
+    for service in SERVICES:
         try:
             raw, url = pmc.download(service, pmcid)
         except HttpStatusError as exc:
@@ -279,6 +299,8 @@ def _fetch_one(pmc: PmcClient, rec: ReferenceRecord, out: Path) -> ReferenceResu
             continue
         except UnreachableError as exc:
             outcomes[service] = f"unreachable: {exc}"
+            if isinstance(exc, HostDownError):
+                down.append(str(exc))
             continue
         try:
             root = parse_xml(raw)
@@ -297,6 +319,8 @@ def _fetch_one(pmc: PmcClient, rec: ReferenceRecord, out: Path) -> ReferenceResu
             return ReferenceResult(rec.number, pmcid, "full_text", f"{words} words", url)
         outcomes[service] = "metadata_only: the reply has no <body>"
         meta_only = meta_only or (raw, url, doc.to_dict())
+    if len(down) == len(SERVICES):  # not one service answers: stop the run, do not go on
+        raise OfflineError("; ".join(dict.fromkeys(down)))
     summary = "; ".join(f"{k}: {v}" for k, v in outcomes.items())
     if meta_only is not None:
         raw, url, doc_dict = meta_only
@@ -308,7 +332,9 @@ def _fetch_one(pmc: PmcClient, rec: ReferenceRecord, out: Path) -> ReferenceResu
 
 
 # --- the run ------------------------------------------------------------------------------
-def _summary(report: FetchReport, records: dict[int, ReferenceRecord], sources: Path) -> str:
+def _summary(
+    report: FetchReport, records: dict[int, ReferenceRecord], sources: Path, down: list[str]
+) -> str:
     stays: dict[str, list[str]] = {}
     for r in report.results:
         if r.status not in ("full_text", "skipped"):
@@ -326,7 +352,8 @@ def _summary(report: FetchReport, records: dict[int, ReferenceRecord], sources: 
     for r in report.results:
         counts[r.status] = counts.get(r.status, 0) + 1
     done = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in counts.items())
-    return f"{len(report.results)} reference(s): {done}.{keeps}"
+    gone = "".join(f" {d[0].upper()}{d[1:]}: not asked again in this run." for d in down)
+    return f"{len(report.results)} reference(s): {done}.{gone}{keeps}"
 
 
 def fetch_references(
@@ -376,6 +403,7 @@ def fetch_references(
     finally:
         if own:
             http.close()
-    report.message = _summary(report, {r.number: r for r in records}, sources)
+    down = [] if report.offline else list(pmc.down.values())
+    report.message = _summary(report, {r.number: r for r in records}, sources, down)
     write_atomic(out / "report.json", json.dumps(report.to_dict(), indent=1).encode())
     return report

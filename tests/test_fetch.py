@@ -305,6 +305,52 @@ def test_offline_fails_fast_and_says_what_stays(tmp_path: Path) -> None:
     assert docs == {"ref-1": "metadata_only", "ref-2": "curated_notes"}
 
 
+def test_ncbi_unreachable_falls_back_to_europe_pmc(pmc_server: FakePMC, tmp_path: Path) -> None:
+    """NCBI refusing connections is not "offline" while Europe PMC answers."""
+    ncbi = closed_port_url()
+    for digits in REFS.values():
+        pmc_server.route(f"{EPMC}/PMC{digits}/fullTextXML", fixture_reply("open_access.xml"))
+    settings = settings_for(
+        tmp_path, pmc_server.url, ncbi_base_url=f"{ncbi}/eutils", http_retries=4
+    )
+    start = time.monotonic()
+    report = fetch_references(settings, limiter=fast(), backoff_base=1.0)
+    assert time.monotonic() - start < 1.0  # the refused host is not retried with backoff
+    assert not report.offline
+    assert statuses(report) == {1: "full_text", 2: "full_text", 3: "full_text", 4: "full_text"}
+    assert report.exit_code == 0
+    for r in report.results:
+        assert r.source_url == f"{pmc_server.url}{EPMC}/PMC{REFS[r.number]}/fullTextXML"
+        assert len(pmc_server.hits(f"{EPMC}/PMC{REFS[r.number]}/fullTextXML")) == 1
+    host = ncbi.removeprefix("http://")
+    assert f"Cannot connect to {host}" in report.message  # says which service was down
+    fetched = settings.sources_path / "fetched"
+    assert all((fetched / f"PMC{digits}.json").is_file() for digits in REFS.values())
+
+
+def test_europe_pmc_unreachable_keeps_what_ncbi_gave(pmc_server: FakePMC, tmp_path: Path) -> None:
+    pmc_server.route(EFETCH, fixture_reply("metadata_only.xml"))
+    settings = settings_for(tmp_path, pmc_server.url, europepmc_base_url=closed_port_url())
+    report = fetch_references(settings, only=2, limiter=fast(), backoff_base=1.0)
+    assert not report.offline
+    assert statuses(report) == {2: "metadata_only"}
+    assert "europepmc: unreachable: cannot connect to 127.0.0.1" in report.results[0].detail
+
+
+def test_offline_names_every_service_it_could_not_reach(tmp_path: Path) -> None:
+    ncbi, epmc = closed_port_url(), closed_port_url()
+    settings = settings_for(tmp_path, ncbi, europepmc_base_url=f"{epmc}{EPMC}", http_retries=4)
+    start = time.monotonic()
+    report = fetch_references(settings, backoff_base=1.0)
+    assert time.monotonic() - start < 1.0
+    assert report.offline and report.exit_code == 1
+    assert statuses(report) == {n: "unreachable" for n in REFS}
+    assert report.results[1].detail == "not tried: offline"  # stopped after the first
+    for base in (ncbi, epmc):
+        assert f"cannot connect to {base.removeprefix('http://')}" in report.message
+    assert "references 2, 3, 4 on curated notes" in report.message
+
+
 def test_id_converter_resolves_a_missing_pmcid(pmc_server: FakePMC, tmp_path: Path) -> None:
     settings = settings_for(tmp_path, pmc_server.url)
     (settings.sources_path / "references.toml").write_text(
