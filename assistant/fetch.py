@@ -9,8 +9,11 @@ run offline, and it stops at once instead of trying every reference. Each refere
 are written atomically as soon as it is done, so a failure later never loses earlier work.
 
 Files under ``<sources>/fetched/``: ``PMCID.xml`` (raw reply) and ``PMCID.json`` (the parsed
-full-text Document) for full text; ``PMCID.meta.json`` for a metadata-only reply, which must
-never replace curated notes; ``report.json`` (the last run's per-reference report).
+full-text Document) for full text; ``PMCID.meta.xml`` (raw reply) and ``PMCID.meta.json`` for
+a metadata-only reply, which must never replace curated notes (nor the raw XML of full text
+fetched earlier); ``report.json`` (the last run's per-reference report). Each JSON records
+where its raw reply came from, when, and the reply's SHA-256, so either can be checked
+against the other.
 """
 
 from __future__ import annotations
@@ -315,6 +318,7 @@ def _fetch_one(pmc: PmcClient, rec: ReferenceRecord, out: Path) -> ReferenceResu
             write_atomic(out / f"{pmcid}.xml", raw)
             write_atomic(out / f"{pmcid}.json", _record_json(doc.to_dict(), raw, url))
             (out / f"{pmcid}.meta.json").unlink(missing_ok=True)
+            (out / f"{pmcid}.meta.xml").unlink(missing_ok=True)
             words = len(doc.text.split())
             return ReferenceResult(rec.number, pmcid, "full_text", f"{words} words", url)
         outcomes[service] = "metadata_only: the reply has no <body>"
@@ -324,6 +328,7 @@ def _fetch_one(pmc: PmcClient, rec: ReferenceRecord, out: Path) -> ReferenceResu
     summary = "; ".join(f"{k}: {v}" for k, v in outcomes.items())
     if meta_only is not None:
         raw, url, doc_dict = meta_only
+        write_atomic(out / f"{pmcid}.meta.xml", raw)
         write_atomic(out / f"{pmcid}.meta.json", _record_json(doc_dict, raw, url))
         return ReferenceResult(rec.number, pmcid, "metadata_only", summary, url)
     statuses = [v.split(":", 1)[0] for v in outcomes.values()]

@@ -122,6 +122,29 @@ def test_metadata_only_tries_europe_pmc_and_never_replaces_notes(
     assert "references 2, 3 on curated notes" in report.message
 
 
+def test_metadata_only_keeps_the_raw_reply_with_its_provenance(
+    pmc_server: FakePMC, tmp_path: Path
+) -> None:
+    pmc_server.route(EFETCH, fixture_reply("metadata_only.xml"))
+    pmc_server.route(f"{EPMC}/PMC{REFS[3]}/fullTextXML", Reply(404, b"<error/>"))
+    settings = settings_for(tmp_path, pmc_server.url)
+    assert statuses(fetch_references(settings, only=3, limiter=fast())) == {3: "metadata_only"}
+    fetched = settings.sources_path / "fetched"
+    raw = (fetched / f"PMC{REFS[3]}.meta.xml").read_bytes()
+    assert raw == fixture_reply("metadata_only.xml").body
+    info = json.loads((fetched / f"PMC{REFS[3]}.meta.json").read_text())["meta"]["fetch"]
+    assert info["sha256"] == hashlib.sha256(raw).hexdigest()
+    assert info["source_url"].startswith(f"{pmc_server.url}{EFETCH}?db=pmc&id={REFS[3]}")
+    assert "email" not in info["source_url"]
+    assert info["retrieved_at"][:4].isdigit()
+    assert not (fetched / f"PMC{REFS[3]}.xml").exists()  # never mistaken for full text
+    # full text fetched later replaces both metadata-only files
+    pmc_server.route(EFETCH, fixture_reply("open_access.xml"), id=REFS[3])
+    assert statuses(fetch_references(settings, only=3, limiter=fast())) == {3: "full_text"}
+    assert not list(fetched.glob(f"PMC{REFS[3]}.meta.*"))
+    assert (fetched / f"PMC{REFS[3]}.xml").read_bytes() == fixture_reply("open_access.xml").body
+
+
 def test_not_found_is_not_retried(pmc_server: FakePMC, tmp_path: Path) -> None:
     pmc_server.route(EFETCH, fixture_reply("efetch_error.xml"), id=REFS[1])
     pmc_server.route(EFETCH, Reply(400, b"bad id"), id=REFS[2])
