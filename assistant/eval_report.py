@@ -15,7 +15,8 @@ from typing import Any
 
 from assistant.metrics import mean, percentile
 
-# (summary key, label, kind): kind "rate" is a share in [0, 1], "seconds" a latency.
+# (summary key, label, kind): kind "rate" is a share in [0, 1], "count" a number per answer,
+# "seconds" a latency.
 HEADLINE = [
     ("recall@1", "Retrieval recall@1", "rate"),
     ("recall@{k}", "Retrieval recall@{k}", "rate"),
@@ -25,6 +26,7 @@ HEADLINE = [
     ("fact_coverage", "Key-fact coverage", "rate"),
     ("citation_precision", "Citation precision (ALCE)", "rate"),
     ("citation_recall", "Citation recall (ALCE)", "rate"),
+    ("uncited_sentences_per_answer", "Uncited sentences per answer", "count"),
     ("quote_faithfulness", "Quote faithfulness", "rate"),
     ("correct_declines", "Correct declines", "rate"),
     ("false_declines", "False declines", "rate"),
@@ -46,6 +48,7 @@ CSV_COLUMNS = [
     "citations",
     "quotes_faithful",
     "statements",
+    "uncited",
     "citation_precision",
     "citation_recall",
     "latency",
@@ -60,7 +63,7 @@ def summarize(rows: Sequence[dict], top_k: int) -> dict[str, Any]:
     gold = [r for r in ok if r["gold_passages"]]
     decl = [r for r in ok if r["must_decline"]]
     answerable = [r for r in ok if not r["must_decline"]]
-    answered = [r for r in ok if not r["declined"] and r.get("statements")]
+    answered = [r for r in ok if not r["declined"]]
     cites = sum(r["citations"] for r in ok)
     latencies = [r["latency"] for r in ok]
     out: dict[str, Any] = {
@@ -74,11 +77,12 @@ def summarize(rows: Sequence[dict], top_k: int) -> dict[str, Any]:
     out["context_recall"] = mean([r["context_recall"] for r in gold])
     out["cited_gold_recall"] = mean([r["cited_gold"] for r in gold])
     out["fact_coverage"] = mean([r["fact_coverage"] for r in ok if r["facts"]])
-    out["citation_precision"] = mean(
-        [r["citation_precision"] for r in answered if r["citation_precision"] is not None]
-    )
-    out["citation_recall"] = mean([r["citation_recall"] for r in answered])
-    out["uncited_sentences_per_answer"] = mean([r["uncited"] for r in answered])
+    # ALCE averages over every answer: one that cites nothing, or asserts nothing a citation
+    # could support, scores 0 instead of dropping out (declines are not answers).
+    out["answered"] = len(answered)
+    out["citation_precision"] = mean([r.get("citation_precision") or 0.0 for r in answered])
+    out["citation_recall"] = mean([r.get("citation_recall") or 0.0 for r in answered])
+    out["uncited_sentences_per_answer"] = mean([r.get("uncited", 0) for r in answered])
     out["quote_faithfulness"] = (sum(r["quotes_faithful"] for r in ok) / cites) if cites else None
     out["citations"] = cites
     out["must_decline"] = len(decl)
@@ -186,9 +190,9 @@ def _markdown(report: dict) -> str:
             "",
             f"## By category: {r['name']} (mode={r['mode']}, engine={r['engine']})",
             "",
-            "| category | items | recall@k | MRR | facts | cit. P | cit. R | declines ok "
-            "| false declines |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| category | items | recall@k | MRR | facts | cit. P | cit. R | uncited/answer "
+            "| declines ok | false declines |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         at_k = f"recall@{r['top_k']}"
         for name, s in r["by_category"].items():
@@ -196,19 +200,21 @@ def _markdown(report: dict) -> str:
                 f"| {name} | {s['items']} | {_fmt(s.get(at_k))} | "
                 f"{_fmt(s['mrr@10'])} | {_fmt(s['fact_coverage'])} | "
                 f"{_fmt(s['citation_precision'])} | {_fmt(s['citation_recall'])} | "
+                f"{_fmt(s['uncited_sentences_per_answer'])} | "
                 f"{_fmt(s['correct_declines'])} | {_fmt(s['false_declines'])} |"
             )
         out += [
             "",
             f"## Per question: {r['name']}",
             "",
-            "| id | category | declined | R@1 | RR | facts | quotes ok | cit. P | cit. R | s |",
-            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+            "| id | category | declined | R@1 | RR | facts | quotes ok | cit. P | cit. R "
+            "| uncited | s |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for it in r["items"]:
             if "error" in it:
                 out.append(
-                    f"| {it['id']} | {it['category']} | error: {it['error'][:60]} | | | | | | | |"
+                    f"| {it['id']} | {it['category']} | error: {it['error'][:60]} | | | | | | | | |"
                 )
                 continue
             decl = ("yes" if it["declined"] else "no") + (" (must)" if it["must_decline"] else "")
@@ -217,39 +223,45 @@ def _markdown(report: dict) -> str:
                 f"{_fmt(it.get('rr'))} | {_fmt(it.get('fact_coverage'))} | "
                 f"{it['quotes_faithful']}/{it['citations']} | "
                 f"{_fmt(it.get('citation_precision'))} | {_fmt(it.get('citation_recall'))} | "
-                f"{it['latency']:.2f} |"
+                f"{_fmt(it.get('uncited'))} | {it['latency']:.2f} |"
             )
     return "\n".join(out) + "\n"
 
 
+def _bars(ax: Any, report: dict, keys: list[tuple[str, str]], title: str) -> None:
+    """One group of bars per key, one bar per configuration, labelled below."""
+    runs = report["runs"]
+    width = 0.8 / len(runs)
+    for n, r in enumerate(runs):
+        values = [r["summary"].get(_key(k, r)) or 0.0 for k, _ in keys]
+        ax.bar([i + n * width for i in range(len(keys))], values, width, label=r["name"])
+    ax.set_xticks([i + width * (len(runs) - 1) / 2 for i in range(len(keys))])
+    labels = [label.format(k=runs[0]["top_k"]) for _, label in keys]
+    tilted = len(keys) > 2
+    ax.set_xticklabels(
+        labels, rotation=35 if tilted else 0, ha="right" if tilted else "center", fontsize=8
+    )
+    ax.set_title(title)
+
+
 def _chart(report: dict, path: Path) -> None:
+    """Rates on the left (0 to 1), counts per answer in the middle, latencies on the right."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    runs = report["runs"]
-    rates = [(k, label) for k, label, kind in HEADLINE if kind == "rate"]
-    fig, (left, right) = plt.subplots(
-        1, 2, figsize=(13, 5), gridspec_kw={"width_ratios": [4, 1]}, layout="constrained"
+    by_kind: dict[str, list[tuple[str, str]]] = {}
+    for key, label, kind in HEADLINE:
+        by_kind.setdefault(kind, []).append((key, label))
+    fig, (rates, counts, seconds) = plt.subplots(
+        1, 3, figsize=(14, 5), gridspec_kw={"width_ratios": [8, 1, 2]}, layout="constrained"
     )
-    width = 0.8 / len(runs)
-    for n, r in enumerate(runs):
-        values = [r["summary"].get(_key(k, r)) or 0.0 for k, _ in rates]
-        xs = [i + n * width for i in range(len(rates))]
-        left.bar(xs, values, width, label=r["name"])
-        lat = [r["summary"].get("latency_p50") or 0.0, r["summary"].get("latency_p95") or 0.0]
-        right.bar([i + n * width for i in range(2)], lat, width, label=r["name"])
-    left.set_xticks([i + width * (len(runs) - 1) / 2 for i in range(len(rates))])
-    left.set_xticklabels(
-        [lbl.format(k=runs[0]["top_k"]) for _, lbl in rates], rotation=35, ha="right", fontsize=8
-    )
-    left.set_ylim(0, 1.05)
-    left.set_title(f"Eval: {report['turns']} turns ({report['split']})")
-    left.legend(fontsize=8)
-    right.set_xticks([width * (len(runs) - 1) / 2, 1 + width * (len(runs) - 1) / 2])
-    right.set_xticklabels(["p50", "p95"])
-    right.set_title("Latency (s)")
+    _bars(rates, report, by_kind["rate"], f"Eval: {report['turns']} turns ({report['split']})")
+    rates.set_ylim(0, 1.05)
+    rates.legend(fontsize=8)
+    _bars(counts, report, [(k, "uncited sentences") for k, _ in by_kind["count"]], "Per answer")
+    _bars(seconds, report, [(k, lbl.split()[1]) for k, lbl in by_kind["seconds"]], "Latency (s)")
     fig.savefig(path, dpi=110)
     plt.close(fig)
 

@@ -4,8 +4,9 @@ Ranking metrics take, for each rank, the set of relevant items found there ("hit
 function serves both the eval (a chunk can contain several gold passages) and BEIR (a document is
 relevant or not). Citation metrics follow ALCE (Gao et al., 2023, "Enabling Large Language Models
 to Generate Text with Citations"): a statement is supported when its cited passages together
-entail it (citation recall); a citation is irrelevant when it does not support the statement on
-its own and the other citations still do without it (citation precision).
+entail it (citation recall; a statement without a citation is unsupported); a citation is
+irrelevant when it does not support the statement on its own and the other citations still do
+without it (citation precision; an answer that cites nothing scores 0, as in ALCE's code).
 """
 
 from __future__ import annotations
@@ -23,9 +24,14 @@ Hits = Sequence[Collection[str]]  # per rank: the relevant items found at that r
 Supports = Callable[[str, str], bool]  # (statement, evidence text) -> entailed?
 _QUOTED = re.compile(r'^(?:[^"]{0,120}?:\s*)?"(?P<q>.+)"\s*$')
 _HEADING = re.compile(r"^\*\*.*\*\*$")
+_QUOTATION = re.compile(r'"[^"]+"')
 # A sentence ends at . ! or ? (plus closing quotes and any citation markers right after it),
-# before a capital, a digit, an opening quote or the end of the line.
-_SENTENCE_END = re.compile(r'[.!?]["\')]*(?:\s*\[\d+\])*(?=\s+["(*-]?[A-Z0-9]|\s*$)')
+# before a capital, a digit, an opening quote or the end of the line; not at the full stop of
+# an abbreviation ("et al. 2022", "e.g.", "i.e.", "vs.", "cf.", "Fig.").
+_SENTENCE_END = re.compile(
+    r"(?<!\bal)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bcf)(?<!\bFig)"
+    r'[.!?]["\')]*(?:\s*\[\d+\])*(?=\s+["(*-]?[A-Z0-9]|\s*$)'
+)
 
 
 # --- ranking ------------------------------------------------------------------------------------
@@ -145,16 +151,21 @@ class CitationScores:
     citations: int = 0
     supported: int = 0  # statements whose citations jointly entail them
     precise: int = 0  # citations that are not irrelevant
-    uncited: int = 0  # factual-looking sentences with no citation (not in recall; reported)
+    uncited: int = 0  # statements with no citation (in recall, as unsupported)
     details: list[dict] = field(default_factory=list)
 
     @property
     def recall(self) -> float | None:
+        """Share of statements supported; None when there is no statement to judge."""
         return self.supported / self.statements if self.statements else None
 
     @property
     def precision(self) -> float | None:
-        return self.precise / self.citations if self.citations else None
+        """Share of citations that are relevant; 0 when the statements cite nothing (ALCE's
+        rule), None when there is no statement to judge."""
+        if self.citations:
+            return self.precise / self.citations
+        return 0.0 if self.statements else None
 
 
 def evidence_window(passage: str, quote: str, most: int = 600) -> str:
@@ -181,39 +192,53 @@ def split_sentences(text: str) -> list[str]:
     """Sentences of an answer, line by line, each keeping the markers that follow it; never
     split inside a quotation (an even number of quote marks must precede a boundary).
     Markdown headings (**...** or #...) are not sentences and are left out."""
-    out: list[str] = []
-    for raw in text.splitlines():
-        line = normalize(raw)
-        if _HEADING.match(line) or line.startswith("#"):
-            continue
-        line = line.lstrip(" -*•>\t").strip()
-        if MARKER.match(line):  # an entry of the source list: one unit, never a statement
-            out.append(line)
-            continue
-        start = 0
-        for m in _SENTENCE_END.finditer(line):
-            if line.count('"', 0, m.end()) % 2 == 0 and m.end() > start:
-                out.append(line[start : m.end()].strip())
-                start = m.end()
-        if line[start:].strip():
-            out.append(line[start:].strip())
+    return [s for line in text.splitlines() for s in _line_sentences(line)]
+
+
+def _line_sentences(raw: str) -> list[str]:
+    line = normalize(raw)
+    if _HEADING.match(line) or line.startswith("#"):
+        return []
+    line = line.lstrip(" -*•>\t").strip()
+    if MARKER.match(line):  # an entry of the source list: one unit, never a statement
+        return [line]
+    out, start = [], 0
+    for m in _SENTENCE_END.finditer(line):
+        if line.count('"', 0, m.end()) % 2 == 0 and m.end() > start:
+            out.append(line[start : m.end()].strip())
+            start = m.end()
+    out.append(line[start:].strip())
     return [s for s in out if s]
 
 
-def answer_statements(answer: Answer) -> tuple[list[Statement], int]:
-    """The answer's cited statements, and how many other sentences state something uncited.
+def claim_sentences(answer: Answer) -> list[str]:
+    """The sentences of the answer that assert something, cited or not (ALCE's statements).
 
-    Skipped: sentences that start with a marker (the source list) and lead-ins ending in ":".
+    Never statements: headings, lead-ins ending in ":" and the source list ("Sources:" and the
+    lines that start with a marker). The extractive engine asserts only by quoting: its claims
+    are the lines that hold a quotation (what the article or a source says, and the audit's
+    verdict on a quoted claim, reason included). Its other lines (the headline, "none of the
+    references addresses this", a reference known only by its record) are framing written from
+    what the search found, which no passage could support. Any other engine writes free text,
+    so each of its sentences is a statement.
     """
+    extractive = answer.engine == "extractive"
+    out = []
+    for line in answer.text.splitlines():
+        if extractive and not _QUOTATION.search(normalize(line)):
+            continue
+        out += [s for s in _line_sentences(line) if not (MARKER.match(s) or s.endswith(":"))]
+    return out
+
+
+def answer_statements(answer: Answer) -> tuple[list[Statement], int]:
+    """The answer's statements (see claim_sentences), each with the evidence of the citations
+    it carries (none: it will count as unsupported), and how many of them cite nothing."""
     by_marker = {c.marker: c for c in answer.citations}
     statements, uncited = [], 0
-    for sentence in split_sentences(answer.text):
-        if MARKER.match(sentence) or sentence.endswith(":"):
-            continue
+    for sentence in claim_sentences(answer):
         markers = list(dict.fromkeys(int(m) for m in MARKER.findall(sentence)))
-        if not markers:
-            uncited += 1
-            continue
+        uncited += not markers
         evidence = []
         for m in markers:
             c = by_marker.get(m)
@@ -229,6 +254,7 @@ def alce_scores(statements: Sequence[Statement], supports: Supports) -> Citation
         cited = [e for e in st.evidence if e]
         joint = bool(cited) and supports(st.text, "\n".join(cited))
         out.statements += 1
+        out.uncited += not st.evidence
         out.citations += len(st.evidence)
         out.supported += int(joint)
         precise = 0
