@@ -26,7 +26,7 @@ from assistant.relevance import load_threshold
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings
 from assistant.types import PROVENANCE_LABELS, Answer, Citation, ClaimVerdict, Evidence
-from assistant.verification import MARKER, verify_answer
+from assistant.verification import MARKER, content_stems, verify_answer
 
 DECLINE_TEXT = "The article and its sources do not cover this question."
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -198,6 +198,7 @@ class AnswerEngine:
     def _select(self, state: _State) -> _State:
         t = time.perf_counter()
         scored = self.retriever.best_sentences(state.query, state.passages, per_chunk=2)
+        scored = [p for p in scored if not is_keyword_line(p[0])]
         state.article = [p for p in scored if p[0].chunk.kind == "article"]
         state.sources = [p for p in scored if p[0].chunk.kind != "article"]
         state.timings["select"] = time.perf_counter() - t
@@ -213,7 +214,11 @@ class AnswerEngine:
     def compose_extractive(self, state: _State) -> Answer:
         th = self.threshold
         article = _pick(state.article, th, most=2, per_doc=2)
-        sources = _pick(state.sources, th, most=3, per_doc=2)
+        # a bibliographic record is not what a paper says: it is never quoted as a source
+        records = [p for p in state.sources if p[0].chunk.provenance == "metadata_only"]
+        texts = [p for p in state.sources if p[0].chunk.provenance != "metadata_only"]
+        sources = _pick(texts, th, most=3, per_doc=2)
+        unread = sorted({ev.chunk.reference for ev, _ in _pick(records, th, 3, 1)} - {None})
         best = max([s for _, s in state.article + state.sources], default=0.0)
         if not article and not sources:
             return Answer(
@@ -239,6 +244,11 @@ class AnswerEngine:
                 lines.append(f'- {_label(ev)}: "{ev.quote}" [{len(citations)}]')
         else:
             lines.append("- None of the article's references addresses this directly.")
+        for number in unread:
+            lines.append(
+                f"- Reference {number}: only its bibliographic record is available here, so "
+                "what the paper says cannot be quoted (`assistant fetch` gets its text)."
+            )
         beyond = _unique(beyond)
         if beyond:
             lines.append("**Beyond the sources**")
@@ -246,7 +256,12 @@ class AnswerEngine:
                 lines.append(f'- "{_short(v.claim)}": {v.verdict}. {v.reason}')
         lines.append("")
         lines.extend(_source_lines(citations))
-        headline = _headline(bool(article), bool(sources), beyond)
+        headline = _headline(
+            self._direct(state.question, article),
+            self._direct(state.question, sources),
+            bool(article),
+            beyond,
+        )
         return Answer(
             question=state.question,
             text=headline + "\n\n" + "\n".join(lines),
@@ -256,6 +271,25 @@ class AnswerEngine:
             engine="extractive",
             confidence=best,
         )
+
+    def topic_stems(self) -> set[str]:
+        """The content words of the indexed articles' titles: what every passage is about, so
+        sharing them shows a passage is on-topic, not that it answers anything."""
+        titles = {c.title for c in self.retriever.index.chunks if c.kind == "article"}
+        return set().union(*(content_stems(t) for t in titles)) if titles else set()
+
+    def _direct(self, question: str, quoted: list[tuple[Evidence, float]]) -> bool:
+        """Do the quotes (already above the corpus's calibrated relevance bar) address the
+        question itself, not just its neighbourhood? Together they must hold at least half of
+        the question's own content words, those beyond the article's topic words: a question
+        on sleep answered with passages on circulation shares "magnesium" and little else."""
+        if not quoted:
+            return False
+        wanted = content_stems(question) - self.topic_stems()
+        if not wanted:
+            return True
+        held = set().union(*(content_stems(ev.quote) for ev, _ in quoted))
+        return len(wanted & held) >= len(wanted) / 2
 
     def _verdicts(self, ev: Evidence) -> list[ClaimVerdict]:
         if self.audit is None or ev.sentence is None:
@@ -268,6 +302,16 @@ class AnswerEngine:
         from assistant.generate import generate_answer
 
         yield from generate_answer(self, state)
+
+
+_KEYWORDS = re.compile(r"^\W*key\s?words?\b", re.I)
+
+
+def is_keyword_line(ev: Evidence) -> bool:
+    """A paper's keyword list ("Keywords: stress; magnesium; ...") names topics; it states
+    nothing, so it is never quoted as what a source says."""
+    in_section = any(_KEYWORDS.match(title) for title in ev.chunk.section)
+    return in_section or bool(_KEYWORDS.match(ev.quote))
 
 
 def _unique(verdicts: list[ClaimVerdict]) -> list[ClaimVerdict]:
@@ -284,17 +328,31 @@ def _short(text: str, most: int = 160) -> str:
     return text if len(text) <= most else text[: most - 1].rstrip() + "…"
 
 
-def _headline(article: bool, sources: bool, beyond: list[ClaimVerdict]) -> str:
+def _headline(
+    article_direct: bool, sources_direct: bool, article_quoted: bool, beyond: list[ClaimVerdict]
+) -> str:
+    """One line that says what the quotes below show, claiming no more than they do.
+
+    "Direct" means a quoted sentence addresses the question as closely as a SciFact rationale
+    addresses its claim (the calibrated claim-to-evidence cosine); below that the quotes are
+    only the closest passages, and the headline says so rather than "the article says this"."""
+    kinds = ", ".join(sorted({v.verdict for v in beyond}))
+    if beyond and article_direct:
+        return f"The article says this, but its sources do not back it as stated ({kinds})."
     if beyond:
-        kinds = sorted({v.verdict for v in beyond})
         return (
-            f"The article says this, but its sources do not back it as stated ({', '.join(kinds)})."
+            "The article does not say this in so many words; its closest passages make claims "
+            f"its sources do not back as stated ({kinds})."
         )
-    if article and not sources:
+    if article_direct and sources_direct:
+        return "Here is what the article says, and what its sources say."
+    if article_direct:
         return "The article says this; none of its references addresses it directly."
-    if sources and not article:
+    if sources_direct:
         return "The article does not address this directly; its sources say:"
-    return "Here is what the article says, and what its sources say."
+    if article_quoted:
+        return "Neither the article nor its sources address this directly; the closest passages:"
+    return "The article does not address this directly; the closest passages of its sources:"
 
 
 def _source_lines(citations: list[Citation]) -> list[str]:

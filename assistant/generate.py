@@ -17,7 +17,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from assistant.llm import make_chat_model
 from assistant.prompts import render
 from assistant.types import PROVENANCE_LABELS, Answer, Citation, Evidence
-from assistant.verification import content_stems, grounded_in, verify_answer
+from assistant.verification import grounded_in, verify_answer
 
 if TYPE_CHECKING:
     from assistant.answer import AnswerEngine, _State
@@ -70,13 +70,11 @@ def _citations(passages: list[Evidence], used: list[int], quotes: dict[int, list
 
 
 def _support(engine: AnswerEngine) -> Callable[[str, str], bool]:
-    """Statements must be grounded in what they cite (see verification.grounded_in); the topic
-    words are those of the article titles in the index."""
+    """Statements must be grounded in what they cite (see verification.grounded_in)."""
     from assistant.relevance import load_threshold
 
-    titles = {c.title for c in engine.retriever.index.chunks if c.kind == "article"}
-    topic = set().union(*(content_stems(t) for t in titles)) if titles else set()
-    return grounded_in(engine.retriever.similarity, load_threshold(engine.settings), topic)
+    cut = load_threshold(engine.settings)
+    return grounded_in(engine.retriever.similarity, cut, engine.topic_stems())
 
 
 def generate_answer(engine: AnswerEngine, state: _State) -> Iterator[str]:

@@ -107,9 +107,24 @@ def verify_answer(
     return result
 
 
+# Words that frame a question or a report rather than name its subject ("What does the
+# article say about...", "the study found that..."); never content.
+FRAMING_WORDS = frozenset(
+    """
+    what which who whom whose when where why how whether does did do done is are was were be
+    been being can could should would will may might must has have had any there this that
+    these those they them it not also about say says said tell tells mention mentions
+    mentioned according article articles paper papers source sources reference references
+    author authors find finds found report reports reported show shows showed shown give
+    gives given listed list lists describe describes described claim claims claimed
+    """.split()  # noqa: SIM905 - a word list reads better as prose
+)
+
+
 def content_stems(text: str) -> set[str]:
-    """Content words cut to five letters: 'reduces' and 'reduced' meet, 'the' never counts."""
-    return {w[:5] for w in tokens(text)}
+    """Content words cut to five letters: 'reduces' and 'reduced' meet; function and framing
+    words ('the', 'what', 'does the article say') never count."""
+    return {w[:5] for w in tokens(text) if w not in FRAMING_WORDS}
 
 
 def grounded_in(

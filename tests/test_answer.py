@@ -47,9 +47,10 @@ def test_reference_fact_cites_notes_as_notes(engine: AnswerEngine) -> None:
 @pytest.mark.parametrize(
     "question",
     [
-        "What is the capital of France?",
-        "How do I change a car tyre?",
-        "Who won the 1998 World Cup?",
+        # none of these is among the off-topic questions the decline bar is calibrated on
+        "Which team won the 2010 Stanley Cup final?",
+        "How do I repot an orchid?",
+        "Who painted the ceiling of the Sistine Chapel?",
     ],
 )
 def test_off_topic_questions_are_declined(engine: AnswerEngine, question: str) -> None:
@@ -176,3 +177,27 @@ def test_changed_figure_with_a_valid_marker_falls_back(real_settings: Settings) 
     answer = engine.ask("What is the RDA of magnesium for women?", engine="llm")
     assert answer.engine == "extractive", answer.text
     assert "510" not in answer.text
+
+
+def test_headline_claims_no_more_than_the_quotes_show(engine: AnswerEngine) -> None:
+    covered = engine.ask("Does magnesium lower cortisol by 25%?")
+    assert "article says" in covered.text.splitlines()[0], covered.text
+    assert "does not" not in covered.text.splitlines()[0]
+    # the closest article passages are about circulation and stress, not sleep
+    uncovered = engine.ask("Does magnesium improve sleep quality?")
+    if not uncovered.declined:
+        assert not uncovered.text.startswith("The article says this"), uncovered.text
+        first = uncovered.text.splitlines()[0]
+        assert "does not" in first or first.startswith("Neither"), first
+
+
+def test_bibliographic_records_and_keyword_lists_are_never_quoted(engine: AnswerEngine) -> None:
+    for question in (
+        "Can magnesium glycinate repair hair follicles?",
+        "What are the keywords of the stress review?",
+        "Magnesium's role in hair follicle repair",
+    ):
+        answer = engine.ask(question)
+        for c in answer.citations:
+            assert c.provenance != "metadata_only", (question, c.quote)
+            assert not c.quote.lower().startswith("keywords"), (question, c.quote)
