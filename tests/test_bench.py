@@ -198,3 +198,32 @@ def test_reranker_trains_on_train_saves_and_reranks(tiny: Settings) -> None:
     assert all(sorted(r) == ["1", "2", "3", "4", "5"] for r in reranked.values())
     result = run_retrieval_benchmark(tiny, ["hybrid", "rerank"])
     assert 0.0 < result["results"]["rerank"]["ndcg@10"] <= 1.0
+
+
+def test_scale_benchmark_runs_on_a_tiny_size(tmp_path: Path) -> None:
+    """bench scale end to end on 20 real SciFact abstracts and 500 synthetic chunks (embedded
+    store, hashing embedder), so the benchmark cannot rot unnoticed between full runs."""
+    from conftest import make_settings
+
+    from assistant.bench.scale import format_table, run_scale
+
+    settings = make_settings(tmp_path)
+    rows = run_scale(
+        settings,
+        tmp_path / "scale",
+        limit=20,
+        synthetic=500,
+        queries=3,
+        modes=("embedded",),
+        log=lambda _: None,
+    )
+    scifact, synthetic = rows
+    assert scifact["size"].startswith("20 docs / ") and synthetic["size"] == "500 synthetic chunks"
+    for row in rows:
+        assert row["mode"] == "embedded" and row["chunks_per_s"] > 0 and row["store_mb"] > 0
+        assert row["load_s"] >= 0 and row["search_p95_ms"] >= row["search_p50_ms"] > 0
+    assert scifact["ask_p95_ms"] >= scifact["ask_p50_ms"] > 0
+    table = format_table(rows).splitlines()
+    assert "| load_s |" in table[0] and len(table) == 4
+    load_col = table[0].split(" | ").index("load_s")
+    assert all(line.split(" | ")[load_col].strip() for line in table[2:])  # never blank

@@ -6,8 +6,8 @@ Two sizes, one run:
   build figure of each mode is its store-write cost plus, in the first, the embedding);
 - a synthetic store of N chunks (default 100,000) with random unit vectors and random words,
   for query latency only.
-For each: build throughput, store size, search latency p50/p95 (hybrid: dense + BM25), and ask
-latency p50/p95 for the SciFact size.
+For each: build throughput, store size, the time to load the index into a retriever (`load_s`),
+search latency p50/p95 (hybrid: dense + BM25), and ask latency p50/p95 for the SciFact size.
 """
 
 from __future__ import annotations
@@ -239,7 +239,9 @@ def run_scale(
             before = memo.seconds
             report = build_index(s, documents=docs, embedder=memo, rebuild=True)
             embed_s = memo.seconds - before
+            t0 = time.perf_counter()
             retriever = HybridRetriever(s, embedder=memo.inner)
+            load_s = time.perf_counter() - t0
             search = _latencies(lambda q, r=retriever: r.search(q, k=10), qs)
             engine = AnswerEngine(s, retriever=retriever)
             ask = _latencies(lambda q, e=engine: e.ask(q), qs)
@@ -251,6 +253,7 @@ def run_scale(
                     "embed_s": round(embed_s, 1),
                     "chunks_per_s": round(report.chunks_total / report.seconds, 1),
                     "store_mb": round(_dir_size(data_dir) / 1e6, 1),
+                    "load_s": round(load_s, 1),
                     "search_p50_ms": percentile_ms(search, 50),
                     "search_p95_ms": percentile_ms(search, 95),
                     "ask_p50_ms": percentile_ms(ask, 50),
@@ -301,6 +304,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
         "embed_s",
         "chunks_per_s",
         "store_mb",
+        "load_s",
         "search_p50_ms",
         "search_p95_ms",
         "ask_p50_ms",
