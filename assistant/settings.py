@@ -143,7 +143,9 @@ class Settings(BaseSettings):
     auth_user: str | None = Field(None, description="Page login user (required off loopback).")
     auth_password: SecretStr | None = Field(None, description="Page login password.")
     concurrency: int = Field(4, ge=1, description="Chat requests answered at once.")
-    max_upload_bytes: int = Field(5_000_000, ge=1, description="Largest document `add` accepts.")
+    max_upload_bytes: int = Field(
+        5_000_000, ge=1, description="Largest document `add` or the page's upload accepts."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -190,7 +192,7 @@ class Settings(BaseSettings):
         shaping: dict[str, Any] = {
             "embedding_model": self.embedding_model,
             "chunk_max_tokens": self.chunk_max_tokens,
-            "schema": 1,
+            "schema": 2,  # 2: chunks fit the window with their title/section prefix
         }
         blob = json.dumps(shaping, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:12]
