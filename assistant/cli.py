@@ -563,10 +563,9 @@ def bench_load(url: str, levels: str, per_session: int, time_limit: float) -> No
     from assistant.bench.load import format_table, run_load
 
     counts = tuple(int(x) for x in levels.split(",") if x.strip())
+    # run_load fails (exit 1, the table on stderr) unless every request was answered
     rows = run_load(url, counts, per_session, time_limit, log=lambda m: click.echo(m, err=True))
     click.echo(format_table(rows))
-    if any(r["errors"] or r["hung_sessions"] for r in rows):
-        sys.exit(1)
 
 
 @bench.command("scifact-retrieval")
