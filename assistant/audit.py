@@ -11,6 +11,9 @@ Per claim (claims.py extracts claims and links their citations):
    claim: cosine at or above the claim-to-sentence threshold calibrated on SciFact train, and a
    content word shared beyond the article's topic. Its argmax over the aggregated scores says
    support / contradict / not enough info, and one sentence must carry that label itself.
+   "Supported" further needs a call calibrated to be precise (verifier_calibration): a support
+   probability above the calibrated bar, or a backing sentence holding the calibrated share of
+   the claim's own content words.
 4. Deterministic rules on top. Support becomes "partial" when the backing sentences lack a
    figure of the claim (35% = 35 percent; ranges; doses), a named term (IL-6), one of its
    dependent clauses, or its study design ("a randomized trial" is not "a meta-analysis").
@@ -52,7 +55,7 @@ from assistant.errors import AssistantError, ModelError, UsageError
 from assistant.settings import Settings
 from assistant.types import ClaimVerdict, Evidence, EvidenceQuote
 
-AUDIT_VERSION = 3  # bump when verdict logic changes: cached audits are redone
+AUDIT_VERSION = 4  # bump when verdict logic changes: cached audits are redone
 AUDIT_FILE = "audit.json"
 VERDICTS = ("supported", "partial", "unsupported", "contradicted", "miscited")
 NOTES_SUFFIX = " (from curated notes, not the paper's text)"
@@ -242,12 +245,16 @@ def content_verdict(
     refs: list[ReferenceFacts],
     clause_scores: list[list[dict[str, float]]] | None = None,
     support_bar: float | None = None,
+    coverage_bar: float | None = None,
 ) -> tuple[str, str, list[EvidenceQuote], dict[str, Any]]:
     """(verdict, reason, evidence best first, checks) from the sources' text alone.
 
     ``support_bar``: the support probability the verifier must reach before a claim is called
     supported (verifier_calibration); ``inf`` when the verifier cannot reach the precision
     asked of it at any probability; None to trust its argmax (an injected verifier).
+    ``coverage_bar``: the second way to "supported" below that probability (verifier
+    calibration): the verifier's support call plus one backing sentence holding at least this
+    share of the claim's own content words; None for no second way.
 
     ``scores`` holds the verifier's probabilities per evidence sentence, or None when no
     verifier is available (then nothing is called supported); ``clause_scores`` the same for
@@ -298,6 +305,19 @@ def content_verdict(
         return "partial", f"Study type differs: {conflict}{suffix}.", ordered, checks
     if support_bar is not None and overall["support"] < support_bar:
         checks["support_bar"] = support_bar
+        from assistant.verifier_calibration import coverage
+
+        covering = [
+            (cov, e)
+            for e in backing
+            if (cov := coverage(claim.context, e.quote))
+            >= (coverage_bar if coverage_bar is not None else float("inf"))
+        ]
+        if covering:
+            cov, e = max(covering, key=lambda pair: pair[0])
+            checks["coverage"] = {"bar": coverage_bar, "best": round(cov, 3)}
+            note = NOTES_SUFFIX if e.provenance == "curated_notes" else ""
+            return "supported", f"{_who(e, refs)}: {_quote(e.quote)}{note}.", ordered, checks
         said = (
             f"Not confirmed: the closest related passage, {who}: {_quote(best.quote)}{suffix}; "
             "the verifier is not precise enough to call it supported (see its model card)."
@@ -313,11 +333,12 @@ def decide(
     refs: list[ReferenceFacts],
     clause_scores: list[list[dict[str, float]]] | None = None,
     support_bar: float | None = None,
+    coverage_bar: float | None = None,
 ) -> ClaimVerdict:
     """The claim's verdict: citation problems first (miscited), then what the sources say."""
     links, problems = citation_findings(claim, refs)
     verdict, reason, ordered, checks = content_verdict(
-        claim, evidence, scores, refs, clause_scores, support_bar
+        claim, evidence, scores, refs, clause_scores, support_bar, coverage_bar
     )
     checks.update(links=links, cues=list(claim.cues), content_verdict=verdict)
     if problems:
@@ -454,9 +475,13 @@ def run_audit(
     threshold = load_threshold(settings, manifest)
     name = getattr(verifier, "path", None) or type(verifier).__name__ if verifier else None
     support_bar: float | None = None  # an injected verifier's argmax is taken as it is
+    coverage_bar: float | None = None
     if verifier is None and use_verifier:
+        from assistant.verifier_calibration import coverage_threshold
+
         verifier, name = _load_verifier(settings, notes)
         support_bar = _support_bar(settings, notes) if verifier is not None else None
+        coverage_bar = coverage_threshold(settings) if verifier is not None else None
     elif not use_verifier:
         notes.append("deterministic checks only: the verifier was turned off.")
 
@@ -470,7 +495,7 @@ def run_audit(
         topic = _stems(article.title)
         scores, extra = _verify(verifier, claims, evidence, load_threshold(settings), topic)
     verdicts = [
-        decide(c, ev, sc, refs, cs, support_bar)
+        decide(c, ev, sc, refs, cs, support_bar, coverage_bar)
         for c, ev, sc, cs in zip(claims, evidence, scores, extra, strict=True)
     ]
     counts = Counter(v.verdict for v in verdicts)
@@ -505,8 +530,9 @@ def _support_bar(settings: Settings, notes: list[str]) -> float:
     if data["precision"] < TARGET_PRECISION:
         notes.append(
             f"the verifier reaches only {data['precision']:.0%} precision on support at best "
-            f"(held-out SciFact train; {TARGET_PRECISION:.0%} asked): nothing is called "
-            "supported on its word; related passages are shown as evidence."
+            f"(held-out SciFact train; {TARGET_PRECISION:.0%} asked): a claim is called "
+            "supported on its word only when a backing sentence also holds most of the "
+            "claim's own words (the calibrated coverage bar); related passages are shown."
         )
         return float("inf")
     return bar

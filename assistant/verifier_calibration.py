@@ -6,6 +6,14 @@ costly error, so the audit asks for a support probability at which the verifier 
 at least TARGET_PRECISION of the time, measured on the HELD-OUT part of SciFact TRAIN (the
 claims the verifier did not train on; dev stays for measurement). The result is stored beside
 the weights with their checksum, so new weights are never judged by an old threshold.
+
+A second way to "supported", for a verifier that no probability makes precise enough: its
+argmax says support AND one sentence holds most of the claim's own content words (lexical
+coverage, verification.content_stems). Coverage is not learned, so it adds evidence the
+verifier lacks. The coverage bar is the lowest on a grid at which such calls are right at
+least TARGET_PRECISION of the time on the same held-out claims, read sentence by sentence
+as the audit reads them (after its deterministic gates: same polarity, every figure carried),
+with at least MIN_CALLS calls so one lucky call cannot set it.
 """
 
 from __future__ import annotations
@@ -21,6 +29,51 @@ from assistant.settings import Settings
 
 TARGET_PRECISION = 0.8
 CALIBRATION_FILE = "support_calibration.json"
+COVERAGE_GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0)
+MIN_CALLS = 5
+
+
+def coverage(claim: str, sentence: str) -> float:
+    """Share of the claim's content words (five-letter stems) that the sentence holds."""
+    from assistant.verification import content_stems
+
+    wanted = content_stems(claim)
+    return len(wanted & content_stems(sentence)) / len(wanted) if wanted else 0.0
+
+
+def coverage_bar(
+    calls: list[tuple[float, bool]], target: float = TARGET_PRECISION, least: int = MIN_CALLS
+) -> tuple[float | None, float, int]:
+    """(lowest grid bar whose calls, coverage >= bar, are right >= target, with at least
+    `least` calls; None if none is), its precision and its number of calls."""
+    for bar in COVERAGE_GRID:
+        chosen = [ok for cov, ok in calls if cov >= bar]
+        if len(chosen) >= least and sum(chosen) / len(chosen) >= target:
+            return bar, sum(chosen) / len(chosen), len(chosen)
+    return None, 0.0, 0
+
+
+def _sentence_calls(verifier: Any, held: list[dict], corpus: dict) -> list[tuple[float, bool]]:
+    """(coverage, is a gold support rationale) for every sentence of the held-out claims' cited
+    abstracts that the verifier calls support and the audit's gates let through."""
+    from assistant.audit import negated
+    from assistant.claims import carried, quantities
+    from assistant.verifier import label_of
+    from assistant.verifier_eval import items
+
+    pairs, meta = [], []
+    for item in items(held, corpus):
+        claim = item["claim"]["claim"]
+        gold = {i for s in item["sets"] for i in s} if item["label"] == "support" else set()
+        for i, sentence in enumerate(item["doc"]["abstract"]):
+            if negated(sentence) != negated(claim):
+                continue
+            if not all(carried(q, sentence) for q in quantities(claim)):
+                continue
+            pairs.append((claim, sentence))
+            meta.append((coverage(claim, sentence), i in gold))
+    predictions = verifier.predict(pairs) if pairs else []
+    return [m for m, p in zip(meta, predictions, strict=True) if label_of(p) == "support"]
 
 
 def weights_digest(folder: Path) -> str:
@@ -70,6 +123,8 @@ def calibrate_support(settings: Settings, verifier: Any = None) -> dict[str, Any
     probs = np.array([p["support"] for p in verifier.predict(pairs)])
     is_support = np.array([lab == "support" for lab in labels])
     cut, precision, recall = precision_threshold(probs, is_support, TARGET_PRECISION)
+    calls = _sentence_calls(verifier, held, data.corpus)
+    cov_bar, cov_precision, cov_calls = coverage_bar(calls)
     result = {
         "support_threshold": round(cut, 4),
         "precision": round(precision, 3),
@@ -78,6 +133,10 @@ def calibrate_support(settings: Settings, verifier: Any = None) -> dict[str, Any
         "items": len(pairs),
         "support_items": int(is_support.sum()),
         "data": "SciFact train, the claims held out from verifier training (seeded split)",
+        "coverage_threshold": cov_bar,
+        "coverage_precision": round(cov_precision, 3),
+        "coverage_calls": cov_calls,
+        "coverage_candidates": len(calls),
         "weights": weights_digest(settings.verifier_path),
         "command": "assistant calibrate-verifier",
     }
@@ -94,3 +153,15 @@ def support_threshold(settings: Settings) -> float | None:
     if data.get("weights") != weights_digest(settings.verifier_path):
         return None
     return float(data["support_threshold"])
+
+
+def coverage_threshold(settings: Settings) -> float | None:
+    """The calibrated coverage bar for the shipped weights, or None (no second way)."""
+    path = settings.verifier_path / CALIBRATION_FILE
+    if not path.exists() or not (settings.verifier_path / "model.safetensors").exists():
+        return None
+    data = json.loads(path.read_text())
+    if data.get("weights") != weights_digest(settings.verifier_path):
+        return None
+    bar = data.get("coverage_threshold")
+    return float(bar) if bar is not None else None

@@ -179,6 +179,33 @@ def test_support_must_clear_the_calibrated_bar(refs) -> None:
     assert never.verdict == "unsupported"
 
 
+def test_below_the_bar_a_sentence_holding_the_claims_words_still_supports(refs) -> None:
+    c = claim("Magnesium supplementation lowers CRP.")
+    scores = [{"support": 0.7, "contradict": 0.1, "nei": 0.2}]
+    holding = [ev("Magnesium supplementation lowered serum CRP in adults.", "full_text")]
+    v = audit.decide(c, holding, scores, refs, support_bar=0.8, coverage_bar=0.6)
+    assert v.verdict == "supported" and v.checks["coverage"]["best"] >= 0.6
+    # the verifier's call alone, on a sentence that shares few of the claim's words, is not
+    sparse = [ev("CRP levels were measured at baseline.", "full_text")]
+    v = audit.decide(c, sparse, scores, refs, support_bar=0.8, coverage_bar=0.6)
+    assert v.verdict == "unsupported" and "not precise enough" in v.reason
+    # no second way when calibration found no bar
+    v = audit.decide(c, holding, scores, refs, support_bar=0.8, coverage_bar=None)
+    assert v.verdict == "unsupported"
+
+
+def test_coverage_bar_is_the_lowest_meeting_the_target_with_enough_calls() -> None:
+    from assistant.verifier_calibration import coverage, coverage_bar
+
+    assert coverage("Magnesium lowers CRP", "CRP fell with magnesium") == 2 / 3  # no 'lower'
+    assert coverage("What does it say?", "anything") == 0.0  # no content words at all
+    calls = [(0.5, False), (0.55, False), (0.6, True), (0.65, True), (0.7, True), (0.9, True)]
+    assert coverage_bar(calls, target=0.8, least=2) == (0.55, 0.8, 5)  # 4 of 5 right
+    assert coverage_bar(calls, target=0.9, least=2) == (0.6, 1.0, 4)
+    assert coverage_bar(calls, target=0.9, least=5) == (None, 0.0, 0)  # too few calls there
+    assert coverage_bar(calls, target=0.6, least=5)[0] == 0.5  # 4 right of 6: 0.67
+
+
 def test_precision_threshold_finds_the_lowest_cut_meeting_the_target() -> None:
     import numpy as np
 
