@@ -231,12 +231,15 @@ class AnswerEngine:
         citations: list[Citation] = []
         lines: list[str] = []
         beyond: list[ClaimVerdict] = []
+        claim_marker: dict[tuple[int, int], int] = {}  # verdict span -> its article quote
         if article:
             lines.append("**What the article says**")
             for ev, _ in article:
                 citations.append(_citation(len(citations) + 1, ev))
                 lines.append(f'- "{ev.quote}" [{len(citations)}]')
-                beyond.extend(self._verdicts(ev))
+                for v in self._verdicts(ev):
+                    beyond.append(v)
+                    claim_marker.setdefault(v.span, len(citations))
         lines.append("**What its sources say**")
         if sources:
             for ev, _ in sources:
@@ -253,7 +256,10 @@ class AnswerEngine:
         if beyond:
             lines.append("**Beyond the sources**")
             for v in beyond:
-                lines.append(f'- "{_short(v.claim)}": {v.verdict}. {v.reason}')
+                marks = f" [{claim_marker[v.span]}]" if v.span in claim_marker else ""
+                evidence = self._evidence_citation(v, citations)
+                cited = f" [{evidence}]" if evidence else ""
+                lines.append(f'- "{_short(v.claim)}"{marks}: {v.verdict}. {v.reason}{cited}')
         lines.append("")
         lines.extend(_source_lines(citations))
         headline = _headline(
@@ -271,6 +277,29 @@ class AnswerEngine:
             engine="extractive",
             confidence=best,
         )
+
+    def _evidence_citation(self, verdict: ClaimVerdict, citations: list[Citation]) -> int | None:
+        """The marker of the verdict's best evidence quote, added to `citations` if it is not
+        cited yet, so the reason's quoted passage links to its source like any other quote."""
+        if not verdict.evidence:
+            return None
+        e = verdict.evidence[0]
+        for c in citations:
+            if c.document == e.document and (c.start, c.end) == (e.start, e.end):
+                return c.marker
+        chunk = next(
+            (
+                c
+                for c in self.retriever.chunks.values()
+                if c.document_id == e.document and c.start <= e.start and e.end <= c.end
+            ),
+            None,
+        )
+        if chunk is None:  # the index changed since the audit: no passage to link
+            return None
+        ev = Evidence(chunk=chunk, score=0.0, sentence=(e.start, e.end))
+        citations.append(_citation(len(citations) + 1, ev))
+        return len(citations)
 
     def topic_stems(self) -> set[str]:
         """The content words of the indexed articles' titles: what every passage is about, so

@@ -55,7 +55,7 @@ from assistant.errors import AssistantError, ModelError, UsageError
 from assistant.settings import Settings
 from assistant.types import ClaimVerdict, Evidence, EvidenceQuote
 
-AUDIT_VERSION = 4  # bump when verdict logic changes: cached audits are redone
+AUDIT_VERSION = 8  # bump when verdict logic changes: cached audits are redone
 AUDIT_FILE = "audit.json"
 VERDICTS = ("supported", "partial", "unsupported", "contradicted", "miscited")
 NOTES_SUFFIX = " (from curated notes, not the paper's text)"
@@ -206,8 +206,14 @@ _NEGATION = re.compile(
 )
 
 
+_ABBREVIATION = re.compile(r"\b[A-Z]{2,}\b")
+
+
 def negated(text: str) -> bool:
-    """Does the sentence deny or doubt something ("no good evidence", "did not lower")?"""
+    """Does the sentence deny or doubt something ("no good evidence", "did not lower")?
+    Capitals in running text are abbreviations, not words: "raise NO" is nitric oxide."""
+    if not text.isupper():
+        text = _ABBREVIATION.sub(" ", text)
     return bool(_NEGATION.search(text))
 
 
@@ -215,19 +221,23 @@ def _gaps(
     claim: Claim,
     backing: list[EvidenceQuote],
     clause_scores: list[list[dict[str, float]]],
+    evidence: list[EvidenceQuote] | None = None,
 ) -> list[str]:
-    """What the supporting sentences leave out: figures, named terms, dependent clauses."""
+    """What the sources leave out: figures and named terms no evidence sentence carries (the
+    backing one, or any other retrieved for the claim), and dependent clauses the verifier
+    finds no support for."""
     from assistant.verifier import label_of
 
+    read = evidence if evidence is not None else backing
     gaps = [
         f"the figure {q.text}"
         for q in quantities(claim.statement)
-        if not any(carried(q, e.quote) for e in backing)
+        if not any(carried(q, e.quote) for e in read)
     ]
     gaps += [
         f"{t}"
         for t, spelled in specific_terms(claim.statement)
-        if not any(term_carried(t, spelled, e.quote) for e in backing)
+        if not any(term_carried(t, spelled, e.quote) for e in read)
     ]
     extra = clauses(claim.statement)[1:]
     gaps += [
@@ -287,16 +297,17 @@ def content_verdict(
     if label == "nei":
         suffix = NOTES_SUFFIX if evidence[0].provenance == "curated_notes" else ""
         return "unsupported", f"{why}; {closest}{suffix}.", evidence, checks
+    lacking = f"No source gives {', '.join(absent)}; " if absent else ""
     if label == "contradict":
         if negated(best.quote) != negated(claim.statement):
-            said = f"{who} says otherwise: {_quote(best.quote)}{suffix}."
+            said = f"{lacking}{who} says otherwise: {_quote(best.quote)}{suffix}."
             return "contradicted", said, ordered, checks
         # The verifier tells support from contradiction poorly (see its model card); with no
         # negation on one side only, the sentence is a related finding the claim restates.
         said = f"{who} addresses it but not as the article puts it: {_quote(best.quote)}{suffix}."
-        return "partial", said, ordered, checks
+        return "partial", f"{lacking}{said}", ordered, checks
     backing = [e for e, i in zip(ordered, ranked, strict=True) if label_of(scores[i]) == "support"]
-    gaps = _gaps(claim, backing, clause_scores or [])
+    gaps = _gaps(claim, backing, clause_scores or [], evidence)
     checks["missing"] = gaps
     if gaps:
         said = f"{who} backs {_quote(best.quote)} but not {', '.join(gaps)}"

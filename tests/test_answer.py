@@ -201,3 +201,26 @@ def test_bibliographic_records_and_keyword_lists_are_never_quoted(engine: Answer
         for c in answer.citations:
             assert c.provenance != "metadata_only", (question, c.quote)
             assert not c.quote.lower().startswith("keywords"), (question, c.quote)
+
+
+def test_beyond_the_sources_lines_cite_the_claim_and_its_evidence(real_settings) -> None:
+    from assistant.audit import audit_lookup
+
+    engine = AnswerEngine(real_settings, audit=audit_lookup(real_settings))
+    answer = engine.ask("Does magnesium lower cortisol by 25%?")
+    assert answer.beyond_sources
+    section = answer.text.split("**Beyond the sources**")[1].split("Sources:")[0]
+    by_marker = {c.marker: c for c in answer.citations}
+    for line, verdict in zip(
+        [ln for ln in section.splitlines() if ln.startswith("- ")],
+        answer.beyond_sources,
+        strict=True,
+    ):
+        marks = [int(m) for m in re.findall(r"\[(\d+)\]", line)]
+        assert by_marker[marks[0]].reference == "article"  # the claim, quoted above
+        assert by_marker[marks[0]].start <= verdict.span[0] < by_marker[marks[0]].end
+        if verdict.evidence:  # the passage the reason quotes, as a source like any other
+            e = verdict.evidence[0]
+            cited = by_marker[marks[-1]]
+            assert (cited.document, cited.start, cited.end) == (e.document, e.start, e.end)
+            assert cited.quote == e.quote and cited.quote in cited.passage

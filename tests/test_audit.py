@@ -331,3 +331,10 @@ def test_audit_command_json_schema_filters_and_gold(real_settings: Settings, mon
     assert scores["matched"] == scores["gold_claims"]
     shipped = (real_settings.verifier_path / "model.safetensors").exists()
     assert (scores["verifier"] is not None) == shipped
+
+
+def test_an_abbreviation_in_capitals_is_not_a_negation() -> None:
+    assert not audit.negated("Supplementation lowered CRP and raised NO (nitric oxide).")
+    assert audit.negated("Supplementation did not lower CRP.")
+    assert audit.negated("There is no good evidence for biotin.")
+    assert audit.negated("NO EFFECT WAS SEEN.")  # a sentence in capitals keeps its words

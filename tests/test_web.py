@@ -146,9 +146,11 @@ def test_answer_streams_with_source_cards_quoting_exact_text(client, web_setting
         assert card["provenance"] <= PROVENANCE_TEXT and card["provenance"]
         if doc.kind == "reference" and doc.url:
             assert doc.url in card["links"]
-    markers = {
-        int(m) for m in re.findall(r"\[(\d+)\]", text_of(reply.find("div[@class='ans-text']")))
-    }
+    shown = text_of(reply.find("div[@class='ans-text']"))
+    callout = reply.find("div[@class='ans-callout']")
+    if callout is not None:  # a verdict's reason points to the card of the passage it quotes
+        shown += text_of(callout)
+    markers = {int(m) for m in re.findall(r"\[(\d+)\]", shown)}
     assert markers == {c["marker"] for c in found}
 
 

@@ -156,14 +156,27 @@ def source_card(c: Citation, doi: str | None = None, pmid: str | None = None) ->
     )
 
 
-def beyond_callout(verdicts: list[ClaimVerdict]) -> str:
-    """The visible warning: claims the answer touches that the sources do not back."""
+def _evidence_marker(v: ClaimVerdict, citations: list[Citation]) -> str:
+    """' [n]' when the verdict's best evidence quote is among the answer's cited sources."""
+    if not v.evidence:
+        return ""
+    e = v.evidence[0]
+    for c in citations:
+        if c.document == e.document and (c.start, c.end) == (e.start, e.end):
+            return f" [{c.marker}]"
+    return ""
+
+
+def beyond_callout(verdicts: list[ClaimVerdict], citations: list[Citation]) -> str:
+    """The visible warning: claims the answer touches that the sources do not back, each
+    reason pointing to the source card of the passage it quotes."""
     if not verdicts:
         return ""
     rows = "".join(
         f'<li data-verdict="{esc(v.verdict)}">{verdict_badge(v.verdict)} '
         f'<span class="callout-claim">“{esc(_short(v.claim, 220))}”</span>'
-        f'<div class="callout-reason">{esc(v.reason)}</div></li>'
+        f'<div class="callout-reason">{esc(v.reason)}{esc(_evidence_marker(v, citations))}'
+        "</div></li>"
         for v in verdicts
     )
     return (
@@ -205,7 +218,7 @@ def render_answer(answer: Answer, links: dict[str, dict[str, str]] | None = None
     return (
         f'<div class="{kind}" data-declined="{str(answer.declined).lower()}" '
         f'data-citations="{len(answer.citations)}">'
-        f"{beyond_callout(answer.beyond_sources)}"
+        f"{beyond_callout(answer.beyond_sources, answer.citations)}"
         f'<div class="ans-text">{body}</div>{sources}{notes_html}'
         f'<div class="ans-meta">{meta}</div></div>'
     )
