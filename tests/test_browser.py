@@ -115,7 +115,10 @@ def test_answer_shows_source_cards_with_the_quote(page) -> None:
         "curated notes, not the authors' words",
         "metadata only",
     }
-    cited = {int(m) for m in re.findall(r"\[(\d+)\]", answer.locator(".ans-text").inner_text())}
+    shown = answer.locator(".ans-text").inner_text()
+    if answer.locator(".ans-callout").count():  # verdict reasons point to their evidence card
+        shown += answer.locator(".ans-callout").inner_text()
+    cited = {int(m) for m in re.findall(r"\[(\d+)\]", shown)}
     assert len(cited) == answer.locator(".src-card").count()
 
 
