@@ -261,7 +261,7 @@ class AnswerEngine:
                 cited = f" [{evidence}]" if evidence else ""
                 lines.append(f'- "{_short(v.claim)}"{marks}: {v.verdict}. {v.reason}{cited}')
         lines.append("")
-        lines.extend(_source_lines(citations))
+        lines.extend(source_lines(citations))
         headline = _headline(
             self._direct(state.question, article),
             self._direct(state.question, sources),
@@ -384,7 +384,7 @@ def _headline(
     return "The article does not address this directly; the closest passages of its sources:"
 
 
-def _source_lines(citations: list[Citation]) -> list[str]:
+def source_lines(citations: list[Citation]) -> list[str]:
     lines = ["Sources:"]
     for c in citations:
         who = "Article" if c.reference == "article" else f"Reference {c.reference}"

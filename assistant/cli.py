@@ -245,15 +245,33 @@ def ask(question: str, engine: str | None, as_json: bool) -> None:
     if as_json:
         _emit_json(answer_to_dict(answerer.ask(question, engine=engine)))
         return
-    answer = None
-    for item in answerer.stream(question, engine=engine):
+    _print_streamed(answerer, question, [], engine)
+
+
+def _print_streamed(answerer: Any, question: str, history: list, engine: str | None) -> Any:
+    """Print a language model's answer as it streams, then its sources; if the model's answer
+    fails verification, say so and print the extractive answer instead. Returns the Answer."""
+    from assistant.answer import source_lines
+
+    answer, streamed = None, False
+    for item in answerer.stream(question, history, engine=engine):
         if isinstance(item, str):
-            continue
-        answer = item
+            click.echo(item, nl=False)
+            streamed = True
+        else:
+            answer = item
     assert answer is not None
-    click.echo(answer.text)
+    if streamed:
+        click.echo("")
+        if answer.engine == "llm":
+            click.echo("\n" + "\n".join(source_lines(answer.citations)))
+        else:
+            click.echo("\n--- not verified, so not kept; the extractive answer: ---\n")
+    if not streamed or answer.engine != "llm":
+        click.echo(answer.text)
     for note in answer.notes:
         click.echo(f"note: {note}", err=True)
+    return answer
 
 
 @main.command()
@@ -279,11 +297,11 @@ def chat(engine: str | None) -> None:
         if not question.strip():
             break
         try:
-            answer = answerer.ask(question, history=history, engine=engine)
+            answer = _print_streamed(answerer, question, history, engine)
         except InputError as exc:
             click.echo(f"error: {exc}", err=True)
             continue
-        click.echo(answer.text + "\n")
+        click.echo("")
         history.append(Turn(question, answer.text))
 
 

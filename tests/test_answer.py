@@ -224,3 +224,35 @@ def test_beyond_the_sources_lines_cite_the_claim_and_its_evidence(real_settings)
             cited = by_marker[marks[-1]]
             assert (cited.document, cited.start, cited.end) == (e.document, e.start, e.end)
             assert cited.quote == e.quote and cited.quote in cited.passage
+
+
+def test_cli_streams_a_verified_llm_answer_then_its_sources(
+    real_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(real_settings.sources_path))
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(real_settings.index_path))
+    with chat_server(_quote_first_sentence) as (url, _):
+        monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", url)
+        result = CliRunner().invoke(
+            main, ["ask", "What does the article say about cortisol?", "--engine", "llm"]
+        )
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("The passage says")  # the model's words, as they streamed
+    assert "Sources:\n[1] " in out  # then what [1] points to
+    assert "not verified" not in out
+
+
+def test_cli_says_when_a_streamed_answer_was_not_kept(
+    real_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(real_settings.sources_path))
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(real_settings.index_path))
+    with chat_server(lambda _: "Magnesium cures all baldness within a week [1].") as (url, _):
+        monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", url)
+        result = CliRunner().invoke(
+            main, ["ask", "What does the article say about hair?", "--engine", "llm"]
+        )
+    assert result.exit_code == 0, result.output
+    assert "not verified, so not kept" in result.stdout
+    assert "**What the article says**" in result.stdout.split("not kept")[1]
