@@ -63,3 +63,26 @@ def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, chroma_host="127.0.0.1", chroma_port=free_port())
     with pytest.raises(StoreError, match="cannot reach the Chroma server"):
         build_index(settings)
+
+
+def test_audit_and_the_page_backend_work_the_same_on_the_server(
+    tmp_path: Path, server: ChromaServer
+) -> None:
+    from assistant.audit import run_audit
+    from assistant.web.backend import WebBackend
+
+    embedded = make_settings(tmp_path / "embedded")
+    remote = _server_settings(tmp_path / "remote", server)
+    for s in (embedded, remote):
+        build_index(s)
+    local_audit = run_audit(embedded, use_verifier=False)
+    remote_audit = run_audit(remote, use_verifier=False)
+    assert [(v.span, v.verdict) for v in remote_audit.verdicts] == [
+        (v.span, v.verdict) for v in local_audit.verdicts
+    ]
+    backend = WebBackend(remote)
+    assert backend.status().fresh and backend.status().built
+    answer = backend.engine().ask("What is the recommended dietary allowance for women?")
+    assert not answer.declined and answer.citations
+    rows = [p for p in backend.rebuild(full=False, tick=0.05)]
+    assert rows and rows[-1].finished
