@@ -197,7 +197,9 @@ class AnswerEngine:
 
     def _select(self, state: _State) -> _State:
         t = time.perf_counter()
-        scored = self.retriever.best_sentences(state.query, state.passages, per_chunk=2)
+        scored = self.retriever.best_sentences(
+            state.query, state.passages, per_chunk=2, ranking=self.settings.sentence_ranking
+        )
         scored = [p for p in scored if not is_keyword_line(p[0])]
         state.article = [p for p in scored if p[0].chunk.kind == "article"]
         state.sources = [p for p in scored if p[0].chunk.kind != "article"]

@@ -18,6 +18,7 @@ from assistant.index import LoadedIndex, load_index
 from assistant.settings import Settings
 from assistant.store import Store
 from assistant.types import Chunk, Evidence
+from assistant.verification import content_stems
 
 SourceFilter = Literal["article", "references", "all"]
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?")
@@ -263,20 +264,46 @@ class HybridRetriever:
         return len(missing)
 
     def best_sentences(
-        self, query: str, evidence: list[Evidence], per_chunk: int = 1
+        self,
+        query: str,
+        evidence: list[Evidence],
+        per_chunk: int = 1,
+        ranking: Literal["dense", "hybrid"] = "dense",
     ) -> list[tuple[Evidence, float]]:
-        """For each passage, its sentence(s) closest to the query (cosine), best first."""
+        """For each passage, its best sentence(s) for the query, best first, each with its
+        cosine to the query (what relevance thresholds compare).
+
+        "dense" orders by that cosine. "hybrid" fuses, by reciprocal rank over all candidate
+        sentences, the cosine order with the order of how many of the query's own content
+        words each sentence holds: MiniLM ranks any sentence on the article's subject high,
+        and the words the question asks about tell the one that answers it."""
         if not evidence:
             return []
         qvec = self.embedder.embed([query])[0]
-        out: list[tuple[Evidence, float]] = []
+        rows: list[tuple[Evidence, float, float]] = []  # (evidence with sentence, cosine, words)
+        wanted = content_stems(query)
         for ev in evidence:
             spans = list(ev.chunk.sentences) or [(ev.chunk.start, ev.chunk.end)]
             texts = [ev.chunk.text[s - ev.chunk.start : e - ev.chunk.start] for s, e in spans]
             sims = self._sentence_vectors(texts) @ qvec
-            for j in np.argsort(-sims)[:per_chunk]:
-                out.append((replace(ev, sentence=spans[j]), float(sims[j])))
-        out.sort(key=lambda pair: -pair[1])
+            for span, text, sim in zip(spans, texts, sims, strict=True):
+                held = len(wanted & content_stems(text)) if ranking == "hybrid" else 0
+                rows.append((replace(ev, sentence=span), float(sim), float(held)))
+        keys = [str(i) for i in range(len(rows))]
+        by_cosine = sorted(keys, key=lambda i: -rows[int(i)][1])
+        if ranking == "hybrid":
+            by_words = sorted(keys, key=lambda i: (-rows[int(i)][2], -rows[int(i)][1]))
+            fused = rrf_fuse([by_cosine, by_words], self.settings.rrf_k)
+            order = sorted(keys, key=lambda i: -fused[i])
+        else:
+            order = by_cosine
+        taken: dict[str, int] = {}
+        out: list[tuple[Evidence, float]] = []
+        for i in order:
+            ev, sim, _ = rows[int(i)]
+            if taken.get(ev.chunk.id, 0) < per_chunk:
+                taken[ev.chunk.id] = taken.get(ev.chunk.id, 0) + 1
+                out.append((ev, sim))
         return out
 
     def similarity(self, a: str, b_texts: list[str]) -> np.ndarray:

@@ -121,10 +121,18 @@ FRAMING_WORDS = frozenset(
 )
 
 
+def _stem(word: str) -> str:
+    """A plural's -s dropped, then cut to five letters: 'doses' meets 'dose', 'reduces' meets
+    'reduced'; crude, but the same crudeness on both sides of every comparison."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    return word[:5]
+
+
 def content_stems(text: str) -> set[str]:
-    """Content words cut to five letters: 'reduces' and 'reduced' meet; function and framing
-    words ('the', 'what', 'does the article say') never count."""
-    return {w[:5] for w in tokens(text) if w not in FRAMING_WORDS}
+    """Content words as stems; function and framing words ('the', 'what', 'does the article
+    say') never count."""
+    return {_stem(w) for w in tokens(text) if w not in FRAMING_WORDS}
 
 
 def grounded_in(

@@ -96,3 +96,18 @@ def test_cli_sources_lists_provenance_and_citation_checks(
     assert fields["year"]["cited"] == "2021" and fields["year"]["actual"] == "2022"
     assert "meta-analysis" in fields["study_type"]["actual"]
     assert rows["ref-4"]["citation_check"]["status"] == "match"
+
+
+def test_hybrid_sentence_ranking_quotes_the_sentence_with_the_questions_words(
+    retriever: HybridRetriever,
+) -> None:
+    question = "What therapeutic dose of magnesium does the article suggest for hair recovery?"
+    hits = retriever.search(question, k=3, source="article")
+    dense = retriever.best_sentences(question, hits, per_chunk=2, ranking="dense")
+    hybrid = retriever.best_sentences(question, hits, per_chunk=2, ranking="hybrid")
+    assert {id(e.chunk) for e, _ in hybrid} <= {id(h.chunk) for h in hits}
+    top = [e.quote for e, _ in hybrid[:2]]
+    assert any(q.startswith("Therapeutic doses") for q in top), top
+    # the cosine each pair carries is the same either way: thresholds still compare it
+    cos = {e.sentence: s for e, s in dense}
+    assert all(abs(cos[e.sentence] - s) < 1e-6 for e, s in hybrid if e.sentence in cos)
