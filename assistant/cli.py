@@ -589,20 +589,27 @@ def bench_load(url: str, levels: str, per_session: int, time_limit: float) -> No
 @bench.command("scifact-retrieval")
 @click.option(
     "--methods",
-    default="bm25,dense,hybrid",
-    show_default=True,
-    help="Comma-separated: bm25, dense, hybrid, rerank (rerank needs a trained reranker).",
+    default=None,
+    help="Comma-separated: bm25, dense, hybrid, rerank. Default: all four when a trained "
+    "reranker exists (`assistant bench train-reranker`), else the first three.",
 )
 @click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N queries.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @handle_errors
-def bench_scifact_retrieval(methods: str, limit: int | None, as_json: bool) -> None:
+def bench_scifact_retrieval(methods: str | None, limit: int | None, as_json: bool) -> None:
     """nDCG@10 and recall@100 on BEIR SciFact test, beside published figures.
 
     Example: assistant bench scifact-retrieval --methods bm25,dense,hybrid
     """
+    from assistant.bench.reranker import reranker_path
     from assistant.bench.scifact import format_table, run_retrieval_benchmark
 
+    if methods is None:
+        methods = "bm25,dense,hybrid"
+        if (reranker_path(get_settings()) / "reranker.json").exists():
+            methods += ",rerank"
+        else:
+            click.echo("no trained reranker: `assistant bench train-reranker` adds it", err=True)
     chosen = [m.strip() for m in methods.split(",") if m.strip()]
     progress = _Progress(enabled=not as_json and sys.stderr.isatty())
     try:
