@@ -2,7 +2,9 @@
 
 The chain (LangChain runnables, one step per stage):
 
-    prepare -> retrieve -> select evidence -> compose (extractive, or LLM) -> verify -> Answer
+    retrieve -> select evidence -> compose (extractive) -> [LLM writes, verify] -> Answer
+
+(one LCEL RunnableSequence, `AnswerEngine.chain`; its last step streams)
 
 The extractive engine needs no LLM: it quotes the best evidence sentences, grouped as what the
 article says and what its sources say. The LLM engine writes prose from the same numbered
@@ -19,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from langchain_core.runnables import RunnableLambda
+from langchain_core.runnables import RunnableGenerator, RunnableLambda
 
 from assistant.errors import InputError
 from assistant.relevance import load_threshold
@@ -144,10 +146,13 @@ class AnswerEngine:
         self.chat_model = chat_model
         self.audit = audit
         self._threshold = threshold
+        # The whole chain: retrieve -> select -> compose (extractive) -> write and verify
+        # (the LLM, when asked for; it streams) -> the Answer, last.
         self.chain = (
             RunnableLambda(self._retrieve)
             | RunnableLambda(self._select)
             | RunnableLambda(self._compose)
+            | RunnableGenerator(self._finish)
         )
 
     @property
@@ -170,18 +175,24 @@ class AnswerEngine:
         self, question: str, history: Sequence[Turn] = (), engine: str | None = None
     ) -> Iterator[str | Answer]:
         """Yield text as it is written, then the final, verified Answer (whose text wins)."""
-        started = time.perf_counter()
         text = clean_question(question, self.settings.max_question_chars)
         state = _State(question=text, history=history, engine=engine or self.settings.engine)
-        state = self.chain.invoke(state)
-        if state.engine == "llm" and state.answer is not None and not state.answer.declined:
-            yield from self._llm(state)
-        assert state.answer is not None
-        if state.answer.engine == "extractive":
-            yield from state.answer.text.splitlines(keepends=True)
-        state.answer.timings = {**state.timings, "total": time.perf_counter() - started}
-        state.answer.notes = state.notes + state.answer.notes
-        yield state.answer
+        state.timings["started"] = time.perf_counter()
+        yield from self.chain.stream(state)
+
+    def _finish(self, states: Iterator[_State]) -> Iterator[str | Answer]:
+        """The chain's last, streaming step: the LLM writes (and is verified) when asked for,
+        the extractive answer streams by lines otherwise, then the final Answer."""
+        for state in states:
+            started = state.timings.pop("started", time.perf_counter())
+            if state.engine == "llm" and state.answer is not None and not state.answer.declined:
+                yield from self._llm(state)
+            assert state.answer is not None
+            if state.answer.engine == "extractive":
+                yield from state.answer.text.splitlines(keepends=True)
+            state.answer.timings = {**state.timings, "total": time.perf_counter() - started}
+            state.answer.notes = state.notes + state.answer.notes
+            yield state.answer
 
     # --- stages --------------------------------------------------------------------------------
     def _retrieve(self, state: _State) -> _State:
