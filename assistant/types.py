@@ -105,6 +105,12 @@ class Document:
     def body_blocks(self) -> list[Block]:
         return [b for b in self.blocks if b.is_body]
 
+    @property
+    def sections(self) -> list[tuple[str, ...]]:
+        """The document's section paths in reading order, each once: its outline. (The text
+        of a section is the blocks that carry its path.)"""
+        return list(dict.fromkeys(b.section for b in self.blocks if b.section))
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: how parsed documents are cached under index/sources/."""
         d = asdict(self)

@@ -204,3 +204,22 @@ def test_empty_and_title_only_text() -> None:
     assert parse_article("").blocks == []
     doc = parse_article("Just a Title\n")
     assert doc.title == "Just a Title" and [b.kind for b in doc.blocks] == ["title"]
+
+
+def test_document_sections_are_its_outline_in_reading_order() -> None:
+    from assistant.types import Block, Document
+
+    doc = Document(
+        id="d",
+        kind="article",
+        title="T",
+        text="x" * 40,
+        blocks=[
+            Block("heading", 0, 5, ("A",)),
+            Block("paragraph", 5, 10, ("A",)),
+            Block("paragraph", 10, 20, ("A", "A.1")),
+            Block("paragraph", 20, 30, ("B",)),
+            Block("paragraph", 30, 40, ("A",)),
+        ],
+    )
+    assert doc.sections == [("A",), ("A", "A.1"), ("B",)]

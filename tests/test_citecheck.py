@@ -162,3 +162,24 @@ def test_vancouver_style_reference() -> None:
         ).status
         == "match"
     )
+
+
+def test_fetched_metadata_replaces_an_unresolved_record_in_the_corpus(tmp_path: Path) -> None:
+    """Reference 1 has no notes; once a fetch brings what its link really holds, that record
+    is the document answers and the audit read, no longer 'unresolved'."""
+    from assistant.sources import corpus_files, load_corpus
+
+    settings = make_settings(tmp_path)
+    before = next(d for d in load_corpus(settings) if d.id == "ref-1")
+    assert before.meta.get("status") == "unresolved"
+    _, records = load_references(settings.sources_path / "references.toml")
+    fetched = settings.sources_path / "fetched"
+    fetched.mkdir()
+    record = parse_jats((FIXTURES / "metadata_only.xml").read_bytes(), doc_id="x", reference=1)
+    meta = fetched / f"{records[0].pmcid}.meta.json"
+    meta.write_text(json.dumps(record.to_dict()))
+    after = next(d for d in load_corpus(settings) if d.id == "ref-1")
+    assert after.provenance == "metadata_only" and after.reference == 1
+    assert after.title == record.title != before.title
+    assert "status" not in after.meta and after.meta["cited_as"] == records[0].cited_as
+    assert meta in corpus_files(settings)  # a change to it makes the index stale

@@ -90,16 +90,31 @@ def _fetched_path(sources: Path, rec: ReferenceRecord) -> Path | None:
     return None
 
 
+def _fetched_metadata(sources: Path, rec: ReferenceRecord) -> Path | None:
+    """What a fetch learned about a reference whose full text is not open: its record."""
+    path = sources / FETCHED_DIR / f"{rec.pmcid}.meta.json" if rec.pmcid else None
+    return path if path is not None and path.is_file() else None
+
+
 def _reference_document(sources: Path, rec: ReferenceRecord) -> Document:
-    """Full text > curated notes > metadata only, enriched with the record's facts."""
+    """Full text > curated notes > fetched metadata > metadata from references.toml, enriched
+    with the record's facts. A fetched form replaces what the record said was unresolved."""
     fetched = _fetched_path(sources, rec)
-    if fetched is not None and fetched.is_file():
+    meta_only = _fetched_metadata(sources, rec) if fetched is None and not rec.notes else None
+    facts = rec.bibliographic()
+    if fetched is not None or meta_only is not None:
+        path = fetched or meta_only
+        assert path is not None
         doc = _load_json_document(
-            fetched, f"Delete it and run `assistant fetch --ref {rec.number} --force`."
+            path, f"Delete it and run `assistant fetch --ref {rec.number} --force`."
         )
         doc.id = f"ref-{rec.number}"
         if doc.reference is None:
             doc.reference = rec.number
+        if meta_only is not None:
+            doc.provenance = "metadata_only"
+        if facts.get("status") == "unresolved":  # the fetch has resolved it
+            facts = {k: v for k, v in facts.items() if k not in ("status", "remark")}
     elif rec.notes:
         path = sources / rec.notes
         if not path.is_file():
@@ -110,7 +125,7 @@ def _reference_document(sources: Path, rec: ReferenceRecord) -> Document:
         doc = parse_notes(_read(path), rec, name=path)
     else:
         return metadata_document(rec)
-    for key, value in rec.bibliographic().items():
+    for key, value in facts.items():
         doc.meta.setdefault(key, value)
     doc.url = doc.url or rec.url
     doc.citation = doc.citation or format_citation(rec)
@@ -160,8 +175,11 @@ def corpus_files(settings: Settings) -> list[Path]:
         files.append(refs_file)
     for rec in records:
         fetched = _fetched_path(sources, rec)
+        meta_only = _fetched_metadata(sources, rec)
         if fetched is not None and fetched.is_file():
             files.append(fetched)
+        elif meta_only is not None and not rec.notes:
+            files.append(meta_only)
         elif rec.notes and (sources / rec.notes).is_file():
             files.append(sources / rec.notes)
     files += sorted((sources / ADDED_DIR).glob("*.json"))
