@@ -85,6 +85,19 @@ def _document_entry(doc: Document, chunks: int) -> dict[str, Any]:
     }
 
 
+_READ_PAGE = 5000  # rows per read: SQLite refuses one query with ~32k variables or more
+
+
+def all_metadatas(collection: Any) -> list[dict[str, Any]]:
+    """Every row's metadata, read page by page (one read of 100k rows fails in SQLite)."""
+    out: list[dict[str, Any]] = []
+    while True:
+        got = collection.get(include=["metadatas"], limit=_READ_PAGE, offset=len(out))
+        out.extend(got["metadatas"])
+        if len(got["metadatas"]) < _READ_PAGE:
+            return out
+
+
 def _copy_document(old: Any, new: Any, doc_id: str) -> int:
     got = old.get(where={"document_id": doc_id}, include=["embeddings", "documents", "metadatas"])
     if not got["ids"]:
@@ -189,7 +202,7 @@ def build_index(
             to_embed.extend(chunks)
             entries[doc.id] = _document_entry(doc, len(chunks))
         _embed_into(collection, to_embed, embedder, progress)
-        all_chunks = [chunk_from_row(m) for m in collection.get(include=["metadatas"])["metadatas"]]
+        all_chunks = [chunk_from_row(m) for m in all_metadatas(collection)]
         relevance = calibrate_corpus(all_chunks, embedder)
 
         new_manifest = {
@@ -307,12 +320,12 @@ def load_index(settings: Settings, *, check_settings: bool = True) -> LoadedInde
         )
     collection = store.get_collection(manifest["collection"])
     try:
-        got = collection.get(include=["metadatas"])
+        rows = all_metadatas(collection)
     except Exception as exc:
         raise StoreError(
             f"cannot read the index collection ({exc}). Run `assistant index --rebuild`."
         ) from exc
-    chunks = [chunk_from_row(m) for m in got["metadatas"]]
+    chunks = [chunk_from_row(m) for m in rows]
     chunks.sort(key=lambda c: (c.document_id, c.start))
     return LoadedIndex(manifest=manifest, collection=collection, chunks=chunks, stamp=stamp)
 

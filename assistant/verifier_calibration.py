@@ -144,24 +144,22 @@ def calibrate_support(settings: Settings, verifier: Any = None) -> dict[str, Any
     return result
 
 
-def support_threshold(settings: Settings) -> float | None:
-    """The calibrated cut for the shipped weights, or None (then argmax alone decides)."""
+def _calibration(settings: Settings) -> dict[str, Any] | None:
+    """The saved calibration, if it was made for the weights that are there now."""
     path = settings.verifier_path / CALIBRATION_FILE
     if not path.exists() or not (settings.verifier_path / "model.safetensors").exists():
         return None
     data = json.loads(path.read_text())
-    if data.get("weights") != weights_digest(settings.verifier_path):
-        return None
-    return float(data["support_threshold"])
+    return data if data.get("weights") == weights_digest(settings.verifier_path) else None
+
+
+def support_threshold(settings: Settings) -> float | None:
+    """The calibrated cut for the shipped weights, or None (then argmax alone decides)."""
+    data = _calibration(settings)
+    return float(data["support_threshold"]) if data else None
 
 
 def coverage_threshold(settings: Settings) -> float | None:
     """The calibrated coverage bar for the shipped weights, or None (no second way)."""
-    path = settings.verifier_path / CALIBRATION_FILE
-    if not path.exists() or not (settings.verifier_path / "model.safetensors").exists():
-        return None
-    data = json.loads(path.read_text())
-    if data.get("weights") != weights_digest(settings.verifier_path):
-        return None
-    bar = data.get("coverage_threshold")
+    bar = (_calibration(settings) or {}).get("coverage_threshold")
     return float(bar) if bar is not None else None

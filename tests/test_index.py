@@ -271,3 +271,17 @@ def test_watch_rebuilds_when_a_source_changes_and_survives_a_bad_edit(
     assert errors and "references.toml" in str(errors[0])
     assert any(r.changed == ["ref-4"] for r in reports), reports
     assert not worker.is_alive()
+
+
+def test_the_index_is_read_page_by_page(hash_settings, monkeypatch) -> None:
+    """One read of a 100k-chunk collection fails in SQLite (too many variables): rows are read
+    in pages, and every chunk comes back exactly once."""
+    import assistant.index as index_module
+    from assistant.index import build_index, load_index
+
+    report = build_index(hash_settings)
+    whole = load_index(hash_settings).chunks
+    monkeypatch.setattr(index_module, "_READ_PAGE", 7)  # many pages, the last one partial
+    paged = load_index(hash_settings).chunks
+    assert len(paged) == report.chunks_total == len(whole) > 7
+    assert [c.id for c in paged] == [c.id for c in whole]

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from assistant.bench.scale import markdown_table, percentile_ms
+from assistant.bench.scale import latencies, markdown_table, percentile_ms
 from assistant.embeddings import load_embedder
 from assistant.errors import InputError
 from assistant.eval_questions import load_questions
@@ -97,22 +97,14 @@ def run_corpus_bench(
 
     retriever = HybridRetriever(s, embedder=embedder)
     retriever.search(asked[0], k=s.top_k)  # warm-up: first call loads BM25 and caches
-    search: list[float] = []
-    for q in asked:
-        t0 = time.perf_counter()
-        retriever.search(q, k=s.top_k)
-        search.append(time.perf_counter() - t0)
+    search = latencies(lambda q: retriever.search(q, k=s.top_k), asked)
 
     engine = AnswerEngine(s, retriever=retriever, audit=audit_lookup(s))
     t0 = time.perf_counter()
     warmed = retriever.warm_sentences()  # as the page does at start-up
     warm_s = time.perf_counter() - t0
     engine.ask(asked[0])
-    ask: list[float] = []
-    for q in asked:
-        t0 = time.perf_counter()
-        engine.ask(q)
-        ask.append(time.perf_counter() - t0)
+    ask = latencies(engine.ask, asked)
 
     log(f"cold start x{cold_runs}")
     cold_ask = [_cold_ask(s, asked[i % len(asked)]) for i in range(cold_runs)]

@@ -147,7 +147,8 @@ def _wait_for(port: int, timeout: float = 60) -> None:
     raise RuntimeError("chroma server did not start")
 
 
-def _latencies(fn: Callable[[str], Any], queries: list[str]) -> list[float]:
+def latencies(fn: Callable[[str], Any], queries: list[str]) -> list[float]:
+    """Seconds each call of fn(query) took, in order."""
     out = []
     for q in queries:
         t0 = time.perf_counter()
@@ -242,9 +243,9 @@ def run_scale(
             t0 = time.perf_counter()
             retriever = HybridRetriever(s, embedder=memo.inner)
             load_s = time.perf_counter() - t0
-            search = _latencies(lambda q, r=retriever: r.search(q, k=10), qs)
+            search = latencies(lambda q, r=retriever: r.search(q, k=10), qs)
             engine = AnswerEngine(s, retriever=retriever)
-            ask = _latencies(lambda q, e=engine: e.ask(q), qs)
+            ask = latencies(lambda q, e=engine: e.ask(q), qs)
             rows.append(
                 {
                     "mode": mode,
@@ -268,8 +269,8 @@ def run_scale(
                 t0 = time.perf_counter()
                 retriever = HybridRetriever(s, embedder=memo.inner)
                 load_s = time.perf_counter() - t0
-                search = _latencies(lambda q, r=retriever: r.search(q, k=10), qs)
-                dense = _latencies(lambda q, r=retriever: r.search(q, k=10, mode="dense"), qs)
+                search = latencies(lambda q, r=retriever: r.search(q, k=10), qs)
+                dense = latencies(lambda q, r=retriever: r.search(q, k=10, mode="dense"), qs)
                 rows.append(
                     {
                         "mode": mode,
