@@ -157,3 +157,25 @@ def test_shipped_model_prefers_a_stating_sentence(shipped: Verifier) -> None:
     assert on_topic["support"] > off_topic["support"]
     assert label_of(off_topic) == "nei"
     assert all(abs(sum(p.values()) - 1.0) < 1e-4 for p in (on_topic, off_topic))
+
+
+def test_train_verifier_command_on_a_tiny_set(
+    tiny_scifact: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command users run, end to end on a tiny SciFact-shaped set: it trains, saves a
+    loadable model with its card, and measures dev (never trains on it)."""
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+
+    monkeypatch.setenv("ASSISTANT_SCIFACT_DIR", str(tiny_scifact.scifact_path))
+    out = tmp_path / "cli-verifier"
+    result = CliRunner().invoke(
+        main, ["train-verifier", "--epochs", "2", "--max-claims", "12", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    assert metrics["training"]["probe_loss_after"] < metrics["training"]["probe_loss_before"]
+    assert metrics["seed"] == 13 and "dev" in json.dumps(metrics)
+    assert (out / "MODEL_CARD.md").exists()
+    assert Verifier.load(out).predict([("Zinc improves fatigue.", "Zinc improved fatigue.")])
