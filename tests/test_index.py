@@ -285,3 +285,59 @@ def test_the_index_is_read_page_by_page(hash_settings, monkeypatch) -> None:
     paged = load_index(hash_settings).chunks
     assert len(paged) == report.chunks_total == len(whole) > 7
     assert [c.id for c in paged] == [c.id for c in whole]
+
+
+_PACED_BUILD = textwrap.dedent(
+    """
+    import sys, time
+    from assistant.embeddings import HashEmbedder
+    from assistant.index import build_index
+    from assistant.settings import Settings
+
+    class Paced(HashEmbedder):  # spreads the build over a few seconds, batch by batch
+        def embed(self, texts):
+            time.sleep(0.05)
+            return super().embed(texts)
+
+    settings = Settings(root_dir=sys.argv[1], sources_dir=sys.argv[2], index_dir=sys.argv[3],
+                        embedding_model="hash:256")
+    print("START", flush=True)
+    build_index(settings, rebuild=True, embedder=Paced(256))
+    print("DONE", flush=True)
+    """
+)
+
+
+def test_builds_killed_at_random_points_never_break_the_index(hash_settings: Settings) -> None:
+    import random
+
+    build_index(hash_settings, embedder=CountingEmbedder())
+    rng = random.Random(7)
+    outcomes = []
+    for _ in range(5):
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _PACED_BUILD,
+                str(REPO),
+                str(hash_settings.sources_path),
+                str(hash_settings.index_path),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert proc.stdout is not None and "START" in proc.stdout.readline()
+            time.sleep(rng.uniform(0.0, 2.0))  # anywhere from loading to switching over
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+        finally:
+            proc.kill()
+        outcomes.append(proc.returncode)
+        # whatever the moment, an index answers: the previous one, or the finished new one
+        hits = HybridRetriever(hash_settings).search("inflammatory markers", k=3)
+        assert hits and all(h.chunk.text for h in hits)
+    assert build_index(hash_settings, rebuild=True, embedder=CountingEmbedder()).status == "built"
+    assert len(Store(hash_settings).build_collections()) <= 2  # orphans were pruned
+    assert -signal.SIGKILL in outcomes, outcomes  # at least one build died part-way
