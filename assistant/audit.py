@@ -55,7 +55,7 @@ from assistant.errors import AssistantError, ModelError, UsageError
 from assistant.settings import Settings
 from assistant.types import ClaimVerdict, Evidence, EvidenceQuote
 
-AUDIT_VERSION = 9  # bump when verdict logic changes: cached audits are redone
+AUDIT_VERSION = 10  # bump when verdict logic changes: cached audits are redone
 AUDIT_FILE = "audit.json"
 VERDICTS = ("supported", "partial", "unsupported", "contradicted", "miscited")
 NOTES_SUFFIX = " (from curated notes, not the paper's text)"
