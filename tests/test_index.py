@@ -151,21 +151,18 @@ _KILL_SCRIPT = textwrap.dedent(
 )
 
 
+def _start_build(script: str, settings: Settings) -> subprocess.Popen:
+    """A build in its own process (so it can be killed), on these settings' folders."""
+    args = [str(REPO), str(settings.sources_path), str(settings.index_path)]
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args], stdout=subprocess.PIPE, text=True
+    )
+
+
 def test_killed_build_leaves_previous_index_answering(hash_settings: Settings) -> None:
     build_index(hash_settings, embedder=CountingEmbedder())
     before = json.loads((hash_settings.index_path / "manifest.json").read_text())
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            _KILL_SCRIPT,
-            str(REPO),
-            str(hash_settings.sources_path),
-            str(hash_settings.index_path),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    proc = _start_build(_KILL_SCRIPT, hash_settings)
     try:
         assert proc.stdout is not None
         deadline = time.time() + 60
@@ -315,18 +312,7 @@ def test_builds_killed_at_random_points_never_break_the_index(hash_settings: Set
     rng = random.Random(7)
     outcomes = []
     for _ in range(5):
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                _PACED_BUILD,
-                str(REPO),
-                str(hash_settings.sources_path),
-                str(hash_settings.index_path),
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        proc = _start_build(_PACED_BUILD, hash_settings)
         try:
             assert proc.stdout is not None and "START" in proc.stdout.readline()
             time.sleep(rng.uniform(0.0, 2.0))  # anywhere from loading to switching over
