@@ -31,6 +31,9 @@ from assistant.types import PROVENANCE_LABELS, Answer, Citation, ClaimVerdict, E
 from assistant.verification import MARKER, content_stems, verify_answer
 
 DECLINE_TEXT = "The article and its sources do not cover this question."
+# Streamed between a model's answer that failed (verification, error, time-out) and the
+# extractive answer that replaces it, so whoever shows the stream as it comes says so.
+NOT_KEPT = "\n\n--- not verified, so not kept; the extractive answer: ---\n\n"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _REFERRING = re.compile(r"\b(it|its|that|this|these|those|they|them|same|such|above)\b", re.I)
 
@@ -80,6 +83,7 @@ class _State:
     answer: Answer | None = None
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
 
 
 def _label(ev: Evidence) -> str:
@@ -177,20 +181,26 @@ class AnswerEngine:
         """Yield text as it is written, then the final, verified Answer (whose text wins)."""
         text = clean_question(question, self.settings.max_question_chars)
         state = _State(question=text, history=history, engine=engine or self.settings.engine)
-        state.timings["started"] = time.perf_counter()
         yield from self.chain.stream(state)
 
     def _finish(self, states: Iterator[_State]) -> Iterator[str | Answer]:
         """The chain's last, streaming step: the LLM writes (and is verified) when asked for,
         the extractive answer streams by lines otherwise, then the final Answer."""
         for state in states:
-            started = state.timings.pop("started", time.perf_counter())
+            wrote = False
             if state.engine == "llm" and state.answer is not None and not state.answer.declined:
-                yield from self._llm(state)
+                for piece in self._llm(state):
+                    wrote = True
+                    yield piece
             assert state.answer is not None
             if state.answer.engine == "extractive":
+                if wrote:  # the model's words already went out: say they were not kept
+                    yield NOT_KEPT
                 yield from state.answer.text.splitlines(keepends=True)
-            state.answer.timings = {**state.timings, "total": time.perf_counter() - started}
+            state.answer.timings = {
+                **state.timings,
+                "total": time.perf_counter() - state.started,
+            }
             state.answer.notes = state.notes + state.answer.notes
             yield state.answer
 

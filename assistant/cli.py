@@ -249,26 +249,23 @@ def ask(question: str, engine: str | None, as_json: bool) -> None:
 
 
 def _print_streamed(answerer: Any, question: str, history: list, engine: str | None) -> Any:
-    """Print a language model's answer as it streams, then its sources; if the model's answer
-    fails verification, say so and print the extractive answer instead. Returns the Answer."""
+    """Print the answer as it streams (a model's answer that is not kept is followed by the
+    engine's own "not kept" line and the extractive answer), then what a model's [n] markers
+    point to. Returns the Answer."""
     from assistant.answer import source_lines
 
-    answer, streamed = None, False
+    answer, tail = None, "\n"
     for item in answerer.stream(question, history, engine=engine):
         if isinstance(item, str):
             click.echo(item, nl=False)
-            streamed = True
+            tail = item
         else:
             answer = item
     assert answer is not None
-    if streamed:
+    if not tail.endswith("\n"):
         click.echo("")
-        if answer.engine == "llm":
-            click.echo("\n" + "\n".join(source_lines(answer.citations)))
-        else:
-            click.echo("\n--- not verified, so not kept; the extractive answer: ---\n")
-    if not streamed or answer.engine != "llm":
-        click.echo(answer.text)
+    if answer.engine == "llm":
+        click.echo("\n" + "\n".join(source_lines(answer.citations)))
     for note in answer.notes:
         click.echo(f"note: {note}", err=True)
     return answer

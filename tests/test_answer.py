@@ -221,6 +221,20 @@ def test_beyond_the_sources_lines_cite_the_claim_and_its_evidence(real_settings)
             assert cited.quote == e.quote and cited.quote in cited.passage
 
 
+def test_cli_prints_an_extractive_answer_once(
+    real_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(real_settings.sources_path))
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(real_settings.index_path))
+    question = "What is the recommended dietary allowance of magnesium for women?"
+    result = CliRunner().invoke(main, ["ask", question])
+    assert result.exit_code == 0, result.output
+    from assistant.audit import audit_lookup
+
+    expected = AnswerEngine(real_settings, audit=audit_lookup(real_settings)).ask(question).text
+    assert result.stdout == expected + "\n"  # streamed line by line, shown once, nothing else
+
+
 def test_cli_streams_a_verified_llm_answer_then_its_sources(
     real_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
