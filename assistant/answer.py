@@ -285,11 +285,9 @@ class AnswerEngine:
                 lines.append(f'- "{_short(v.claim)}"{marks}: {v.verdict}. {v.reason}{cited}')
         lines.append("")
         lines.extend(source_lines(citations))
+        wanted = content_stems(state.question) - self.topic_stems()
         headline = _headline(
-            self._direct(state.question, article),
-            self._direct(state.question, sources),
-            bool(article),
-            beyond,
+            _direct(wanted, article), _direct(wanted, sources), bool(article), beyond
         )
         return Answer(
             question=state.question,
@@ -330,19 +328,6 @@ class AnswerEngine:
         titles = {c.title for c in self.retriever.index.chunks if c.kind == "article"}
         return set().union(*(content_stems(t) for t in titles)) if titles else set()
 
-    def _direct(self, question: str, quoted: list[tuple[Evidence, float]]) -> bool:
-        """Do the quotes (already above the corpus's calibrated relevance bar) address the
-        question itself, not just its neighbourhood? Together they must hold at least half of
-        the question's own content words, those beyond the article's topic words: a question
-        on sleep answered with passages on circulation shares "magnesium" and little else."""
-        if not quoted:
-            return False
-        wanted = content_stems(question) - self.topic_stems()
-        if not wanted:
-            return True
-        held = set().union(*(content_stems(ev.quote) for ev, _ in quoted))
-        return len(wanted & held) >= len(wanted) / 2
-
     def _verdicts(self, ev: Evidence) -> list[ClaimVerdict]:
         if self.audit is None or ev.sentence is None:
             return []
@@ -354,6 +339,20 @@ class AnswerEngine:
         from assistant.generate import generate_answer
 
         yield from generate_answer(self, state)
+
+
+def _direct(wanted: set[str], quoted: list[tuple[Evidence, float]]) -> bool:
+    """Do the quotes (already above the corpus's calibrated relevance bar) address the
+    question itself, not just its neighbourhood? Together they must hold at least half of
+    `wanted`, the question's own content words (those beyond the article's topic words): a
+    question on sleep answered with passages on circulation shares "magnesium" and little else.
+    """
+    if not quoted:
+        return False
+    if not wanted:
+        return True
+    held = set().union(*(content_stems(ev.quote) for ev, _ in quoted))
+    return len(wanted & held) >= len(wanted) / 2
 
 
 _KEYWORDS = re.compile(r"^\W*key\s?words?\b", re.I)
@@ -385,9 +384,8 @@ def _headline(
 ) -> str:
     """One line that says what the quotes below show, claiming no more than they do.
 
-    "Direct" means a quoted sentence addresses the question as closely as a SciFact rationale
-    addresses its claim (the calibrated claim-to-evidence cosine); below that the quotes are
-    only the closest passages, and the headline says so rather than "the article says this"."""
+    "Direct" quotes address the question itself (AnswerEngine._direct); other quotes are only
+    the closest passages, and the headline says so rather than "the article says this"."""
     kinds = ", ".join(sorted({v.verdict for v in beyond}))
     if beyond and article_direct:
         return f"The article says this, but its sources do not back it as stated ({kinds})."

@@ -54,6 +54,7 @@ from assistant.claims import (
 from assistant.errors import AssistantError, ModelError, UsageError
 from assistant.settings import Settings
 from assistant.types import ClaimVerdict, Evidence, EvidenceQuote
+from assistant.verification import coverage
 
 AUDIT_VERSION = 10  # bump when verdict logic changes: cached audits are redone
 AUDIT_FILE = "audit.json"
@@ -316,8 +317,6 @@ def content_verdict(
         return "partial", f"Study type differs: {conflict}{suffix}.", ordered, checks
     if support_bar is not None and overall["support"] < support_bar:
         checks["support_bar"] = support_bar
-        from assistant.verifier_calibration import coverage
-
         covering = [
             (cov, e)
             for e in backing

@@ -176,11 +176,7 @@ class HybridRetriever:
                 f"the vector store did not answer ({exc}). If it runs as a server, check that it "
                 "is up; otherwise run `assistant index --rebuild`."
             ) from exc
-        return [
-            (i, 1.0 - d)
-            for i, d in zip(got["ids"][0], got["distances"][0], strict=True)
-            if i in snap.chunks  # a collection pruned under us can return nothing stale
-        ]
+        return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
 
     def bm25(
         self, query: str, n: int, kind: str | None, snap: _Snapshot | None = None

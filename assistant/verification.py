@@ -135,6 +135,12 @@ def content_stems(text: str) -> set[str]:
     return {_stem(w) for w in tokens(text) if w not in FRAMING_WORDS}
 
 
+def coverage(claim: str, sentence: str) -> float:
+    """Share of the claim's content words (stems) that the sentence holds."""
+    wanted = content_stems(claim)
+    return len(wanted & content_stems(sentence)) / len(wanted) if wanted else 0.0
+
+
 def grounded_in(
     similarity: Callable[[str, list[str]], np.ndarray], cut: float, topic: set[str]
 ) -> Callable[[str, str], bool]:

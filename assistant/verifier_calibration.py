@@ -26,19 +26,12 @@ from typing import Any
 import numpy as np
 
 from assistant.settings import Settings
+from assistant.verification import coverage
 
 TARGET_PRECISION = 0.8
 CALIBRATION_FILE = "support_calibration.json"
 COVERAGE_GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0)
 MIN_CALLS = 5
-
-
-def coverage(claim: str, sentence: str) -> float:
-    """Share of the claim's content words (five-letter stems) that the sentence holds."""
-    from assistant.verification import content_stems
-
-    wanted = content_stems(claim)
-    return len(wanted & content_stems(sentence)) / len(wanted) if wanted else 0.0
 
 
 def coverage_bar(
