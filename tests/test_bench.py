@@ -227,3 +227,41 @@ def test_scale_benchmark_runs_on_a_tiny_size(tmp_path: Path) -> None:
     assert "| load_s |" in table[0] and len(table) == 4
     load_col = table[0].split(" | ").index("load_s")
     assert all(line.split(" | ")[load_col].strip() for line in table[2:])  # never blank
+
+
+def test_corpus_benchmark_times_builds_and_answers_on_a_copy(tmp_path: Path) -> None:
+    from conftest import make_settings
+
+    from assistant.bench.corpus import format_corpus_report, run_corpus_bench
+
+    settings = make_settings(tmp_path)
+    original = {p: p.read_bytes() for p in settings.sources_path.rglob("*") if p.is_file()}
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "id": f"q{n}",
+                    "split": "dev",
+                    "category": "article_fact",
+                    "question": q,
+                    "facts": ["x"],
+                }
+            )
+            for n, q in enumerate(["What is the RDA for women?", "Is deficiency common?"])
+        )
+        + "\n"
+    )
+    report = run_corpus_bench(
+        settings, tmp_path / "work", questions=questions, cold_runs=1, log=lambda _: None
+    )
+    cold, noop, incremental = report["builds"]
+    assert cold["documents_re_embedded"] >= 4 and cold["chunks_embedded"] == cold["chunks_total"]
+    assert noop["documents_re_embedded"] == 0 and noop["chunks_embedded"] == 0
+    assert incremental["documents_re_embedded"] == 1
+    assert 0 < incremental["chunks_embedded"] < cold["chunks_total"]
+    assert all(row["p50_ms"] > 0 for row in report["latency"])
+    assert "| cold |" in format_corpus_report(report)
+    # the user's own sources and index are untouched: the benchmark works on a copy
+    assert {p: p.read_bytes() for p in original} == original
+    assert not settings.index_path.exists()

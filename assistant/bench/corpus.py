@@ -50,6 +50,9 @@ def _cold_ask(settings: Settings, question: str) -> float:
         {
             "ASSISTANT_SOURCES_DIR": str(settings.sources_path),
             "ASSISTANT_INDEX_DIR": str(settings.index_path),
+            # the settings that shape the index, or the new process finds it stale
+            "ASSISTANT_EMBEDDING_MODEL": settings.embedding_model,
+            "ASSISTANT_CHUNK_MAX_TOKENS": str(settings.chunk_max_tokens),
         }
     )
     started = time.perf_counter()
