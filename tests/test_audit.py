@@ -338,3 +338,13 @@ def test_an_abbreviation_in_capitals_is_not_a_negation() -> None:
     assert audit.negated("Supplementation did not lower CRP.")
     assert audit.negated("There is no good evidence for biotin.")
     assert audit.negated("NO EFFECT WAS SEEN.")  # a sentence in capitals keeps its words
+
+
+def test_a_contradiction_read_as_a_related_finding_names_the_missing_figure(refs) -> None:
+    c = claim("Magnesium supplementation reduced CRP by 35%.")
+    evidence = [ev("Magnesium supplementation lowered serum CRP compared with placebo.")]
+    scores = [{"support": 0.1, "contradict": 0.8, "nei": 0.1}]
+    v = audit.decide(c, evidence, scores, refs)
+    # no negation on either side: a related finding the claim restates, without its figure
+    assert v.verdict == "partial"
+    assert v.reason.startswith("No source gives 35%;") and "not as the article puts it" in v.reason

@@ -171,6 +171,11 @@ def test_cli_bench_retrieval_and_verify(tiny: Settings, tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "unknown method" in bad.output
     verify = runner.invoke(main, ["bench", "scifact-verify"], env=env)
     assert verify.exit_code == 1 and "no trained verifier" in verify.output
+    # by default: every method there is; without a trained reranker, the first three
+    default = runner.invoke(main, ["bench", "scifact-retrieval", "--json"], env=env)
+    assert default.exit_code == 0, default.output
+    assert sorted(json.loads(default.stdout)["results"]) == ["bm25", "dense", "hybrid"]
+    assert "bench train-reranker" in default.stderr
 
 
 def test_reranker_combines_its_order_with_hybrid() -> None:
