@@ -97,7 +97,7 @@ def index(
 
     Example: assistant index --status
     """
-    from assistant import index as idx
+    from assistant.index import build as idx
 
     settings = get_settings()
     if show_status:
@@ -191,7 +191,7 @@ def search(query: str, k: int | None, source: str, mode: str, as_json: bool) -> 
     Example: assistant search "magnesium and inflammation" -k 3 --source references
     """
     from assistant.errors import InputError
-    from assistant.retrieve import HybridRetriever, evidence_to_dict
+    from assistant.index import HybridRetriever, evidence_to_dict
 
     if not query.strip():
         raise InputError("the query is empty: give some words to search for.")
@@ -313,7 +313,7 @@ def calibrate(claims: int, pool: int, seed: int) -> None:
 
     Example: assistant calibrate --claims 400
     """
-    from assistant.relevance import calibrate as run
+    from assistant.index import calibrate as run
 
     _emit_json(run(get_settings(), claims=claims, pool=pool, seed=seed))
 
@@ -330,7 +330,7 @@ def fetch(ref: int | None, force: bool, as_json: bool) -> None:
     Then run `assistant index` to re-embed just the references that changed.
     Example: assistant fetch --ref 2
     """
-    from assistant.fetch import fetch_references
+    from assistant.sources import fetch_references
 
     def show(result: Any) -> None:
         if not as_json:
@@ -356,7 +356,7 @@ def sources(as_json: bool) -> None:
 
     Example: assistant sources
     """
-    from assistant.sources import source_overview
+    from assistant.audit import source_overview
 
     rows = source_overview(get_settings())
     if as_json:
@@ -391,7 +391,7 @@ def add(path: Path, kind: str, title: str | None) -> None:
 
     Example: assistant add ~/papers/trial.xml && assistant index
     """
-    from assistant.sources.add import add_document
+    from assistant.sources import add_document
 
     doc = add_document(get_settings(), path, kind=kind, title=title)  # type: ignore[arg-type]
     click.echo(f"added {doc.id} ({doc.kind}, {len(doc.body_blocks())} passages): {doc.title}")
@@ -425,8 +425,8 @@ def audit(
 
     Example: assistant audit --verdict miscited --markdown
     """
-    from assistant import audit as au
     from assistant.answer import verdict_to_dict
+    from assistant.audit import run as au
 
     report = au.load_or_run_audit(get_settings(), force=rerun)
     if gold:
@@ -485,8 +485,7 @@ def eval_command(
     """
     from pathlib import Path
 
-    from assistant.eval_report import default_out_dir, format_summary, write_reports
-    from assistant.evaluate import run_eval
+    from assistant.evaluation import default_out_dir, format_summary, run_eval, write_reports
 
     settings = get_settings()
     report = run_eval(
@@ -651,7 +650,7 @@ def bench_scifact_verify(limit: int | None, as_json: bool) -> None:
 
     Example: assistant bench scifact-verify
     """
-    from assistant import verifier as ver
+    from assistant.verifier import model as ver
 
     settings = get_settings()
     result = ver.evaluate_scifact_dev(
@@ -678,7 +677,7 @@ def calibrate_verifier_cmd() -> None:
 
     Example: assistant calibrate-verifier
     """
-    from assistant.verifier_calibration import calibrate_support
+    from assistant.verifier import calibrate_support
 
     _emit_json(calibrate_support(get_settings()))
 

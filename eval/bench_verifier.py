@@ -16,8 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.settings import load_settings
-from assistant.verifier import Verifier, evaluate_scifact_dev, train_verifier
-from assistant.verifier_data import LABELS
+from assistant.verifier.data import LABELS
+from assistant.verifier.model import Verifier, evaluate_scifact_dev, train_verifier
 
 
 def summary(result: dict) -> str:

@@ -11,8 +11,8 @@ from conftest import make_settings
 
 from assistant.errors import InputError
 from assistant.settings import Settings
-from assistant.sources import load_corpus
 from assistant.sources.add import add_document
+from assistant.sources.corpus import load_corpus
 from assistant.types import Document
 
 JATS = Path(__file__).parent / "fixtures" / "jats"

@@ -11,7 +11,13 @@ from click.testing import CliRunner
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.answer import DECLINE_TEXT, AnswerEngine, Turn, clean_question, retrieval_query
+from assistant.answer.engine import (
+    DECLINE_TEXT,
+    AnswerEngine,
+    Turn,
+    clean_question,
+    retrieval_query,
+)
 from assistant.cli import main
 from assistant.errors import InputError
 from assistant.settings import Settings
@@ -199,7 +205,7 @@ def test_bibliographic_records_and_keyword_lists_are_never_quoted(engine: Answer
 
 
 def test_beyond_the_sources_lines_cite_the_claim_and_its_evidence(real_settings) -> None:
-    from assistant.audit import audit_lookup
+    from assistant.audit.run import audit_lookup
 
     engine = AnswerEngine(real_settings, audit=audit_lookup(real_settings))
     answer = engine.ask("Does magnesium lower cortisol by 25%?")
@@ -229,7 +235,7 @@ def test_cli_prints_an_extractive_answer_once(
     question = "What is the recommended dietary allowance of magnesium for women?"
     result = CliRunner().invoke(main, ["ask", question])
     assert result.exit_code == 0, result.output
-    from assistant.audit import audit_lookup
+    from assistant.audit.run import audit_lookup
 
     expected = AnswerEngine(real_settings, audit=audit_lookup(real_settings)).ask(question).text
     assert result.stdout == expected + "\n"  # streamed line by line, shown once, nothing else

@@ -10,14 +10,14 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, make_settings
 
-from assistant import audit
-from assistant import claims as claims_mod
-from assistant.claims import extract_claims, reference_facts
+from assistant.audit import claims as claims_mod
+from assistant.audit import run as audit
+from assistant.audit.claims import extract_claims, reference_facts
 from assistant.cli import main
-from assistant.index import build_index
+from assistant.index.build import build_index
 from assistant.settings import Settings
-from assistant.sources import load_corpus
 from assistant.sources.article import parse_article
+from assistant.sources.corpus import load_corpus
 from assistant.types import EvidenceQuote
 
 
@@ -195,7 +195,7 @@ def test_below_the_bar_a_sentence_holding_the_claims_words_still_supports(refs) 
 
 
 def test_coverage_bar_is_the_lowest_meeting_the_target_with_enough_calls() -> None:
-    from assistant.verifier_calibration import coverage, coverage_bar
+    from assistant.verifier.calibrate import coverage, coverage_bar
 
     assert coverage("Magnesium lowers CRP", "CRP fell with magnesium") == 2 / 3  # no 'lower'
     assert coverage("What does it say?", "anything") == 0.0  # no content words at all
@@ -209,7 +209,7 @@ def test_coverage_bar_is_the_lowest_meeting_the_target_with_enough_calls() -> No
 def test_precision_threshold_finds_the_lowest_cut_meeting_the_target() -> None:
     import numpy as np
 
-    from assistant.verifier_calibration import precision_threshold
+    from assistant.verifier.calibrate import precision_threshold
 
     probs = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
     truth = np.array([True, True, False, True, False, False])

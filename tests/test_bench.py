@@ -13,8 +13,8 @@ import assistant.bench as bench
 from assistant.bench import EmbeddingCache, cached_embed
 from assistant.bench.scifact import fuse, load_beir, run_retrieval_benchmark, score_rankings
 from assistant.cli import main
-from assistant.embeddings import HashEmbedder
 from assistant.errors import SourceError, UsageError
+from assistant.index.embeddings import HashEmbedder
 from assistant.settings import Settings
 
 DOCS = {

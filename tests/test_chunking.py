@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import chunk_document, estimate_tokens, split_sentences
-from assistant.embeddings import SentenceEmbedder, model_path
+from assistant.index.chunking import chunk_document, estimate_tokens
+from assistant.index.embeddings import SentenceEmbedder, model_path
 from assistant.sources.article import parse_article
 from assistant.sources.jats import parse_jats
 from assistant.sources.notes import parse_notes
+from assistant.text import split_sentences
 from assistant.types import Block, Chunk, Document
 
 SOURCES = Path(__file__).resolve().parents[1] / "index" / "sources"

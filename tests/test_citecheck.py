@@ -7,13 +7,13 @@ from pathlib import Path
 
 from conftest import SOURCES, make_settings
 
-from assistant.citecheck import (
+from assistant.audit.citations import (
     check_citation,
-    check_reference_list,
     design_of,
     journal_matches,
     parse_cited,
 )
+from assistant.audit.reference_list import check_reference_list
 from assistant.sources.jats import parse_jats
 from assistant.sources.references import load_references
 
@@ -167,7 +167,7 @@ def test_vancouver_style_reference() -> None:
 def test_fetched_metadata_replaces_an_unresolved_record_in_the_corpus(tmp_path: Path) -> None:
     """Reference 1 has no notes; once a fetch brings what its link really holds, that record
     is the document answers and the audit read, no longer 'unresolved'."""
-    from assistant.sources import corpus_files, load_corpus
+    from assistant.sources.corpus import corpus_files, load_corpus
 
     settings = make_settings(tmp_path)
     before = next(d for d in load_corpus(settings) if d.id == "ref-1")

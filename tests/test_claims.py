@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.claims import (
-    carried,
+from assistant.audit.claims import (
     clauses,
     extract_claims,
     find_mentions,
     is_imperative,
     link_mention,
-    quantities,
     reference_facts,
-    specific_terms,
-    term_carried,
 )
-from assistant.sources import load_corpus
 from assistant.sources.article import parse_article
+from assistant.sources.corpus import load_corpus
+from assistant.text import carried, quantities, specific_terms, term_carried
 from assistant.types import Document
 
 

@@ -10,23 +10,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant.answer import DECLINE_TEXT
+from assistant.answer.engine import DECLINE_TEXT
 from assistant.cli import main
 from assistant.errors import UsageError
-from assistant.eval_questions import EvalTurn, check_gold, load_questions
-from assistant.eval_report import by_category, format_summary, summarize, write_reports
-from assistant.evaluate import (
-    Judge,
-    load_judge,
-    make_config,
-    parse_overrides,
-    run_eval,
-    score_turn,
-)
-from assistant.metrics import (
+from assistant.evaluation.metrics import (
     Statement,
     alce_scores,
     answer_body,
+    answer_sentences,
     answer_statements,
     evidence_window,
     fact_present,
@@ -37,10 +28,19 @@ from assistant.metrics import (
     quote_faithful,
     recall_at_k,
     reciprocal_rank,
-    split_sentences,
+)
+from assistant.evaluation.questions import EvalTurn, check_gold, load_questions
+from assistant.evaluation.report import by_category, format_summary, summarize, write_reports
+from assistant.evaluation.run import (
+    Judge,
+    load_judge,
+    make_config,
+    parse_overrides,
+    run_eval,
+    score_turn,
 )
 from assistant.settings import Settings
-from assistant.sources import load_corpus
+from assistant.sources.corpus import load_corpus
 from assistant.types import Answer, Block, Citation, Document
 
 REPO = Path(__file__).resolve().parents[1]
@@ -165,7 +165,7 @@ def test_sentences_do_not_end_at_abbreviations() -> None:
     text = (
         "Veronese et al. 2022 pooled trials, e.g. Smith vs. Jones. It raised Y [1]. Fig. 2 shows."
     )
-    assert split_sentences(text) == [
+    assert answer_sentences(text) == [
         "Veronese et al. 2022 pooled trials, e.g. Smith vs. Jones.",
         "It raised Y [1].",
         "Fig. 2 shows.",
@@ -430,8 +430,8 @@ def test_eval_slice_on_the_real_index(real_settings: Settings, tmp_path: Path) -
     # never is. (The "Beyond the sources" verdicts cite the claim and its evidence, but the
     # verdict itself is the audit's reading, which overlap cannot always confirm.)
     details = [d for it in base["items"] for d in it.get("alce", [])]
-    from assistant.sources import load_corpus
-    from assistant.verification import normalize
+    from assistant.sources.corpus import load_corpus
+    from assistant.text import normalize
 
     corpus = normalize(" ".join(d.text for d in load_corpus(real_settings)))
     quotes = [d for d in details if normalize(d["statement"]) in corpus]

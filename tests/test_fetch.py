@@ -12,9 +12,9 @@ from conftest import make_settings
 from pmc_server import FakePMC, Reply, closed_port_url, fixture_reply, pmc_server
 
 from assistant.errors import UsageError
-from assistant.fetch import FetchReport, RateLimiter, ReferenceResult, fetch_references
 from assistant.settings import Settings
-from assistant.sources import load_corpus
+from assistant.sources.corpus import load_corpus
+from assistant.sources.fetch import FetchReport, RateLimiter, ReferenceResult, fetch_references
 from assistant.sources.jats import parse_jats
 from assistant.types import Document
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from assistant.answer import DECLINE_TEXT
+from assistant.answer.engine import DECLINE_TEXT
+from assistant.answer.prompts import PLACEHOLDERS, load_prompt, placeholders, render
 from assistant.errors import ConfigError
-from assistant.prompts import PLACEHOLDERS, load_prompt, placeholders, render
 from assistant.settings import Settings
 
 

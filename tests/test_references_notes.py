@@ -10,7 +10,7 @@ import pytest
 
 from assistant.errors import SourceError
 from assistant.settings import Settings
-from assistant.sources import corpus_files, load_corpus
+from assistant.sources.corpus import corpus_files, load_corpus
 from assistant.sources.notes import parse_notes
 from assistant.sources.references import (
     ReferenceRecord,

@@ -1,6 +1,7 @@
 """Fusion, diversity and tokenizing: the pure parts of retrieval."""
 
-from assistant.retrieve import diversify, rrf_fuse, tokenize
+from assistant.index.retrieve import diversify, rrf_fuse
+from assistant.text import words
 
 
 def test_rrf_rewards_agreement_between_rankers() -> None:
@@ -25,7 +26,7 @@ def test_diversify_caps_each_document_then_fills() -> None:
 
 
 def test_tokenize_drops_function_words_keeps_numbers() -> None:
-    assert tokenize("The RDA of magnesium is 310-320 mg, or 1.5 g?") == [
+    assert words("The RDA of magnesium is 310-320 mg, or 1.5 g?") == [
         "rda",
         "magnesium",
         "310",
@@ -39,8 +40,8 @@ def test_tokenize_drops_function_words_keeps_numbers() -> None:
 def test_warm_sentences_embeds_each_sentence_once_then_nothing(tmp_path) -> None:
     from conftest import make_settings
 
-    from assistant.index import build_index
-    from assistant.retrieve import HybridRetriever
+    from assistant.index.build import build_index
+    from assistant.index.retrieve import HybridRetriever
 
     settings = make_settings(tmp_path)
     build_index(settings)
@@ -62,8 +63,8 @@ def test_a_rebuild_landing_mid_search_does_not_break_that_search(tmp_path) -> No
     waits on the vector store must leave this search on the build it started with."""
     from conftest import make_settings
 
-    from assistant.index import build_index
-    from assistant.retrieve import HybridRetriever
+    from assistant.index.build import build_index
+    from assistant.index.retrieve import HybridRetriever
 
     settings = make_settings(tmp_path)
     build_index(settings)

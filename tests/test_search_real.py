@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.cli import main
-from assistant.retrieve import HybridRetriever
+from assistant.index.retrieve import HybridRetriever
 from assistant.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -25,7 +25,7 @@ def test_article_fact_is_found(retriever: HybridRetriever) -> None:
 
 
 def test_every_hit_slices_back_to_its_document(retriever: HybridRetriever) -> None:
-    from assistant.sources import load_corpus
+    from assistant.sources.corpus import load_corpus
 
     docs = {d.id: d for d in load_corpus(retriever.settings)}
     for hit in retriever.search("magnesium deficiency and stress", k=8):

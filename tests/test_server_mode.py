@@ -8,10 +8,10 @@ import pytest
 from chroma_server import ChromaServer
 from conftest import make_settings
 
-from assistant.answer import AnswerEngine
+from assistant.answer.engine import AnswerEngine
 from assistant.errors import StoreError
-from assistant.index import build_index, index_status, load_index
-from assistant.retrieve import HybridRetriever
+from assistant.index.build import build_index, index_status, load_index
+from assistant.index.retrieve import HybridRetriever
 from assistant.settings import Settings
 
 
@@ -68,7 +68,7 @@ def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
 def test_audit_and_the_page_backend_work_the_same_on_the_server(
     tmp_path: Path, server: ChromaServer
 ) -> None:
-    from assistant.audit import run_audit
+    from assistant.audit.run import run_audit
     from assistant.web.backend import WebBackend
 
     embedded = make_settings(tmp_path / "embedded")

@@ -1,6 +1,7 @@
 """Verification of written answers: markers, verbatim quotes, unsupported statements."""
 
-from assistant.verification import normalize, quote_in, split_statements, verify_answer
+from assistant.answer.verify import quote_in, split_statements, verify_answer
+from assistant.text import normalize
 
 PASSAGES = [
     "Magnesium supplementation significantly lowered serum C-reactive protein compared with "
@@ -76,7 +77,7 @@ def _word_overlap(statement: str, sentences: list[str]):
 
 
 def test_grounded_in_needs_a_close_sentence_a_shared_word_and_every_figure() -> None:
-    from assistant.verification import grounded_in
+    from assistant.answer.verify import grounded_in
 
     passage = (
         "Magnesium is found in many foods. "

@@ -15,9 +15,9 @@ import pytest
 
 from assistant.errors import ModelError
 from assistant.settings import Settings
-from assistant.verifier import Verifier, aggregate, label_of
-from assistant.verifier_data import build_pairs, load_scifact, split_holdout
-from assistant.verifier_eval import scores
+from assistant.verifier.data import build_pairs, load_scifact, split_holdout
+from assistant.verifier.evaluate import scores
+from assistant.verifier.model import Verifier, aggregate, label_of
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "assistant" / "models" / "verifier"
@@ -121,7 +121,7 @@ def test_tiny_training_learns_saves_and_reloads(tiny_scifact: Settings, tmp_path
 
 
 def train_tiny(settings: Settings, out: Path) -> dict:
-    from assistant.verifier import train_verifier
+    from assistant.verifier.model import train_verifier
 
     return train_verifier(
         settings, out_dir=out, epochs=3, max_claims=16, progress=False, evaluate_dev=False

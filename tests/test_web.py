@@ -127,7 +127,7 @@ def ask(client: Any, question: str, engine: str = "extractive", k: int = 6) -> t
 
 # --- chat ----------------------------------------------------------------------------------------
 def test_answer_streams_with_source_cards_quoting_exact_text(client, web_settings) -> None:
-    from assistant.sources import load_corpus
+    from assistant.sources.corpus import load_corpus
 
     (chat, box, note), job = ask(client, FOLLOW_UP_FIRST)
     assert box == "" and "Not sent" not in note
@@ -270,7 +270,7 @@ def test_answer_touching_an_audited_claim_shows_the_callout(client, page) -> Non
 
 
 def test_sources_tab_lists_every_document_with_provenance_and_checks(client, web_settings) -> None:
-    from assistant.sources import load_corpus
+    from assistant.sources.corpus import load_corpus
 
     html = client.predict(api_name="/sources")
     for doc in load_corpus(web_settings):
@@ -504,7 +504,7 @@ def test_audit_view_filters_counts_and_exports(hash_settings) -> None:
 
 
 def test_example_questions_come_from_the_article_headings(hash_settings) -> None:
-    from assistant.sources import load_corpus
+    from assistant.sources.corpus import load_corpus
     from assistant.web.app import example_questions
 
     docs = load_corpus(hash_settings)

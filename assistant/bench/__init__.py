@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.embeddings import Embedder
+from assistant.index import Embedder
 
 SAVE_EVERY = 256  # texts embedded between two saves of the cache
 

@@ -24,10 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.bench.scale import latencies, markdown_table, percentile_ms
-from assistant.embeddings import load_embedder
 from assistant.errors import InputError
-from assistant.eval_questions import load_questions
-from assistant.index import build_index
+from assistant.evaluation import load_questions
+from assistant.index import build_index, load_embedder
 from assistant.settings import Settings
 
 APPENDED = "\n\nThis sentence was appended by the corpus benchmark to change one document.\n"
@@ -79,7 +78,7 @@ def run_corpus_bench(
 ) -> dict[str, Any]:
     from assistant.answer import AnswerEngine
     from assistant.audit import audit_lookup
-    from assistant.retrieve import HybridRetriever
+    from assistant.index import HybridRetriever
 
     qfile = questions or settings.eval_path / "questions.jsonl"
     asked = [q.turns[0].question for q in load_questions(qfile)]

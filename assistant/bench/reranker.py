@@ -32,7 +32,7 @@ from assistant.bench.scifact import (
 )
 from assistant.bench.scifact import score_rankings as score
 from assistant.errors import ModelError
-from assistant.retrieve import rrf_fuse
+from assistant.index import rrf_fuse
 from assistant.settings import Settings, set_offline_env
 
 HYPER = {
@@ -55,7 +55,7 @@ def reranker_path(settings: Settings) -> Path:
 def hybrid_rankings(
     settings: Settings, data: Beir, qids: Sequence[str], progress: Progress | None = None
 ) -> dict[str, Ranking]:
-    from assistant.embeddings import load_embedder
+    from assistant.index import load_embedder
 
     cache = settings.root_dir / ".cache" / "embeddings"
     dense = dense_rankings(data, qids, load_embedder(settings), cache, progress=progress)

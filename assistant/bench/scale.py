@@ -25,10 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from assistant.embeddings import Embedder, load_embedder
-from assistant.index import _row_metadata, build_index
+from assistant.index import Embedder, Store, load_embedder
+from assistant.index.build import _row_metadata, build_index
 from assistant.settings import Settings
-from assistant.store import Store
 from assistant.types import Block, Chunk, Document
 
 
@@ -225,7 +224,7 @@ def run_scale(
     log: Callable[[str], None] = print,
 ) -> list[dict[str, Any]]:
     from assistant.answer import AnswerEngine
-    from assistant.retrieve import HybridRetriever
+    from assistant.index import HybridRetriever
 
     if workdir.exists():
         shutil.rmtree(workdir)

@@ -1,7 +1,7 @@
 """Retrieval on BEIR SciFact (test = the 300 SciFact dev claims): nDCG@10 and recall@100 for the
 product's own retrievers, printed beside published figures.
 
-- bm25: rank_bm25 over the product's tokenizer (assistant.retrieve.tokenize), title + text.
+- bm25: rank_bm25 over the product's tokenizer (assistant.text.words), title + text.
 - dense: the configured embedder (bundled all-MiniLM-L6-v2), "title text", cosine.
 - hybrid: reciprocal rank fusion (settings.rrf_k) of the two, each ranked to DEPTH documents
   (the product fuses 30 candidates per retriever; here 1,000, or recall@100 would be capped).
@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import SourceError, UsageError
-from assistant.metrics import hits_from_ids, mean, ndcg_at_k, recall_at_k
-from assistant.retrieve import rrf_fuse, tokenize
+from assistant.evaluation import hits_from_ids, mean, ndcg_at_k, recall_at_k
+from assistant.index import rrf_fuse
 from assistant.settings import Settings
+from assistant.text import words
 
 DEPTH = 1000
 METHODS = ("bm25", "dense", "hybrid", "rerank")
@@ -94,10 +95,10 @@ def load_beir(folder: Path, split: str = "test") -> Beir:
 def bm25_rankings(data: Beir, query_ids: Sequence[str], depth: int = DEPTH) -> dict[str, Ranking]:
     from rank_bm25 import BM25Okapi
 
-    bm25 = BM25Okapi([tokenize(data.doc_text(i)) or [""] for i in range(len(data.doc_ids))])
+    bm25 = BM25Okapi([words(data.doc_text(i)) or [""] for i in range(len(data.doc_ids))])
     out = {}
     for qid in query_ids:
-        scores = bm25.get_scores(tokenize(data.queries[qid]))
+        scores = bm25.get_scores(words(data.queries[qid]))
         top = np.argsort(-scores)[:depth]
         out[qid] = [data.doc_ids[i] for i in top if scores[i] > 0]
     return out
@@ -203,7 +204,7 @@ def run_retrieval_benchmark(
         if method == "bm25":
             rankings[method] = bm25_rankings(data, qids)
         elif method == "dense":
-            from assistant.embeddings import load_embedder
+            from assistant.index import load_embedder
 
             embedder = load_embedder(settings)
             rankings[method] = dense_rankings(data, qids, embedder, cache, progress=progress)

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Literal
 
 from assistant.errors import InputError, SourceError
-from assistant.fetch import write_atomic
 from assistant.settings import Settings
 from assistant.sources.article import parse_article
+from assistant.sources.fetch import write_atomic
 from assistant.sources.jats import parse_jats
 from assistant.types import Block, Document
 

@@ -85,7 +85,7 @@ class WebBackend:
     def retriever(self) -> Any:
         with self._lock:
             if self._retriever is None:
-                from assistant.retrieve import HybridRetriever
+                from assistant.index import HybridRetriever
 
                 self._retriever = HybridRetriever(self.settings)
             return self._retriever
@@ -120,7 +120,7 @@ class WebBackend:
 
     # --- documents ---------------------------------------------------------------------------
     def _stamp(self) -> Any:
-        from assistant.store import Store
+        from assistant.index import Store
 
         try:
             return Store(self.settings).manifest_stamp()

@@ -17,9 +17,7 @@ from typing import Any
 
 from assistant.answer import AnswerEngine, Turn, retrieval_query
 from assistant.errors import AssistantError, ModelError, UsageError
-from assistant.eval_questions import EvalQuestion, EvalTurn, check_gold, load_questions
-from assistant.eval_report import by_category, summarize
-from assistant.metrics import (
+from assistant.evaluation.metrics import (
     Supports,
     alce_scores,
     answer_body,
@@ -33,10 +31,12 @@ from assistant.metrics import (
     recall_at_k,
     reciprocal_rank,
 )
-from assistant.retrieve import HybridRetriever
+from assistant.evaluation.questions import EvalQuestion, EvalTurn, check_gold, load_questions
+from assistant.evaluation.report import by_category, summarize
+from assistant.index import HybridRetriever
 from assistant.settings import Settings
+from assistant.text import normalize
 from assistant.types import Document, Evidence
-from assistant.verification import normalize
 
 MODES = ("hybrid", "dense", "bm25")
 ENGINES = ("extractive", "llm")

@@ -23,12 +23,12 @@ from typing import Any
 
 from langchain_core.runnables import RunnableGenerator, RunnableLambda
 
+from assistant.answer.verify import MARKER, verify_answer
 from assistant.errors import InputError
-from assistant.relevance import load_threshold
-from assistant.retrieve import HybridRetriever
+from assistant.index import HybridRetriever, load_threshold
 from assistant.settings import Settings
+from assistant.text import content_stems
 from assistant.types import PROVENANCE_LABELS, Answer, Citation, ClaimVerdict, Evidence
-from assistant.verification import MARKER, content_stems, verify_answer
 
 DECLINE_TEXT = "The article and its sources do not cover this question."
 # Streamed between a model's answer that failed (verification, error, time-out) and the
@@ -336,7 +336,7 @@ class AnswerEngine:
 
     # --- LLM -------------------------------------------------------------------------------------
     def _llm(self, state: _State) -> Iterator[str]:
-        from assistant.generate import generate_answer
+        from assistant.answer.llm import generate_answer
 
         yield from generate_answer(self, state)
 

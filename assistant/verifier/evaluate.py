@@ -21,11 +21,11 @@ import random
 import time
 from typing import TYPE_CHECKING
 
-from assistant.verifier_data import LABELS, Idf, best_sentences, join, load_scifact, rationale_sets
+from assistant.verifier.data import LABELS, Idf, best_sentences, join, load_scifact, rationale_sets
 
 if TYPE_CHECKING:  # pragma: no cover
     from assistant.settings import Settings
-    from assistant.verifier import Verifier
+    from assistant.verifier.model import Verifier
 
 NEI_EVIDENCE_SENTENCES = 2
 
@@ -72,7 +72,7 @@ def _timed_predict(verifier: Verifier, pairs: list[tuple[str, str]]) -> tuple[li
 
 
 def evaluate_oracle(verifier: Verifier, batch: list[dict], idf: Idf) -> dict:
-    from assistant.verifier import label_of
+    from assistant.verifier.model import label_of
 
     pairs = []
     for item in batch:
@@ -88,7 +88,7 @@ def evaluate_oracle(verifier: Verifier, batch: list[dict], idf: Idf) -> dict:
 
 
 def evaluate_abstract(verifier: Verifier, batch: list[dict]) -> dict:
-    from assistant.verifier import aggregate, label_of
+    from assistant.verifier.model import aggregate, label_of
 
     pairs, owners = [], []
     for n, item in enumerate(batch):
@@ -104,7 +104,7 @@ def evaluate_abstract(verifier: Verifier, batch: list[dict]) -> dict:
 
 
 def evaluate_baseline_pairs(verifier: Verifier, batch: list[dict], seed: int = 13) -> dict:
-    from assistant.verifier import label_of
+    from assistant.verifier.model import label_of
 
     rng = random.Random(seed)
     pairs, gold = [], []

@@ -30,10 +30,10 @@ from pathlib import Path
 
 from assistant.errors import ModelError
 from assistant.settings import Settings, set_offline_env
-from assistant.verifier import MAX_LENGTH, Verifier, quiet_transformers
-from assistant.verifier_card import write_card
-from assistant.verifier_data import LABELS, Idf, Pair, build_pairs, load_scifact, split_holdout
-from assistant.verifier_eval import evaluate_claims
+from assistant.verifier.card import write_card
+from assistant.verifier.data import LABELS, Idf, Pair, build_pairs, load_scifact, split_holdout
+from assistant.verifier.evaluate import evaluate_claims
+from assistant.verifier.model import MAX_LENGTH, Verifier, quiet_transformers
 
 HYPER = {
     "batch_size": 16,

@@ -28,12 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from assistant.embeddings import Embedder
 from assistant.errors import ModelError
+from assistant.index.embeddings import Embedder
 from assistant.settings import Settings
 from assistant.types import Chunk
 
-CALIBRATION_FILE = Path(__file__).resolve().parent / "models" / "relevance.json"
+CALIBRATION_FILE = Path(__file__).resolve().parents[1] / "models" / "relevance.json"
 FALLBACK_THRESHOLD = 0.45  # used only if the calibration file is missing; says so in notes
 
 
@@ -71,7 +71,7 @@ def best_threshold(pos: np.ndarray, neg: np.ndarray) -> tuple[float, float]:
     return float((lo + hi) / 2) if len(run) > 1 else float(cuts[run[0]]), float(best)
 
 
-OFFTOPIC_FILE = Path(__file__).resolve().parent / "data" / "offtopic_questions.txt"
+OFFTOPIC_FILE = Path(__file__).resolve().parents[1] / "data" / "offtopic_questions.txt"
 
 
 def offtopic_questions() -> list[str]:
@@ -129,7 +129,7 @@ def calibrate(
     write: bool = True,
 ) -> dict[str, Any]:
     """Calibrate the relevance threshold for the configured embedder on SciFact train."""
-    from assistant.embeddings import load_embedder
+    from assistant.index.embeddings import load_embedder
 
     root = settings.scifact_path
     train, corpus_path = root / "claims_train.jsonl", root / "corpus.jsonl"

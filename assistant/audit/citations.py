@@ -10,14 +10,11 @@ references.toml). Each disagreement is recorded with both sides, so the product 
 
 from __future__ import annotations
 
-import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.settings import Settings
-from assistant.sources.references import ReferenceRecord, extract_identifiers, load_references
+from assistant.text import fold, tokens
 
 # Study designs, most specific first. A work's design is the first one its description
 # names: "a meta-analysis of randomized trials" is a meta-analysis, not a randomized trial.
@@ -52,11 +49,6 @@ COMPATIBLE = {
     "systematic review": {"meta-analysis"},
     "meta-analysis": {"systematic review"},
 }
-_STOPWORDS = (
-    "a an and are as at by for from in into is its of on or the their to with "
-    "role effect effects study studies"
-)
-STOPWORDS = frozenset(_STOPWORDS.split())
 _YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
 _CONNECT = r"(?:of|and|the|for|in|on|&)"
 _NAME_WORD = r"[A-Z][\w'&\-]*\.?"  # "Nutrients", "Ecol."
@@ -89,16 +81,6 @@ class CitationCheck:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def fold(text: str) -> str:
-    """Lowercase ASCII without accents: how names and titles are compared."""
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
-
-
-def tokens(text: str) -> set[str]:
-    return {t for t in re.findall(r"[a-z0-9]+", fold(text)) if t not in STOPWORDS and len(t) > 2}
 
 
 def design_of(text: str) -> tuple[str, str] | None:
@@ -292,53 +274,3 @@ def check_citation(cited_as: str, in_text: list[str], actual: dict[str, Any]) ->
     return CitationCheck(
         "mismatch" if out else "match", out, summary, cited=cited, actual=shown, checked=checked
     )
-
-
-def _known_facts(rec: ReferenceRecord, fetched: Any) -> tuple[dict[str, Any], str]:
-    pmcid = rec.pmcid or extract_identifiers(rec.url or "").get("pmcid")
-    if pmcid:
-        for name, label in (
-            (f"{pmcid}.json", "fetched full text"),
-            (f"{pmcid}.meta.json", "fetched metadata"),
-        ):
-            try:
-                return json.loads((fetched / name).read_text(encoding="utf-8"))["meta"], label
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
-    facts = {k: v for k, v in rec.bibliographic().items() if k not in ("cited_as", "remark")}
-    return facts, "references.toml"
-
-
-def in_text_mentions(settings: Settings) -> dict[int, list[str]]:
-    """How the article's text cites each reference-list entry: the wording of every in-text
-    citation that links to it ("A randomized trial in Nutrients (2021)")."""
-    from assistant.claims import extract_claims, link_mention, reference_facts
-    from assistant.sources import load_corpus
-
-    docs = load_corpus(settings)
-    article = next((d for d in docs if d.kind == "article"), None)
-    if article is None:
-        return {}
-    refs = reference_facts(article, [d for d in docs if d.kind == "reference"])
-    out: dict[int, list[str]] = {}
-    for claim in extract_claims(article):
-        for mention in claim.mentions:
-            ref = link_mention(mention, claim.context, refs).reference
-            if ref is not None and mention.text not in out.setdefault(ref.number, []):
-                out[ref.number].append(mention.text)
-    return out
-
-
-def check_reference_list(settings: Settings) -> list[CitationCheck]:
-    """Check every reference's citation, as the reference list gives it and as the article's
-    text cites it, against its fetched metadata or verified record."""
-    _, records = load_references(settings.sources_path / "references.toml")
-    mentions = in_text_mentions(settings)
-    checks = []
-    for rec in records:
-        facts, source = _known_facts(rec, settings.sources_path / "fetched")
-        check = check_citation(rec.cited_as, mentions.get(rec.number, []), facts)
-        check.reference, check.source = rec.number, source
-        check.summary = f"Reference {rec.number}: {check.summary}"
-        checks.append(check)
-    return checks

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from assistant.verifier_data import LABELS
+from assistant.verifier.data import LABELS
 
 COMMAND = "assistant train-verifier   (or: python eval/bench_verifier.py train)"
 

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from assistant.llm import make_chat_model
-from assistant.prompts import render
+from assistant.answer.chat_model import make_chat_model
+from assistant.answer.prompts import render
+from assistant.answer.verify import grounded_in, verify_answer
 from assistant.types import PROVENANCE_LABELS, Answer, Citation, Evidence
-from assistant.verification import grounded_in, verify_answer
 
 if TYPE_CHECKING:
-    from assistant.answer import AnswerEngine, _State
+    from assistant.answer.engine import AnswerEngine, _State
 
 
 def format_passages(passages: list[Evidence]) -> str:
@@ -37,7 +37,7 @@ def format_passages(passages: list[Evidence]) -> str:
 
 
 def _messages(engine: AnswerEngine, state: _State, passages: list[Evidence]) -> list:
-    from assistant.answer import DECLINE_TEXT
+    from assistant.answer.engine import DECLINE_TEXT
 
     history = "\n".join(f"Q: {t.question}\nA: {t.answer[:400]}" for t in state.history[-3:])
     system = render(engine.settings, "answer_system", decline_text=DECLINE_TEXT)
@@ -52,7 +52,7 @@ def _messages(engine: AnswerEngine, state: _State, passages: list[Evidence]) -> 
 
 
 def _citations(passages: list[Evidence], used: list[int], quotes: dict[int, list[str]]) -> list:
-    from assistant.answer import _citation
+    from assistant.answer.engine import _citation
 
     out: list[Citation] = []
     for marker in used:
@@ -71,7 +71,7 @@ def _citations(passages: list[Evidence], used: list[int], quotes: dict[int, list
 
 def _support(engine: AnswerEngine) -> Callable[[str, str], bool]:
     """Statements must be grounded in what they cite (see verification.grounded_in)."""
-    from assistant.relevance import load_threshold
+    from assistant.index import load_threshold
 
     cut = load_threshold(engine.settings)
     return grounded_in(engine.retriever.similarity, cut, engine.topic_stems())
@@ -79,7 +79,7 @@ def _support(engine: AnswerEngine) -> Callable[[str, str], bool]:
 
 def generate_answer(engine: AnswerEngine, state: _State) -> Iterator[str]:
     """Stream the model's answer; replace state.answer with it if it passes verification."""
-    from assistant.answer import DECLINE_TEXT
+    from assistant.answer.engine import DECLINE_TEXT
 
     fallback = state.answer
     assert fallback is not None

@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.chunking import split_sentences
-from assistant.citecheck import design_of, fold, journal_matches, parse_cited, surname, tokens
+from assistant.audit.citations import design_of, journal_matches, parse_cited, surname
+from assistant.text import fold, split_sentences, tokens
 from assistant.types import Document
 
 # --- in-text citations ------------------------------------------------------------------------
@@ -273,132 +273,6 @@ def extract_claims(doc: Document) -> list[Claim]:
                 )
             )
     return claims
-
-
-# --- quantities ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Quantity:
-    """A number, percentage, range or dose, normalized so that '35%' equals '35 percent'."""
-
-    lo: float
-    hi: float
-    unit: str  # canonical unit ("%", "mg", "mg/day", "h"...) or "" for a bare count
-    text: str  # as written
-
-    def same(self, other: Quantity) -> bool:
-        """Does ``other`` (found in evidence) state this quantity? A percentage needs a
-        percentage; a dose per day matches the same dose in the same mass unit; a bare
-        count in the claim matches the same count with any unit."""
-        if abs(self.lo - other.lo) > 1e-9 or abs(self.hi - other.hi) > 1e-9:
-            return False
-        if not self.unit:
-            return True
-        if self.unit == "%" or other.unit == "%":
-            return self.unit == other.unit
-        return not other.unit or self.unit.split("/")[0] == other.unit.split("/")[0]
-
-
-_UNITS = {
-    "%": "%",
-    "percent": "%",
-    "per cent": "%",
-    "percentage points": "%",
-    "mg/day": "mg/day",
-    "mg/d": "mg/day",
-    "mg per day": "mg/day",
-    "mg daily": "mg/day",
-    "mg": "mg",
-    "milligrams": "mg",
-    "g": "g",
-    "grams": "g",
-    "mcg": "µg",
-    "µg": "µg",
-    "μg": "µg",
-    "micrograms": "µg",
-    "iu": "IU",
-    "mmol/l": "mmol/L",
-    "mmol": "mmol",
-    "mg/dl": "mg/dL",
-    "kg": "kg",
-    "ml": "mL",
-    "kcal": "kcal",
-    "fold": "fold",
-    "hours": "h",
-    "hour": "h",
-    "days": "d",
-    "day": "d",
-    "weeks": "wk",
-    "week": "wk",
-    "months": "mo",
-    "month": "mo",
-    "years": "y",
-    "year": "y",
-}
-_UNIT_RE = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
-_NUM = r"\d+(?:[.,]\d+)*"
-_QUANTITY_RE = re.compile(
-    rf"(?<![\w.\-–])(?P<lo>{_NUM})(?:\s*%?\s*(?:[-–—]|to)\s*(?P<hi>{_NUM}))?"
-    rf"(?:\s*(?P<unit>{_UNIT_RE})(?![a-zA-Z]))?",
-    re.I,
-)
-_WORD_QUANTITIES = {
-    "half": (50.0, "%"),
-    "third": (33.3, "%"),
-    "quarter": (25.0, "%"),
-    "twice": (2.0, "fold"),
-    "double": (2.0, "fold"),
-    "triple": (3.0, "fold"),
-}
-_WORD_RE = re.compile(rf"\b({'|'.join(_WORD_QUANTITIES)})\b", re.I)
-
-
-def _value(text: str) -> float:
-    text = text.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", text) else text
-    return float(text.replace(",", "."))
-
-
-def quantities(text: str) -> list[Quantity]:
-    """Every quantity in the text; bare four-digit years are dates, not quantities."""
-    out = []
-    for m in _QUANTITY_RE.finditer(text):
-        lo = _value(m["lo"])
-        hi = _value(m["hi"]) if m["hi"] else lo
-        unit = _UNITS.get((m["unit"] or "").lower(), "")
-        if not unit and "%" in m.group(0):
-            unit = "%"
-        if not unit and not m["hi"] and 1900 <= lo <= 2100 and float(lo).is_integer():
-            continue
-        out.append(Quantity(lo, hi, unit, m.group(0).strip()))
-    for m in _WORD_RE.finditer(text):
-        value, unit = _WORD_QUANTITIES[m.group(1).lower()]
-        out.append(Quantity(value, value, unit, m.group(0)))
-    return out
-
-
-def carried(quantity: Quantity, text: str) -> bool:
-    """Does the text state this quantity (same value or range, compatible unit)?"""
-    return any(quantity.same(q) for q in quantities(text))
-
-
-# Abbreviated technical terms (IL-6, TNF-α, HPA, DHT): like numbers, precise facts a source
-# must itself name. "(IL-6)" after a spelled-out name lets that name stand in for it.
-_TERM_RE = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]+(?:-[0-9A-Za-zα-ω]+)?(?![\w-])")
-
-
-def specific_terms(text: str) -> list[tuple[str, str | None]]:
-    """(abbreviation, the word spelled out just before its parentheses, if any)."""
-    out: dict[str, str | None] = {}
-    for m in _TERM_RE.finditer(text):
-        before = re.search(r"([\w-]+)\s*\($", text[: m.start()])
-        spelled = before.group(1) if before and text[m.end() : m.end() + 1] == ")" else None
-        out.setdefault(m.group(0), spelled)
-    return list(out.items())
-
-
-def term_carried(term: str, spelled: str | None, text: str) -> bool:
-    if re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text):
-        return True
-    return bool(spelled) and spelled.lower() in text.lower()
 
 
 # A claim's dependent clauses ("..., reducing cortisol and mitigating hair loss") are further

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.metrics import mean, percentile
+from assistant.evaluation.metrics import mean, percentile
 
 # (summary key, label, kind): kind "rate" is a share in [0, 1], "count" a number per answer,
 # "seconds" a latency.

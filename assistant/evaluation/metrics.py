@@ -17,8 +17,9 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from assistant.answer import MARKER
+from assistant.text import normalize, words
 from assistant.types import Answer, Citation, Document
-from assistant.verification import MARKER, normalize
 
 Hits = Sequence[Collection[str]]  # per rank: the relevant items found at that rank
 Supports = Callable[[str, str], bool]  # (statement, evidence text) -> entailed?
@@ -188,7 +189,7 @@ def statement_text(sentence: str) -> str:
     return quoted.group("q").strip() if quoted else bare
 
 
-def split_sentences(text: str) -> list[str]:
+def answer_sentences(text: str) -> list[str]:
     """Sentences of an answer, line by line, each keeping the markers that follow it; never
     split inside a quotation (an even number of quote marks must precede a boundary).
     Markdown headings (**...** or #...) are not sentences and are left out."""
@@ -281,9 +282,7 @@ def overlap_supports(statement: str, evidence: str, share: float = 0.8) -> bool:
     """Fallback judge when no verifier is trained: supported when at least `share` of the
     statement's content words occur in the evidence. Cruder than entailment: it cannot see
     negation or changed numbers, so reports name it as the judge used."""
-    from assistant.retrieve import tokenize
-
-    words = set(tokenize(statement))
-    if not words:
+    wanted = set(words(statement))
+    if not wanted:
         return False
-    return len(words & set(tokenize(evidence))) / len(words) >= share
+    return len(wanted & set(words(evidence))) / len(wanted) >= share

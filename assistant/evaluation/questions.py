@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import UsageError
-from assistant.metrics import check_fact
+from assistant.evaluation.metrics import check_fact
 from assistant.types import Document
 
 SPLITS = ("dev", "test")

@@ -14,22 +14,15 @@ from __future__ import annotations
 import json
 import math
 import random
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import SourceError
+from assistant.text import words
 
 LABELS = ("support", "contradict", "nei")
 _SCIFACT_LABEL = {"SUPPORT": "support", "CONTRADICT": "contradict"}
-_WORD = re.compile(r"[a-z0-9]+")
-_STOP_WORDS = (
-    "a an and are as at be by for from has have in is it its of on or that the this to was were "
-    "with which who whom than then there these those not no into over under between after before "
-    "during can may might does do did been being also"
-)
-_STOP = frozenset(_STOP_WORDS.split())
 
 
 @dataclass(frozen=True)
@@ -75,17 +68,13 @@ def split_holdout(claims: list[dict], fraction: float, seed: int) -> tuple[list[
     return fit, [c for c in claims if int(c["id"]) in held]
 
 
-def terms(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in _STOP]
-
-
 class Idf:
     """Inverse document frequency over the abstracts: weights word overlap by rarity."""
 
     def __init__(self, corpus: dict[int, dict]) -> None:
         df: Counter[str] = Counter()
         for doc in corpus.values():
-            df.update(set(terms(doc["title"] + " " + " ".join(doc["abstract"]))))
+            df.update(set(words(doc["title"] + " " + " ".join(doc["abstract"]))))
         self.n = max(len(corpus), 1)
         self.df = df
 
@@ -93,7 +82,7 @@ class Idf:
         return math.log((self.n + 1) / (self.df.get(term, 0) + 0.5))
 
     def overlap(self, claim: str, sentence: str) -> float:
-        shared = set(terms(claim)) & set(terms(sentence))
+        shared = set(words(claim)) & set(words(sentence))
         return sum(self(t) for t in shared)
 
 
@@ -128,12 +117,12 @@ class LexicalSearch:
         self.postings: dict[str, list[int]] = {}
         for doc_id in sorted(corpus):
             doc = corpus[doc_id]
-            for term in set(terms(doc["title"] + " " + " ".join(doc["abstract"]))):
+            for term in set(words(doc["title"] + " " + " ".join(doc["abstract"]))):
                 self.postings.setdefault(term, []).append(doc_id)
 
     def top(self, claim: str, k: int, skip: set[int]) -> list[int]:
         scores: Counter[int] = Counter()
-        for term in set(terms(claim)):
+        for term in set(words(claim)):
             weight = self.idf(term)
             for doc_id in self.postings.get(term, []):
                 scores[doc_id] += weight

@@ -11,26 +11,16 @@ Three checks, each a reason to distrust the answer:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.chunking import split_sentences
-from assistant.citecheck import tokens
+from assistant.text import carried, content_stems, normalize, quantities, split_sentences
 
 MARKER = re.compile(r"\[(\d+)\]")
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{2,}?)[\"“”]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”')\]]*\s+(?=[A-Z\"“(\[*-])")
-_TRANSLATE = str.maketrans(
-    {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-", "−": "-", "\u00a0": " "}
-)
-
-
-def normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def quote_in(quote: str, passage: str) -> bool:
@@ -107,40 +97,6 @@ def verify_answer(
     return result
 
 
-# Words that frame a question or a report rather than name its subject ("What does the
-# article say about...", "the study found that..."); never content.
-FRAMING_WORDS = frozenset(
-    """
-    what which who whom whose when where why how whether does did do done is are was were be
-    been being can could should would will may might must has have had any there this that
-    these those they them it not also about say says said tell tells mention mentions
-    mentioned according article articles paper papers source sources reference references
-    author authors find finds found report reports reported show shows showed shown give
-    gives given listed list lists describe describes described claim claims claimed
-    """.split()  # noqa: SIM905 - a word list reads better as prose
-)
-
-
-def _stem(word: str) -> str:
-    """A plural's -s dropped, then cut to five letters: 'doses' meets 'dose', 'reduces' meets
-    'reduced'; crude, but the same crudeness on both sides of every comparison."""
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    return word[:5]
-
-
-def content_stems(text: str) -> set[str]:
-    """Content words as stems; function and framing words ('the', 'what', 'does the article
-    say') never count."""
-    return {_stem(w) for w in tokens(text) if w not in FRAMING_WORDS}
-
-
-def coverage(claim: str, sentence: str) -> float:
-    """Share of the claim's content words (stems) that the sentence holds."""
-    wanted = content_stems(claim)
-    return len(wanted & content_stems(sentence)) / len(wanted) if wanted else 0.0
-
-
 def grounded_in(
     similarity: Callable[[str, list[str]], np.ndarray], cut: float, topic: set[str]
 ) -> Callable[[str, str], bool]:
@@ -154,7 +110,6 @@ def grounded_in(
     statement must be in the passage. Paraphrase passes; new facts, figures and claims that
     only sit near a passage's subject do not.
     """
-    from assistant.claims import carried, quantities
 
     def support(statement: str, passage: str) -> bool:
         if not all(carried(q, passage) for q in quantities(statement)):

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from assistant.settings import Settings
-from assistant.verification import coverage
+from assistant.text import coverage
 
 TARGET_PRECISION = 0.8
 CALIBRATION_FILE = "support_calibration.json"
@@ -49,10 +49,9 @@ def coverage_bar(
 def _sentence_calls(verifier: Any, held: list[dict], corpus: dict) -> list[tuple[float, bool]]:
     """(coverage, is a gold support rationale) for every sentence of the held-out claims' cited
     abstracts that the verifier calls support and the audit's gates let through."""
-    from assistant.audit import negated
-    from assistant.claims import carried, quantities
-    from assistant.verifier import label_of
-    from assistant.verifier_eval import items
+    from assistant.text import carried, negated, quantities
+    from assistant.verifier.evaluate import items
+    from assistant.verifier.model import label_of
 
     pairs, meta = [], []
     for item in items(held, corpus):
@@ -94,10 +93,10 @@ def precision_threshold(
 
 def calibrate_support(settings: Settings, verifier: Any = None) -> dict[str, Any]:
     """Measure the threshold on held-out train claims and save it beside the weights."""
-    from assistant.verifier import Verifier
-    from assistant.verifier_data import Idf, best_sentences, join, load_scifact, split_holdout
-    from assistant.verifier_eval import NEI_EVIDENCE_SENTENCES, items
-    from assistant.verifier_train import HYPER
+    from assistant.verifier.data import Idf, best_sentences, join, load_scifact, split_holdout
+    from assistant.verifier.evaluate import NEI_EVIDENCE_SENTENCES, items
+    from assistant.verifier.model import Verifier
+    from assistant.verifier.train import HYPER
 
     verifier = verifier or Verifier.load(settings=settings)
     data = load_scifact(settings.scifact_path)

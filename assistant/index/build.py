@@ -16,13 +16,13 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from assistant.chunking import chunk_document
-from assistant.embeddings import Embedder, load_embedder
 from assistant.errors import IndexLockedError, IndexMissingError, IndexStaleError, StoreError
-from assistant.relevance import calibrate_corpus
+from assistant.index.chunking import chunk_document
+from assistant.index.embeddings import Embedder, load_embedder
+from assistant.index.relevance import calibrate_corpus
+from assistant.index.store import Store
 from assistant.settings import Settings
 from assistant.sources import corpus_files, load_corpus
-from assistant.store import Store
 from assistant.types import Chunk, Document
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)

@@ -4,7 +4,6 @@ diversity, and sentence-level evidence selection inside the retrieved passages.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -12,63 +11,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from assistant.embeddings import Embedder, load_embedder
 from assistant.errors import StoreError
-from assistant.index import LoadedIndex, load_index
+from assistant.index.build import LoadedIndex, load_index
+from assistant.index.embeddings import Embedder, load_embedder
+from assistant.index.store import Store
 from assistant.settings import Settings
-from assistant.store import Store
+from assistant.text import content_stems, words
 from assistant.types import Chunk, Evidence
-from assistant.verification import content_stems
 
 SourceFilter = Literal["article", "references", "all"]
-_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?")
-# Function words carry no topic; dropping them keeps BM25 from matching on "the" and "of".
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "has",
-        "have",
-        "how",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "that",
-        "the",
-        "their",
-        "this",
-        "to",
-        "was",
-        "were",
-        "what",
-        "when",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-    ]
-)
-
-
-def tokenize(text: str) -> list[str]:
-    return [t for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS]
 
 
 def rrf_fuse(rankings: Iterable[list[str]], k: int = 60) -> dict[str, float]:
@@ -119,7 +70,7 @@ class _Snapshot:
     def of(cls, index: LoadedIndex) -> _Snapshot:
         from rank_bm25 import BM25Okapi
 
-        corpus = [tokenize(c.embed_text()) for c in index.chunks] or [[""]]
+        corpus = [words(c.embed_text()) for c in index.chunks] or [[""]]
         return cls(
             index, {c.id: c for c in index.chunks}, [c.id for c in index.chunks], BM25Okapi(corpus)
         )
@@ -182,7 +133,7 @@ class HybridRetriever:
         self, query: str, n: int, kind: str | None, snap: _Snapshot | None = None
     ) -> list[tuple[str, float]]:
         snap = snap or self._snap
-        tokens = tokenize(query)
+        tokens = words(query)
         if not tokens or not snap.order:
             return []
         scores = snap.bm25.get_scores(tokens)

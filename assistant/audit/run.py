@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
 import time
 from collections import Counter
@@ -37,24 +36,28 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.citecheck import COMPATIBLE, check_citation, design_of, tokens
-from assistant.claims import (
+from assistant.audit.citations import COMPATIBLE, check_citation, design_of
+from assistant.audit.claims import (
     Claim,
     Link,
     ReferenceFacts,
-    carried,
     clauses,
     extract_claims,
     link_mention,
-    quantities,
     reference_facts,
-    specific_terms,
-    term_carried,
 )
 from assistant.errors import AssistantError, ModelError, UsageError
 from assistant.settings import Settings
+from assistant.text import (
+    carried,
+    content_stems,
+    coverage,
+    negated,
+    quantities,
+    specific_terms,
+    term_carried,
+)
 from assistant.types import ClaimVerdict, Evidence, EvidenceQuote
-from assistant.verification import coverage
 
 AUDIT_VERSION = 10  # bump when verdict logic changes: cached audits are redone
 AUDIT_FILE = "audit.json"
@@ -198,24 +201,6 @@ def _design_conflict(claim: Claim, ev: EvidenceQuote, refs: list[ReferenceFacts]
 def _who(ev: EvidenceQuote, refs: list[ReferenceFacts]) -> str:
     ref = next((r for r in refs if r.number == ev.reference), None)
     return ref.label if ref else ev.document
-
-
-_NEGATION = re.compile(
-    r"\b(?:no|not|never|neither|nor|none|without|cannot|fail(?:s|ed)?|lack(?:s|ed)?|"
-    r"insufficient|inconclusive|conflicting|unclear)\b|n't\b",
-    re.I,
-)
-
-
-_ABBREVIATION = re.compile(r"\b[A-Z]{2,}\b")
-
-
-def negated(text: str) -> bool:
-    """Does the sentence deny or doubt something ("no good evidence", "did not lower")?
-    Capitals in running text are abbreviations, not words: "raise NO" is nitric oxide."""
-    if not text.isupper():
-        text = _ABBREVIATION.sub(" ", text)
-    return bool(_NEGATION.search(text))
 
 
 def _gaps(
@@ -409,14 +394,10 @@ def _load_verifier(settings: Settings, notes: list[str]) -> tuple[VerifierLike |
 NOT_ADDRESSED = {"support": 0.0, "contradict": 0.0, "nei": 1.0}
 
 
-def _stems(text: str) -> set[str]:
-    return {w[:5] for w in tokens(text)}
-
-
 def anchored(statement: str, sentence: str, topic: set[str]) -> bool:
     """Does the sentence share a content word with the claim beyond the article's topic (the
     words of its title)? Sharing only 'magnesium' makes a sentence on-topic, not on-claim."""
-    return bool((_stems(statement) & _stems(sentence)) - topic)
+    return bool((content_stems(statement) & content_stems(sentence)) - topic)
 
 
 def _verify(
@@ -463,8 +444,7 @@ def run_audit(
     use_verifier: bool = True,
 ) -> AuditReport:
     """Audit every claim of the article against the indexed references (see module doc)."""
-    from assistant.relevance import load_threshold
-    from assistant.retrieve import HybridRetriever
+    from assistant.index import HybridRetriever, load_threshold
     from assistant.sources import load_corpus
 
     started = time.perf_counter()
@@ -478,7 +458,7 @@ def run_audit(
         notes.append(f"{len(articles)} articles found; audited the first, {article.id}.")
     refs = reference_facts(article, [d for d in docs if d.kind == "reference"])
     if retriever is None:
-        from assistant.embeddings import load_embedder
+        from assistant.index import load_embedder
 
         retriever = HybridRetriever(settings, embedder=BatchedEmbedder(load_embedder(settings)))
     manifest = retriever.index.manifest
@@ -487,7 +467,7 @@ def run_audit(
     support_bar: float | None = None  # an injected verifier's argmax is taken as it is
     coverage_bar: float | None = None
     if verifier is None and use_verifier:
-        from assistant.verifier_calibration import coverage_threshold
+        from assistant.verifier import coverage_threshold
 
         verifier, name = _load_verifier(settings, notes)
         support_bar = _support_bar(settings, notes) if verifier is not None else None
@@ -502,7 +482,7 @@ def run_audit(
     scores: list[list[dict[str, float]] | None] = [None] * len(claims)
     extra: list[list[list[dict[str, float]]]] = [[] for _ in claims]
     if verifier is not None:
-        topic = _stems(article.title)
+        topic = content_stems(article.title)
         scores, extra = _verify(verifier, claims, evidence, load_threshold(settings), topic)
     verdicts = [
         decide(c, ev, sc, refs, cs, support_bar, coverage_bar)
@@ -527,7 +507,7 @@ def _support_bar(settings: Settings, notes: list[str]) -> float:
     verifier_calibration); never called supported when it cannot reach the precision asked."""
     import json as _json
 
-    from assistant.verifier_calibration import CALIBRATION_FILE, TARGET_PRECISION, support_threshold
+    from assistant.verifier.calibrate import CALIBRATION_FILE, TARGET_PRECISION, support_threshold
 
     bar = support_threshold(settings)
     if bar is None:
@@ -580,7 +560,7 @@ def load_or_run_audit(
 ) -> AuditReport:
     """The cached audit (index/store/audit.json) when still valid, else a fresh one, saved."""
     from assistant.errors import IndexMissingError
-    from assistant.store import Store, atomic_write_text
+    from assistant.index.store import Store, atomic_write_text
 
     manifest = Store(settings).read_manifest()
     if manifest is None:
@@ -606,7 +586,7 @@ def audit_lookup(
     """A function from an article span to the audited claims overlapping it, or None when
     there is no index yet. The audit is loaded (or run) on first use and again after a
     rebuild; if it cannot be run, lookups return nothing rather than break an answer."""
-    from assistant.store import Store
+    from assistant.index import Store
 
     store = Store(settings)
     try:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import ModelError
 from assistant.settings import Settings, set_offline_env
-from assistant.verifier_data import LABELS
+from assistant.verifier.data import LABELS
 
 if TYPE_CHECKING:  # pragma: no cover
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -150,7 +150,7 @@ def train_verifier(
 
     See verifier_train.train_verifier for the details; this wrapper keeps torch out of imports.
     """
-    from assistant.verifier_train import train_verifier as _train
+    from assistant.verifier.train import train_verifier as _train
 
     return _train(
         settings,
@@ -167,6 +167,6 @@ def evaluate_scifact_dev(
     settings: Settings, verifier: Verifier, *, max_claims: int | None = None
 ) -> dict:
     """Label accuracy and macro-F1 on SciFact dev given the gold abstract (see verifier_eval)."""
-    from assistant.verifier_eval import evaluate_scifact_dev as _evaluate
+    from assistant.verifier.evaluate import evaluate_scifact_dev as _evaluate
 
     return _evaluate(settings, verifier, max_claims=max_claims)

@@ -1,0 +1,28 @@
+"""Index: documents -> chunks -> a searchable store, and search over it.
+
+Owns chunking (exact spans), the embedder, the Chroma store and manifest (atomic builds),
+the per-corpus relevance calibration, and hybrid retrieval (dense + BM25 -> ``Evidence``).
+Chroma and sentence-transformers types stay inside this package.
+"""
+
+from assistant.index.build import LoadedIndex, build_index, index_status, load_index, watch_index
+from assistant.index.embeddings import Embedder, load_embedder
+from assistant.index.relevance import calibrate, load_threshold
+from assistant.index.retrieve import HybridRetriever, evidence_to_dict, rrf_fuse
+from assistant.index.store import Store
+
+__all__ = [
+    "Embedder",
+    "HybridRetriever",
+    "LoadedIndex",
+    "Store",
+    "build_index",
+    "calibrate",
+    "evidence_to_dict",
+    "index_status",
+    "load_embedder",
+    "load_index",
+    "load_threshold",
+    "rrf_fuse",
+    "watch_index",
+]
