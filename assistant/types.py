@@ -11,7 +11,7 @@ Every span is a half-open character range ``[start, end)`` into ``Document.text`
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 DocumentKind = Literal["article", "reference"]
@@ -60,9 +60,13 @@ class Block:
         return self.kind in BODY_KINDS
 
 
-@dataclass(frozen=True)
-class ReferenceEntry:
-    """An entry of an article's numbered reference list, as the article gives it."""
+@dataclass
+class ReferenceRecord:
+    """One entry of an article's reference list: the one record of a reference.
+
+    Read from a ``[[reference]]`` entry of references.toml (only number and cited_as are
+    required) or parsed from the article's own list (then ``start``/``end`` locate the entry
+    in the article's text)."""
 
     number: int
     cited_as: str
@@ -70,8 +74,39 @@ class ReferenceEntry:
     pmcid: str | None = None
     pmid: str | None = None
     doi: str | None = None
-    start: int = 0
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    journal: str | None = None
+    year: int | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    published: str | None = None
+    study_type: str | None = None
+    status: str | None = None
+    remark: str | None = None
+    notes: str | None = None
+    licence: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
+    start: int = 0  # the entry's span in the article, when parsed from it
     end: int = 0
+
+    def bibliographic(self) -> dict[str, Any]:
+        """The known bibliographic facts, for Document.meta (unknown ones left out)."""
+        out: dict[str, Any] = {}
+        for name in BIBLIOGRAPHIC_FIELDS:
+            value = getattr(self, name)
+            if value not in (None, "", []):
+                out[name] = list(value) if isinstance(value, list) else value
+        return out
+
+
+# The record's facts about the paper (all fields but the number, link, notes file and span).
+BIBLIOGRAPHIC_FIELDS = tuple(
+    f.name
+    for f in fields(ReferenceRecord)
+    if f.name not in ("number", "url", "notes", "extra", "start", "end")
+)
 
 
 @dataclass
@@ -90,7 +125,7 @@ class Document:
     reference: int | None = None
     notice: str | None = None  # must travel with every quote (e.g. "not the authors' text")
     meta: dict[str, Any] = field(default_factory=dict)
-    references: list[ReferenceEntry] = field(default_factory=list)  # articles only
+    references: list[ReferenceRecord] = field(default_factory=list)  # articles only
 
     @property
     def content_hash(self) -> str:
@@ -121,7 +156,7 @@ class Document:
     def from_dict(cls, d: dict[str, Any]) -> Document:
         d = dict(d)
         d["blocks"] = [Block(k, s, e, tuple(sec)) for k, s, e, sec in d.get("blocks", [])]
-        d["references"] = [ReferenceEntry(**r) for r in d.get("references", [])]
+        d["references"] = [ReferenceRecord(**r) for r in d.get("references", [])]
         return cls(**d)
 
 

@@ -13,12 +13,11 @@ from assistant.settings import Settings
 from assistant.sources.corpus import corpus_files, load_corpus
 from assistant.sources.notes import parse_notes
 from assistant.sources.references import (
-    ReferenceRecord,
     format_citation,
     load_references,
     metadata_document,
 )
-from assistant.types import Block, Document
+from assistant.types import Block, Document, ReferenceRecord
 
 SOURCES = Path(__file__).resolve().parents[1] / "index" / "sources"
 

@@ -9,8 +9,9 @@ from typing import Any
 from assistant.audit.citations import CitationCheck, check_citation
 from assistant.audit.claims import extract_claims, link_mention, reference_facts
 from assistant.settings import Settings
-from assistant.sources import ReferenceRecord, extract_identifiers, load_corpus, load_references
+from assistant.sources import extract_identifiers, load_corpus, load_references
 from assistant.sources.corpus import FETCHED_DIR, REFERENCES_FILE
+from assistant.types import ReferenceRecord
 
 
 def _known_facts(rec: ReferenceRecord, fetched: Any) -> tuple[dict[str, Any], str]:

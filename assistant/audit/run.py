@@ -507,7 +507,7 @@ def _support_bar(settings: Settings, notes: list[str]) -> float:
     verifier_calibration); never called supported when it cannot reach the precision asked."""
     import json as _json
 
-    from assistant.verifier.calibrate import CALIBRATION_FILE, TARGET_PRECISION, support_threshold
+    from assistant.verifier import SUPPORT_CALIBRATION_FILE, TARGET_PRECISION, support_threshold
 
     bar = support_threshold(settings)
     if bar is None:
@@ -516,7 +516,7 @@ def _support_bar(settings: Settings, notes: list[str]) -> float:
             "called supported. Run `assistant calibrate-verifier`."
         )
         return float("inf")
-    data = _json.loads((settings.verifier_path / CALIBRATION_FILE).read_text())
+    data = _json.loads((settings.verifier_path / SUPPORT_CALIBRATION_FILE).read_text())
     if data["precision"] < TARGET_PRECISION:
         notes.append(
             f"the verifier reaches only {data['precision']:.0%} precision on support at best "

@@ -25,8 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.index import Embedder, Store, load_embedder
-from assistant.index.build import _row_metadata, build_index
+from assistant.index import Embedder, Store, build_index, load_embedder, row_metadata
 from assistant.settings import Settings
 from assistant.types import Block, Chunk, Document
 
@@ -196,7 +195,7 @@ def _synthetic(settings: Settings, size: int, dim: int, seed: int) -> float:
             ids=[c.id for c in chunks],
             embeddings=vecs.tolist(),
             documents=[c.text for c in chunks],
-            metadatas=[_row_metadata(c) for c in chunks],
+            metadatas=[row_metadata(c) for c in chunks],
         )
     seconds = time.perf_counter() - t0
     store.write_manifest(

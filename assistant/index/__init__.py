@@ -5,7 +5,14 @@ the per-corpus relevance calibration, and hybrid retrieval (dense + BM25 -> ``Ev
 Chroma and sentence-transformers types stay inside this package.
 """
 
-from assistant.index.build import LoadedIndex, build_index, index_status, load_index, watch_index
+from assistant.index.build import (
+    LoadedIndex,
+    build_index,
+    index_status,
+    load_index,
+    row_metadata,
+    watch_index,
+)
 from assistant.index.embeddings import Embedder, load_embedder
 from assistant.index.relevance import calibrate, load_threshold
 from assistant.index.retrieve import HybridRetriever, evidence_to_dict, rrf_fuse
@@ -23,6 +30,7 @@ __all__ = [
     "load_embedder",
     "load_index",
     "load_threshold",
+    "row_metadata",
     "rrf_fuse",
     "watch_index",
 ]

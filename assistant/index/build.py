@@ -48,7 +48,7 @@ class BuildReport:
 
 
 # --- chunk <-> Chroma row ------------------------------------------------------------------
-def _row_metadata(chunk: Chunk) -> dict[str, Any]:
+def row_metadata(chunk: Chunk) -> dict[str, Any]:
     return {
         "document_id": chunk.document_id,
         "kind": chunk.kind,
@@ -121,7 +121,7 @@ def _embed_into(
             ids=[c.id for c in batch],
             embeddings=vectors.tolist(),
             documents=[c.text for c in batch],
-            metadatas=[_row_metadata(c) for c in batch],
+            metadatas=[row_metadata(c) for c in batch],
         )
         if progress:
             progress("embedding", i + len(batch), len(chunks))

@@ -33,7 +33,7 @@ from assistant.index.embeddings import Embedder
 from assistant.settings import Settings
 from assistant.types import Chunk
 
-CALIBRATION_FILE = Path(__file__).resolve().parents[1] / "models" / "relevance.json"
+RELEVANCE_CALIBRATION_PATH = Path(__file__).resolve().parents[1] / "models" / "relevance.json"
 FALLBACK_THRESHOLD = 0.45  # used only if the calibration file is missing; says so in notes
 
 
@@ -44,9 +44,9 @@ def load_threshold(settings: Settings, manifest: dict[str, Any] | None = None) -
     calibrated = (manifest or {}).get("relevance", {}).get("threshold")
     if calibrated is not None:
         return float(calibrated)
-    if not CALIBRATION_FILE.exists():
+    if not RELEVANCE_CALIBRATION_PATH.exists():
         return FALLBACK_THRESHOLD
-    data = json.loads(CALIBRATION_FILE.read_text())
+    data = json.loads(RELEVANCE_CALIBRATION_PATH.read_text())
     by_model = data.get("thresholds", {})
     if settings.embedding_model in by_model:
         return float(by_model[settings.embedding_model]["threshold"])
@@ -183,8 +183,12 @@ def calibrate(
         "command": f"assistant calibrate --claims {claims} --pool {pool} --seed {seed}",
     }
     if write:
-        data = json.loads(CALIBRATION_FILE.read_text()) if CALIBRATION_FILE.exists() else {}
+        data = (
+            json.loads(RELEVANCE_CALIBRATION_PATH.read_text())
+            if RELEVANCE_CALIBRATION_PATH.exists()
+            else {}
+        )
         data.setdefault("thresholds", {})[settings.embedding_model] = result
-        CALIBRATION_FILE.parent.mkdir(parents=True, exist_ok=True)
-        CALIBRATION_FILE.write_text(json.dumps(data, indent=2) + "\n")
+        RELEVANCE_CALIBRATION_PATH.parent.mkdir(parents=True, exist_ok=True)
+        RELEVANCE_CALIBRATION_PATH.write_text(json.dumps(data, indent=2) + "\n")
     return result

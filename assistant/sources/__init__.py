@@ -8,10 +8,9 @@ Everything downstream sees only ``Document`` (assistant.types), never a file for
 from assistant.sources.add import add_document
 from assistant.sources.corpus import corpus_files, load_corpus
 from assistant.sources.fetch import fetch_references
-from assistant.sources.references import ReferenceRecord, extract_identifiers, load_references
+from assistant.sources.references import extract_identifiers, load_references
 
 __all__ = [
-    "ReferenceRecord",
     "add_document",
     "corpus_files",
     "extract_identifiers",

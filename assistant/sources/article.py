@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.sources.references import extract_identifiers
-from assistant.types import Block, Document, ReferenceEntry
+from assistant.types import Block, Document, ReferenceRecord
 
 _BULLET_RE = re.compile(r"[•◦▪▫‣●○■□·∙*\-–]\s+")
 _NUMBER_RE = re.compile(r"(?:(\d{1,3})[.)]|\[(\d{1,3})\])\s+")
@@ -214,7 +214,7 @@ class _Labeller:
                 self.labels[j] = "navigation"
 
 
-def _reference_entries(text: str, units: list[_Unit], indices: list[int]) -> list[ReferenceEntry]:
+def _reference_entries(text: str, units: list[_Unit], indices: list[int]) -> list[ReferenceRecord]:
     entries = []
     for n, i in enumerate(indices, start=1):
         u = units[i]
@@ -223,7 +223,7 @@ def _reference_entries(text: str, units: list[_Unit], indices: list[int]) -> lis
         url_match = _URL_RE.search(content)
         url = url_match.group(0).rstrip(".,;)]") if url_match else None
         ids = extract_identifiers(content)
-        entries.append(ReferenceEntry(u.number or n, cited, url, start=u.start, end=u.end, **ids))
+        entries.append(ReferenceRecord(u.number or n, cited, url, start=u.start, end=u.end, **ids))
     return entries
 
 

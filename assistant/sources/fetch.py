@@ -36,7 +36,8 @@ import httpx
 from assistant.errors import FetchError, OfflineError, SourceError, UsageError
 from assistant.settings import Settings
 from assistant.sources.jats import find_article, parse_jats, parse_xml, plain_text
-from assistant.sources.references import ReferenceRecord, extract_identifiers, load_references
+from assistant.sources.references import extract_identifiers, load_references
+from assistant.types import ReferenceRecord
 
 FAILED = frozenset({"not_found", "unreachable", "error"})
 SERVICES = ("efetch", "europepmc")  # in the order tried: NCBI first, Europe PMC as fallback

@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 from assistant.errors import SourceError
-from assistant.sources.references import ReferenceRecord, format_citation
-from assistant.types import Block, Document
+from assistant.sources.references import format_citation
+from assistant.types import Block, Document, ReferenceRecord
 
 DEFAULT_NOTICE = "Curated notes restated in our own words, not the authors' text."
 _HEADING_RE = re.compile(r"(#{1,6})[ \t]+")

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import SourceError
-from assistant.types import Block, Document
+from assistant.types import Block, Document, ReferenceRecord
 
 # Where a reference's identifiers hide in a URL or in citation text.
 _PMCID_RE = re.compile(r"\b(PMC\d{4,})\b", re.IGNORECASE)
@@ -26,47 +26,6 @@ _TRAILING_PUNCT = ".,;:)]}>'\""
 
 METADATA_SECTION = ("Bibliographic record",)
 METADATA_NOTICE = "Bibliographic record only: facts about the paper, not text from it."
-
-
-@dataclass
-class ReferenceRecord:
-    """One ``[[reference]]`` entry of references.toml. Only number and cited_as are required."""
-
-    number: int
-    cited_as: str
-    url: str | None = None
-    pmcid: str | None = None
-    pmid: str | None = None
-    doi: str | None = None
-    title: str | None = None
-    authors: list[str] = field(default_factory=list)
-    journal: str | None = None
-    year: int | None = None
-    volume: str | None = None
-    issue: str | None = None
-    pages: str | None = None
-    published: str | None = None
-    study_type: str | None = None
-    status: str | None = None
-    remark: str | None = None
-    notes: str | None = None
-    licence: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
-
-    def bibliographic(self) -> dict[str, Any]:
-        """The known bibliographic facts, for Document.meta (unknown ones left out)."""
-        out: dict[str, Any] = {}
-        for name in BIBLIOGRAPHIC_FIELDS:
-            value = getattr(self, name)
-            if value not in (None, "", []):
-                out[name] = list(value) if isinstance(value, list) else value
-        return out
-
-
-# The record's facts about the paper (all fields but the number, link and notes file).
-BIBLIOGRAPHIC_FIELDS = tuple(
-    f.name for f in fields(ReferenceRecord) if f.name not in ("number", "url", "notes", "extra")
-)
 
 
 def _clean_id(value: str) -> str:

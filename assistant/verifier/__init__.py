@@ -5,12 +5,20 @@ calibration of the bars the audit demands before it trusts a call, and the model
 torch and transformers are imported only when a model is loaded or trained.
 """
 
-from assistant.verifier.calibrate import calibrate_support, coverage_threshold, support_threshold
+from assistant.verifier.calibrate import (
+    SUPPORT_CALIBRATION_FILE,
+    TARGET_PRECISION,
+    calibrate_support,
+    coverage_threshold,
+    support_threshold,
+)
 from assistant.verifier.evaluate import evaluate_scifact_dev
 from assistant.verifier.model import Verifier, aggregate, label_of
 from assistant.verifier.train import train_verifier
 
 __all__ = [
+    "SUPPORT_CALIBRATION_FILE",
+    "TARGET_PRECISION",
     "Verifier",
     "aggregate",
     "calibrate_support",

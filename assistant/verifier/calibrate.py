@@ -29,7 +29,7 @@ from assistant.settings import Settings
 from assistant.text import coverage
 
 TARGET_PRECISION = 0.8
-CALIBRATION_FILE = "support_calibration.json"
+SUPPORT_CALIBRATION_FILE = "support_calibration.json"
 COVERAGE_GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0)
 MIN_CALLS = 5
 
@@ -132,13 +132,15 @@ def calibrate_support(settings: Settings, verifier: Any = None) -> dict[str, Any
         "weights": weights_digest(settings.verifier_path),
         "command": "assistant calibrate-verifier",
     }
-    (settings.verifier_path / CALIBRATION_FILE).write_text(json.dumps(result, indent=2) + "\n")
+    (settings.verifier_path / SUPPORT_CALIBRATION_FILE).write_text(
+        json.dumps(result, indent=2) + "\n"
+    )
     return result
 
 
 def _calibration(settings: Settings) -> dict[str, Any] | None:
     """The saved calibration, if it was made for the weights that are there now."""
-    path = settings.verifier_path / CALIBRATION_FILE
+    path = settings.verifier_path / SUPPORT_CALIBRATION_FILE
     if not path.exists() or not (settings.verifier_path / "model.safetensors").exists():
         return None
     data = json.loads(path.read_text())
