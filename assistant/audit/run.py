@@ -47,6 +47,7 @@ from assistant.audit.claims import (
     reference_facts,
 )
 from assistant.errors import AssistantError, ModelError, UsageError
+from assistant.files import atomic_write
 from assistant.settings import Settings
 from assistant.text import (
     carried,
@@ -560,7 +561,7 @@ def load_or_run_audit(
 ) -> AuditReport:
     """The cached audit (index/store/audit.json) when still valid, else a fresh one, saved."""
     from assistant.errors import IndexMissingError
-    from assistant.index.store import Store, atomic_write_text
+    from assistant.index import Store
 
     manifest = Store(settings).read_manifest()
     if manifest is None:
@@ -576,7 +577,7 @@ def load_or_run_audit(
             return cached
     report = run_audit(settings, retriever=retriever, verifier=verifier)
     report.key = key
-    atomic_write_text(path, json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    atomic_write(path, json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     return report
 
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import StoreError
+from assistant.files import atomic_write
 from assistant.settings import Settings, set_offline_env
 
 MANIFEST_VERSION = 1
@@ -27,21 +26,6 @@ def _chroma_settings() -> Any:
     from chromadb.config import Settings as ChromaSettings
 
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file so that readers see either the old or the new content, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class Store:
@@ -204,7 +188,7 @@ class Store:
             except Exception as exc:
                 raise StoreError(self._unreachable(exc)) from exc
         else:
-            atomic_write_text(self.manifest_file, text)
+            atomic_write(self.manifest_file, text)
 
     def manifest_stamp(self) -> Any:
         """Something cheap that changes whenever the manifest does (for reloading readers)."""

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Literal
 
 from assistant.errors import InputError, SourceError
+from assistant.files import atomic_write
 from assistant.settings import Settings
 from assistant.sources.article import parse_article
-from assistant.sources.fetch import write_atomic
 from assistant.sources.jats import parse_jats
 from assistant.types import Block, Document
 
@@ -301,6 +301,6 @@ def add_document(
         }
     )
     added = settings.sources_path / "added"
-    write_atomic(added / "originals" / f"{doc_id}{path.suffix.lower()}", data)
-    write_atomic(added / f"{doc_id}.json", json.dumps(doc.to_dict(), ensure_ascii=False).encode())
+    atomic_write(added / "originals" / f"{doc_id}{path.suffix.lower()}", data)
+    atomic_write(added / f"{doc_id}.json", json.dumps(doc.to_dict(), ensure_ascii=False).encode())
     return doc

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +32,7 @@ from typing import Any
 import httpx
 
 from assistant.errors import FetchError, OfflineError, SourceError, UsageError
+from assistant.files import atomic_write
 from assistant.settings import Settings
 from assistant.sources.jats import find_article, parse_jats, parse_xml, plain_text
 from assistant.sources.references import extract_identifiers, load_references
@@ -240,19 +239,6 @@ class PmcClient:
 
 
 # --- storing ------------------------------------------------------------------------------
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it over: never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _record_json(doc_dict: dict[str, Any], raw: bytes, source_url: str) -> bytes:
     doc_dict["meta"]["fetch"] = {
         "source_url": source_url,
@@ -316,8 +302,8 @@ def _fetch_one(pmc: PmcClient, rec: ReferenceRecord, out: Path) -> ReferenceResu
             continue
         doc = parse_jats(raw, doc_id=f"ref-{rec.number}", reference=rec.number, url=rec.url)
         if doc.provenance == "full_text":
-            write_atomic(out / f"{pmcid}.xml", raw)
-            write_atomic(out / f"{pmcid}.json", _record_json(doc.to_dict(), raw, url))
+            atomic_write(out / f"{pmcid}.xml", raw)
+            atomic_write(out / f"{pmcid}.json", _record_json(doc.to_dict(), raw, url))
             (out / f"{pmcid}.meta.json").unlink(missing_ok=True)
             (out / f"{pmcid}.meta.xml").unlink(missing_ok=True)
             words = len(doc.text.split())
@@ -329,8 +315,8 @@ def _fetch_one(pmc: PmcClient, rec: ReferenceRecord, out: Path) -> ReferenceResu
     summary = "; ".join(f"{k}: {v}" for k, v in outcomes.items())
     if meta_only is not None:
         raw, url, doc_dict = meta_only
-        write_atomic(out / f"{pmcid}.meta.xml", raw)
-        write_atomic(out / f"{pmcid}.meta.json", _record_json(doc_dict, raw, url))
+        atomic_write(out / f"{pmcid}.meta.xml", raw)
+        atomic_write(out / f"{pmcid}.meta.json", _record_json(doc_dict, raw, url))
         return ReferenceResult(rec.number, pmcid, "metadata_only", summary, url)
     statuses = [v.split(":", 1)[0] for v in outcomes.values()]
     status = next(s for s in ("unreachable", "error", "not_found") if s in statuses)
@@ -403,7 +389,7 @@ def fetch_references(
                 except (FetchError, SourceError, OSError) as exc:
                     result = ReferenceResult(rec.number, pmcid, "error", str(exc))
             report.results.append(result)
-            write_atomic(out / "report.json", json.dumps(report.to_dict(), indent=1).encode())
+            atomic_write(out / "report.json", json.dumps(report.to_dict(), indent=1).encode())
             if progress is not None:
                 progress(result)
     finally:
@@ -411,5 +397,5 @@ def fetch_references(
             http.close()
     down = [] if report.offline else list(pmc.down.values())
     report.message = _summary(report, {r.number: r for r in records}, sources, down)
-    write_atomic(out / "report.json", json.dumps(report.to_dict(), indent=1).encode())
+    atomic_write(out / "report.json", json.dumps(report.to_dict(), indent=1).encode())
     return report
