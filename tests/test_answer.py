@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.answer.engine import (
+from assistant.answer import (
     DECLINE_TEXT,
     AnswerEngine,
     Turn,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.answer.engine import DECLINE_TEXT, AnswerEngine
+from assistant.answer import DECLINE_TEXT, AnswerEngine
 from assistant.errors import InputError
 from assistant.settings import Settings
 from assistant.types import Answer

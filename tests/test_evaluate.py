@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant.answer.engine import DECLINE_TEXT
+from assistant.answer import DECLINE_TEXT
 from assistant.cli import main
 from assistant.errors import UsageError
 from assistant.evaluation.metrics import (

@@ -11,7 +11,7 @@ from conftest import make_settings
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.answer.engine import AnswerEngine
+from assistant.answer import AnswerEngine
 from assistant.index.build import build_index
 from assistant.sources.article import parse_article
 

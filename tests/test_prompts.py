@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.answer.engine import DECLINE_TEXT
+from assistant.answer import DECLINE_TEXT
 from assistant.answer.prompts import PLACEHOLDERS, load_prompt, placeholders, render
 from assistant.errors import ConfigError
 from assistant.settings import Settings

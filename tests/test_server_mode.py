@@ -8,7 +8,7 @@ import pytest
 from chroma_server import ChromaServer
 from conftest import make_settings
 
-from assistant.answer.engine import AnswerEngine
+from assistant.answer import AnswerEngine
 from assistant.errors import StoreError
 from assistant.index.build import build_index, index_status, load_index
 from assistant.index.retrieve import HybridRetriever

@@ -1,20 +1,15 @@
 """Answer: a question and retrieved evidence -> an ``Answer`` with verified citations.
 
 Owns the answer engine (an LCEL chain: retrieve -> select -> compose -> verify), the
-extractive composer, the optional LLM writer with its chat-model factory and prompts, and the
-checks a written answer must pass (markers, verbatim quotes, grounded statements).
+extractive composer, the optional LLM writer with its chat-model factory and prompts, the
+checks a written answer must pass (markers, verbatim quotes, grounded statements), and the
+JSON shapes of answers and verdicts.
 """
 
-from assistant.answer.engine import (
-    DECLINE_TEXT,
-    AnswerEngine,
-    Turn,
-    answer_to_dict,
-    clean_question,
-    retrieval_query,
-    source_lines,
-    verdict_to_dict,
-)
+from assistant.answer.engine import AnswerEngine
+from assistant.answer.extractive import source_lines
+from assistant.answer.formats import answer_to_dict, verdict_to_dict
+from assistant.answer.state import DECLINE_TEXT, Turn, clean_question, retrieval_query
 from assistant.answer.verify import MARKER
 
 __all__ = [

@@ -10,17 +10,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from assistant.answer.chat_model import make_chat_model
 from assistant.answer.prompts import render
-from assistant.answer.verify import grounded_in, verify_answer
+from assistant.answer.state import DECLINE_TEXT, AnswerState, citation_of
+from assistant.answer.verify import verify_answer
+from assistant.settings import Settings
 from assistant.types import PROVENANCE_LABELS, Answer, Citation, Evidence
 
-if TYPE_CHECKING:
-    from assistant.answer.engine import AnswerEngine, _State
+__all__ = ["format_passages", "generate_answer"]
 
 
 def format_passages(passages: list[Evidence]) -> str:
@@ -36,13 +36,11 @@ def format_passages(passages: list[Evidence]) -> str:
     return "\n".join(blocks)
 
 
-def _messages(engine: AnswerEngine, state: _State, passages: list[Evidence]) -> list:
-    from assistant.answer.engine import DECLINE_TEXT
-
+def _messages(settings: Settings, state: AnswerState, passages: list[Evidence]) -> list:
     history = "\n".join(f"Q: {t.question}\nA: {t.answer[:400]}" for t in state.history[-3:])
-    system = render(engine.settings, "answer_system", decline_text=DECLINE_TEXT)
+    system = render(settings, "answer_system", decline_text=DECLINE_TEXT)
     user = render(
-        engine.settings,
+        settings,
         "answer_user",
         history=history or "(none)",
         passages=format_passages(passages),
@@ -52,12 +50,10 @@ def _messages(engine: AnswerEngine, state: _State, passages: list[Evidence]) -> 
 
 
 def _citations(passages: list[Evidence], used: list[int], quotes: dict[int, list[str]]) -> list:
-    from assistant.answer.engine import _citation
-
     out: list[Citation] = []
     for marker in used:
         ev = passages[marker - 1]
-        cit = _citation(marker, ev)
+        cit = citation_of(marker, ev)
         for quote in quotes.get(marker, []):
             # locate the verified quote inside the passage to give its exact span
             pos = ev.chunk.text.find(quote)
@@ -69,33 +65,26 @@ def _citations(passages: list[Evidence], used: list[int], quotes: dict[int, list
     return out
 
 
-def _support(engine: AnswerEngine) -> Callable[[str, str], bool]:
-    """Statements must be grounded in what they cite (see verification.grounded_in)."""
-    from assistant.index import load_threshold
-
-    cut = load_threshold(engine.settings)
-    return grounded_in(engine.retriever.similarity, cut, engine.topic_stems())
-
-
-def generate_answer(engine: AnswerEngine, state: _State) -> Iterator[str]:
-    """Stream the model's answer; replace state.answer with it if it passes verification."""
-    from assistant.answer.engine import DECLINE_TEXT
-
+def generate_answer(
+    state: AnswerState, settings: Settings, model: Any, support: Callable[[str, str], bool]
+) -> Iterator[str]:
+    """Stream the model's answer; replace state.answer with it if it passes verification:
+    every statement must be grounded in the passage it cites (``support``, see
+    assistant.answer.verify.grounded_in)."""
     fallback = state.answer
     assert fallback is not None
     passages = state.passages
     t = time.perf_counter()
     pieces: list[str] = []
     try:
-        model = engine.chat_model or make_chat_model(engine.settings)
-        deadline = time.monotonic() + engine.settings.llm_timeout
-        for chunk in model.stream(_messages(engine, state, passages)):
+        deadline = time.monotonic() + settings.llm_timeout
+        for chunk in model.stream(_messages(settings, state, passages)):
             text = chunk.content if isinstance(chunk.content, str) else str(chunk.content)
             if text:
                 pieces.append(text)
                 yield text
             if time.monotonic() > deadline:
-                raise TimeoutError(f"no complete answer within {engine.settings.llm_timeout}s")
+                raise TimeoutError(f"no complete answer within {settings.llm_timeout}s")
     except Exception as exc:  # any model failure: the extractive answer stands
         state.notes.append(
             f"The language model failed ({type(exc).__name__}: {exc}); "
@@ -110,7 +99,7 @@ def generate_answer(engine: AnswerEngine, state: _State) -> Iterator[str]:
         state.answer = Answer(question=state.question, text=text, declined=True, engine="llm")
         return
     check = verify_answer(
-        text, [ev.chunk.text for ev in passages], support=_support(engine), exempt=[DECLINE_TEXT]
+        text, [ev.chunk.text for ev in passages], support=support, exempt=[DECLINE_TEXT]
     )
     state.timings["verify"] = time.perf_counter() - t
     if not check.ok:

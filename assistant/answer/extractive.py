@@ -1,0 +1,183 @@
+"""The extractive answer: verbatim quotes, grouped and labelled, with a headline that claims no
+more than the quotes show. Needs no language model."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from assistant.answer.state import DECLINE_TEXT, AnswerState, citation_of, source_label
+from assistant.text import content_stems
+from assistant.types import PROVENANCE_LABELS, Answer, Citation, ClaimVerdict, Evidence
+
+__all__ = ["compose_extractive", "is_keyword_line", "source_lines"]
+
+
+def compose_extractive(
+    state: AnswerState,
+    threshold: float,
+    topic: set[str],
+    verdicts_of: Callable[[Evidence], list[ClaimVerdict]],
+    link_evidence: Callable[[ClaimVerdict, list[Citation]], int | None],
+) -> Answer:
+    """The extractive answer: the best sentences above ``threshold``, quoted verbatim under
+    what the article says and what its sources say, then the article claims they touch that
+    the audit found going beyond the sources (``verdicts_of``; ``link_evidence`` gives the
+    marker of a verdict's evidence quote), then the source list. Declines when nothing
+    clears the bar. ``topic``: the articles' title words, which show a passage is on-topic
+    but not that it answers."""
+    th = threshold
+    article = _pick(state.article, th, most=2, per_doc=2)
+    # a bibliographic record is not what a paper says: it is never quoted as a source
+    records = [p for p in state.sources if p[0].chunk.provenance == "metadata_only"]
+    texts = [p for p in state.sources if p[0].chunk.provenance != "metadata_only"]
+    sources = _pick(texts, th, most=3, per_doc=2)
+    unread = sorted({ev.chunk.reference for ev, _ in _pick(records, th, 3, 1)} - {None})
+    best = max([s for _, s in state.article + state.sources], default=0.0)
+    if not article and not sources:
+        return Answer(
+            question=state.question,
+            text=DECLINE_TEXT,
+            declined=True,
+            confidence=best,
+            notes=[f"best evidence similarity {best:.2f} is below the threshold {th:.2f}"],
+        )
+    citations: list[Citation] = []
+    lines: list[str] = []
+    beyond: list[ClaimVerdict] = []
+    claim_marker: dict[tuple[int, int], int] = {}  # verdict span -> its article quote
+    if article:
+        lines.append("**What the article says**")
+        for ev, _ in article:
+            citations.append(citation_of(len(citations) + 1, ev))
+            lines.append(f'- "{ev.quote}" [{len(citations)}]')
+            for v in verdicts_of(ev):
+                beyond.append(v)
+                claim_marker.setdefault(v.span, len(citations))
+    lines.append("**What its sources say**")
+    if sources:
+        for ev, _ in sources:
+            citations.append(citation_of(len(citations) + 1, ev))
+            lines.append(f'- {source_label(ev)}: "{ev.quote}" [{len(citations)}]')
+    else:
+        lines.append("- None of the article's references addresses this directly.")
+    for number in unread:
+        lines.append(
+            f"- Reference {number}: only its bibliographic record is available here, so "
+            "what the paper says cannot be quoted (`assistant fetch` gets its text)."
+        )
+    beyond = _unique(beyond)
+    if beyond:
+        lines.append("**Beyond the sources**")
+        for v in beyond:
+            marks = f" [{claim_marker[v.span]}]" if v.span in claim_marker else ""
+            evidence = link_evidence(v, citations)
+            cited = f" [{evidence}]" if evidence else ""
+            lines.append(f'- "{_short(v.claim)}"{marks}: {v.verdict}. {v.reason}{cited}')
+    lines.append("")
+    lines.extend(source_lines(citations))
+    wanted = content_stems(state.question) - topic
+    headline = _headline(_direct(wanted, article), _direct(wanted, sources), bool(article), beyond)
+    return Answer(
+        question=state.question,
+        text=headline + "\n\n" + "\n".join(lines),
+        declined=False,
+        citations=citations,
+        beyond_sources=beyond,
+        engine="extractive",
+        confidence=best,
+    )
+
+
+def _pick(
+    scored: list[tuple[Evidence, float]], threshold: float, most: int, per_doc: int
+) -> list[tuple[Evidence, float]]:
+    chosen: list[tuple[Evidence, float]] = []
+    seen: set[tuple[int, int]] = set()
+    per: dict[str, int] = {}
+    for ev, sim in scored:
+        doc = ev.chunk.document_id
+        if sim < threshold or ev.sentence in seen or per.get(doc, 0) >= per_doc:
+            continue
+        chosen.append((ev, sim))
+        seen.add(ev.sentence)  # type: ignore[arg-type]
+        per[doc] = per.get(doc, 0) + 1
+        if len(chosen) == most:
+            break
+    return chosen
+
+
+def _direct(wanted: set[str], quoted: list[tuple[Evidence, float]]) -> bool:
+    """Do the quotes (already above the corpus's calibrated relevance bar) address the
+    question itself, not just its neighbourhood? Together they must hold at least half of
+    `wanted`, the question's own content words (those beyond the article's topic words): a
+    question on sleep answered with passages on circulation shares "magnesium" and little else.
+    """
+    if not quoted:
+        return False
+    if not wanted:
+        return True
+    held = set().union(*(content_stems(ev.quote) for ev, _ in quoted))
+    return len(wanted & held) >= len(wanted) / 2
+
+
+_KEYWORDS = re.compile(r"^\W*key\s?words?\b", re.I)
+
+
+def is_keyword_line(ev: Evidence) -> bool:
+    """A paper's keyword list ("Keywords: stress; magnesium; ...") names topics; it states
+    nothing, so it is never quoted as what a source says."""
+    in_section = any(_KEYWORDS.match(title) for title in ev.chunk.section)
+    return in_section or bool(_KEYWORDS.match(ev.quote))
+
+
+def _unique(verdicts: list[ClaimVerdict]) -> list[ClaimVerdict]:
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for v in verdicts:
+        if v.span not in seen:
+            seen.add(v.span)
+            out.append(v)
+    return out
+
+
+def _short(text: str, most: int = 160) -> str:
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
+def _headline(
+    article_direct: bool, sources_direct: bool, article_quoted: bool, beyond: list[ClaimVerdict]
+) -> str:
+    """One line that says what the quotes below show, claiming no more than they do.
+
+    "Direct" quotes address the question itself (AnswerEngine._direct); other quotes are only
+    the closest passages, and the headline says so rather than "the article says this"."""
+    kinds = ", ".join(sorted({v.verdict for v in beyond}))
+    if beyond and article_direct:
+        return f"The article says this, but its sources do not back it as stated ({kinds})."
+    if beyond:
+        return (
+            "The article does not say this in so many words; its closest passages make claims "
+            f"its sources do not back as stated ({kinds})."
+        )
+    if article_direct and sources_direct:
+        return "Here is what the article says, and what its sources say."
+    if article_direct:
+        return "The article says this; none of its references addresses it directly."
+    if sources_direct:
+        return "The article does not address this directly; its sources say:"
+    if article_quoted:
+        return "Neither the article nor its sources address this directly; the closest passages:"
+    return "The article does not address this directly; the closest passages of its sources:"
+
+
+def source_lines(citations: list[Citation]) -> list[str]:
+    lines = ["Sources:"]
+    for c in citations:
+        who = "Article" if c.reference == "article" else f"Reference {c.reference}"
+        if c.provenance != "full_text":
+            who += f" ({PROVENANCE_LABELS[c.provenance]})"
+        where = f" > {c.section}" if c.section else ""
+        link = f" — {c.url}" if c.url and c.reference != "article" else ""
+        lines.append(f"[{c.marker}] {who}{where}{link}")
+    return lines

@@ -1,0 +1,103 @@
+"""What the answer chain passes along, and the small pieces every answer stage shares.
+
+``AnswerState`` flows through the chain (question -> retrieved passages -> selected sentences
+-> the extractive Answer -> maybe the model's). ``citation_of`` turns a piece of evidence into
+the numbered citation an answer shows.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from assistant.errors import InputError
+from assistant.types import PROVENANCE_LABELS, Answer, Citation, ClaimVerdict, Evidence
+
+DECLINE_TEXT = "The article and its sources do not cover this question."
+# Streamed between a model's answer that failed (verification, error, time-out) and the
+# extractive answer that replaces it, so whoever shows the stream as it comes says so.
+NOT_KEPT = "\n\n--- not verified, so not kept; the extractive answer: ---\n\n"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_REFERRING = re.compile(r"\b(it|its|that|this|these|those|they|them|same|such|above)\b", re.I)
+
+AuditLookup = Callable[[int, int], list[ClaimVerdict]]  # article span -> verdicts touching it
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: str = ""
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """Strip control characters and surrounding space; refuse empty or over-long input."""
+    if not isinstance(question, str):
+        raise InputError("the question must be text.")
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", question)).strip()
+    if not text:
+        raise InputError("the question is empty: type a question about the article.")
+    if len(text) > max_chars:
+        raise InputError(
+            f"the question is {len(text)} characters long; the limit is {max_chars}. Shorten it."
+        )
+    return text
+
+
+def retrieval_query(question: str, history: Sequence[Turn]) -> str:
+    """A follow-up that leans on the conversation ("is that supported?") borrows the previous
+    question's words for retrieval."""
+    if not history:
+        return question
+    words = re.findall(r"\w+", question)
+    if len(words) <= 6 or _REFERRING.search(question):
+        return f"{history[-1].question} {question}"
+    return question
+
+
+@dataclass
+class AnswerState:
+    """What flows along the answer chain: each stage fills its part."""
+
+    question: str
+    history: Sequence[Turn]
+    engine: str
+    query: str = ""
+    article: list[tuple[Evidence, float]] = field(default_factory=list)
+    sources: list[tuple[Evidence, float]] = field(default_factory=list)
+    passages: list[Evidence] = field(default_factory=list)
+    answer: Answer | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+
+def source_label(ev: Evidence) -> str:
+    c = ev.chunk
+    if c.kind == "article":
+        return "Article"
+    who = f"Reference {c.reference}" if c.reference is not None else c.title
+    if c.provenance != "full_text":
+        who += f" ({PROVENANCE_LABELS[c.provenance]})"
+    return who
+
+
+def citation_of(marker: int, ev: Evidence) -> Citation:
+    c = ev.chunk
+    start, end = ev.sentence or (c.start, c.end)
+    return Citation(
+        marker=marker,
+        document=c.document_id,
+        reference=c.reference if c.kind == "reference" and c.reference is not None else "article",
+        title=c.title,
+        section=" > ".join(c.section),
+        start=start,
+        end=end,
+        quote=ev.quote,
+        provenance=c.provenance,
+        url=c.url,
+        notice=c.notice,
+        passage=c.text,
+    )
