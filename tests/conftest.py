@@ -52,7 +52,7 @@ def hash_settings(tmp_path: Path) -> Settings:
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The real corpus indexed once with the real bundled MiniLM (shared, read-only)."""
-    from assistant.index.build import build_index
+    from assistant.index import build_index
 
     tmp = tmp_path_factory.mktemp("real")
     settings = make_settings(tmp, embedding_model="bundled:all-MiniLM-L6-v2")

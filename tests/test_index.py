@@ -14,7 +14,7 @@ import pytest
 from conftest import REPO, make_settings
 
 from assistant.errors import IndexLockedError, IndexMissingError, IndexStaleError
-from assistant.index.build import build_index, index_status, load_index
+from assistant.index import build_index, index_status, load_index
 from assistant.index.retrieve import HybridRetriever
 from assistant.index.store import Store
 from assistant.settings import Settings
@@ -135,7 +135,7 @@ _KILL_SCRIPT = textwrap.dedent(
     """
     import sys, time
     from assistant.index.embeddings import HashEmbedder
-    from assistant.index.build import build_index
+    from assistant.index import build_index
     from assistant.settings import Settings
 
     class Slow(HashEmbedder):
@@ -239,7 +239,7 @@ def test_watch_rebuilds_when_a_source_changes_and_survives_a_bad_edit(
 ) -> None:
     import threading
 
-    from assistant.index.build import watch_index
+    from assistant.index import watch_index
 
     build_index(hash_settings, embedder=CountingEmbedder())
     reports, errors = [], []
@@ -274,7 +274,7 @@ def test_the_index_is_read_page_by_page(hash_settings, monkeypatch) -> None:
     """One read of a 100k-chunk collection fails in SQLite (too many variables): rows are read
     in pages, and every chunk comes back exactly once."""
     import assistant.index.build as index_module
-    from assistant.index.build import build_index, load_index
+    from assistant.index import build_index, load_index
 
     report = build_index(hash_settings)
     whole = load_index(hash_settings).chunks
@@ -288,7 +288,7 @@ _PACED_BUILD = textwrap.dedent(
     """
     import sys, time
     from assistant.index.embeddings import HashEmbedder
-    from assistant.index.build import build_index
+    from assistant.index import build_index
     from assistant.settings import Settings
 
     class Paced(HashEmbedder):  # spreads the build over a few seconds, batch by batch

@@ -12,7 +12,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from assistant.answer import AnswerEngine
-from assistant.index.build import build_index
+from assistant.index import build_index
 from assistant.sources.article import parse_article
 
 pytestmark = pytest.mark.slow

@@ -40,7 +40,7 @@ def test_tokenize_drops_function_words_keeps_numbers() -> None:
 def test_warm_sentences_embeds_each_sentence_once_then_nothing(tmp_path) -> None:
     from conftest import make_settings
 
-    from assistant.index.build import build_index
+    from assistant.index import build_index
     from assistant.index.retrieve import HybridRetriever
 
     settings = make_settings(tmp_path)
@@ -63,7 +63,7 @@ def test_a_rebuild_landing_mid_search_does_not_break_that_search(tmp_path) -> No
     waits on the vector store must leave this search on the build it started with."""
     from conftest import make_settings
 
-    from assistant.index.build import build_index
+    from assistant.index import build_index
     from assistant.index.retrieve import HybridRetriever
 
     settings = make_settings(tmp_path)

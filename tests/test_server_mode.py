@@ -10,7 +10,7 @@ from conftest import make_settings
 
 from assistant.answer import AnswerEngine
 from assistant.errors import StoreError
-from assistant.index.build import build_index, index_status, load_index
+from assistant.index import build_index, index_status, load_index
 from assistant.index.retrieve import HybridRetriever
 from assistant.settings import Settings
 

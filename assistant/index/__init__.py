@@ -5,15 +5,13 @@ the per-corpus relevance calibration, and hybrid retrieval (dense + BM25 -> ``Ev
 Chroma and sentence-transformers types stay inside this package.
 """
 
-from assistant.index.build import (
+from assistant.index.build import build_index, row_metadata, watch_index
+from assistant.index.embeddings import Embedder, load_embedder
+from assistant.index.load import (
     LoadedIndex,
-    build_index,
     index_status,
     load_index,
-    row_metadata,
-    watch_index,
 )
-from assistant.index.embeddings import Embedder, load_embedder
 from assistant.index.relevance import calibrate, load_threshold
 from assistant.index.retrieve import HybridRetriever, evidence_to_dict, rrf_fuse
 from assistant.index.store import Store

@@ -1,4 +1,4 @@
-"""Build, inspect and load the index: Chroma collection + BM25 side index + manifest.
+"""Build the index: a Chroma collection + manifest per build (assistant.index.load reads it).
 
 Builds are incremental (unchanged documents keep their embeddings, copied into the new
 collection), atomic (readers switch only when the manifest is rewritten at the end) and
@@ -16,13 +16,13 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from assistant.errors import IndexLockedError, IndexMissingError, IndexStaleError, StoreError
+from assistant.errors import IndexLockedError, StoreError
 from assistant.index.chunking import chunk_document
 from assistant.index.embeddings import Embedder, load_embedder
 from assistant.index.relevance import calibrate_corpus
 from assistant.index.store import Store
 from assistant.settings import Settings
-from assistant.sources import corpus_files, load_corpus
+from assistant.sources import load_corpus
 from assistant.types import Chunk, Document
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -127,6 +127,88 @@ def _embed_into(
             progress("embedding", i + len(batch), len(chunks))
 
 
+def _open_manifest(store: Store, rebuild: bool) -> dict[str, Any] | None:
+    """The current manifest, or None when there is no usable index. A corrupt manifest or
+    store is an error, unless a rebuild was asked for: then it is set aside and replaced."""
+    try:
+        manifest = store.read_manifest()
+    except StoreError:  # a corrupt manifest: a rebuild simply replaces it
+        if not rebuild:
+            raise
+        manifest = None
+    try:
+        store.build_collections()  # opens the store: a corrupt one fails here
+        if manifest is not None:
+            store.get_collection(manifest["collection"])
+    except StoreError:
+        if not rebuild:
+            raise
+        if manifest is None or not store.server_mode:
+            store.quarantine()
+        manifest = None
+    return manifest
+
+
+def _reuse(manifest: dict[str, Any] | None, rebuild: bool, settings_hash: str) -> tuple[str, bool]:
+    """(why the index is built from scratch, or "", and whether the old build can be reused)."""
+    if manifest is None:
+        return ("no index yet" if not rebuild else "rebuild requested"), False
+    if rebuild:
+        return "rebuild requested", False
+    if manifest.get("settings_hash") != settings_hash:
+        return "settings that shape the index changed", False
+    return "", True
+
+
+def _plan(docs: list[Document], old_docs: dict[str, Any]) -> dict[str, list[str]]:
+    """Each document id under added / changed / unchanged / removed, by content hash."""
+    plan: dict[str, list[str]] = {"added": [], "changed": [], "unchanged": [], "removed": []}
+    for doc in docs:
+        entry = old_docs.get(doc.id)
+        key = "added" if entry is None else "unchanged"
+        if entry is not None and entry["hash"] != doc.content_hash:
+            key = "changed"
+        plan[key].append(doc.id)
+    current_ids = {d.id for d in docs}
+    plan["removed"] = [d for d in old_docs if d not in current_ids]
+    return plan
+
+
+def _fill_collection(
+    settings: Settings,
+    docs: list[Document],
+    unchanged: set[str],
+    old_collection: Any,
+    collection: Any,
+    embedder: Embedder,
+    progress: Progress | None,
+) -> tuple[dict[str, Any], int]:
+    """Copy unchanged documents' rows from the old collection, chunk and embed the rest;
+    (the manifest's document entries, how many chunks were embedded)."""
+    entries: dict[str, Any] = {}
+    to_embed: list[Chunk] = []
+    for doc in docs:
+        if doc.id in unchanged and old_collection is not None:
+            copied = _copy_document(old_collection, collection, doc.id)
+            entries[doc.id] = _document_entry(doc, copied)
+            continue
+        chunks = chunk_document(doc, settings.chunk_max_tokens, embedder.count_tokens)
+        to_embed.extend(chunks)
+        entries[doc.id] = _document_entry(doc, len(chunks))
+    _embed_into(collection, to_embed, embedder, progress)
+    return entries, len(to_embed)
+
+
+def _switch_over(store: Store, manifest: dict[str, Any]) -> None:
+    """Make the new build current (one atomic manifest write), then prune every collection
+    but the new one and the previous one (kept for readers mid-query)."""
+    store.write_manifest(manifest)
+    keep = {manifest["collection"], manifest["previous_collection"]}
+    for orphan in store.build_collections():
+        if orphan not in keep:
+            store.delete_collection(orphan)
+
+
 def build_index(
     settings: Settings,
     *,
@@ -141,43 +223,13 @@ def build_index(
     with _lock(settings, wait):
         docs = documents if documents is not None else load_corpus(settings)
         store = Store(settings)
-        try:
-            manifest = store.read_manifest()
-        except StoreError:  # a corrupt manifest: a rebuild simply replaces it
-            if not rebuild:
-                raise
-            manifest = None
-        try:
-            store.build_collections()  # opens the store: a corrupt one fails here
-            if manifest is not None:
-                store.get_collection(manifest["collection"])
-        except StoreError:
-            if not rebuild:
-                raise
-            if manifest is None or not store.server_mode:
-                store.quarantine()
-            manifest = None
+        manifest = _open_manifest(store, rebuild)
         settings_hash = settings.index_hash()
         previous = manifest["collection"] if manifest else None  # kept for readers mid-query
-        reason = ""
-        if manifest is None:
-            reason = "no index yet" if not rebuild else "rebuild requested"
-        elif rebuild:
-            reason, manifest = "rebuild requested", None
-        elif manifest.get("settings_hash") != settings_hash:
-            reason, manifest = "settings that shape the index changed", None
-
+        reason, reusable = _reuse(manifest, rebuild, settings_hash)
+        manifest = manifest if reusable else None
         old_docs: dict[str, Any] = manifest["documents"] if manifest else {}
-        plan = {"added": [], "changed": [], "unchanged": [], "removed": []}
-        for doc in docs:
-            entry = old_docs.get(doc.id)
-            key = "added" if entry is None else "unchanged"
-            if entry is not None and entry["hash"] != doc.content_hash:
-                key = "changed"
-            plan[key].append(doc.id)
-        current_ids = {d.id for d in docs}
-        plan["removed"] = [d for d in old_docs if d not in current_ids]
-
+        plan = _plan(docs, old_docs)
         if manifest and not (plan["added"] or plan["changed"] or plan["removed"]):
             return BuildReport(
                 status="up_to_date",
@@ -186,148 +238,37 @@ def build_index(
                 chunks_total=sum(e["chunks"] for e in old_docs.values()),
                 seconds=time.perf_counter() - started,
             )
-
         embedder = embedder or load_embedder(settings)
         old_collection = store.get_collection(manifest["collection"]) if manifest else None
         name = store.new_collection_name()
         collection = store.create_collection(name)
-        entries: dict[str, Any] = {}
-        to_embed: list[Chunk] = []
-        for doc in docs:
-            if doc.id in plan["unchanged"] and old_collection is not None:
-                copied = _copy_document(old_collection, collection, doc.id)
-                entries[doc.id] = _document_entry(doc, copied)
-                continue
-            chunks = chunk_document(doc, settings.chunk_max_tokens, embedder.count_tokens)
-            to_embed.extend(chunks)
-            entries[doc.id] = _document_entry(doc, len(chunks))
-        _embed_into(collection, to_embed, embedder, progress)
+        entries, embedded = _fill_collection(
+            settings, docs, set(plan["unchanged"]), old_collection, collection, embedder, progress
+        )
         all_chunks = [chunk_from_row(m) for m in all_metadatas(collection)]
-        relevance = calibrate_corpus(all_chunks, embedder)
-
-        new_manifest = {
-            "build_id": name,
-            "collection": name,
-            "previous_collection": previous,
-            "settings_hash": settings_hash,
-            "embedding_model": settings.embedding_model,
-            "embedder": embedder.name,
-            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "documents": entries,
-            "relevance": relevance,
-        }
-        store.write_manifest(new_manifest)  # the switch-over
-        keep = {name, new_manifest["previous_collection"]}
-        for orphan in store.build_collections():
-            if orphan not in keep:
-                store.delete_collection(orphan)
-
+        _switch_over(
+            store,
+            {
+                "build_id": name,
+                "collection": name,
+                "previous_collection": previous,
+                "settings_hash": settings_hash,
+                "embedding_model": settings.embedding_model,
+                "embedder": embedder.name,
+                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "documents": entries,
+                "relevance": calibrate_corpus(all_chunks, embedder),
+            },
+        )
     return BuildReport(
         status="built" if manifest is None else "updated",
         collection=name,
         reason=reason,
         chunks_total=sum(e["chunks"] for e in entries.values()),
-        chunks_embedded=len(to_embed),
+        chunks_embedded=embedded,
         seconds=time.perf_counter() - started,
         **plan,
     )
-
-
-@dataclass
-class DocumentStatus:
-    id: str
-    title: str
-    kind: str
-    provenance: str
-    chunks: int
-    state: str  # "fresh", "stale", "new" (not indexed yet), "removed" (indexed, source gone)
-
-
-@dataclass
-class IndexStatus:
-    built: bool
-    location: str
-    settings_match: bool
-    built_at: str | None
-    documents: list[DocumentStatus]
-
-    @property
-    def fresh(self) -> bool:
-        return (
-            self.built and self.settings_match and all(d.state == "fresh" for d in self.documents)
-        )
-
-
-def index_status(settings: Settings, documents: list[Document] | None = None) -> IndexStatus:
-    """Compare the built index with the sources, document by document."""
-    store = Store(settings)
-    manifest = store.read_manifest()
-    docs = documents if documents is not None else load_corpus(settings)
-    indexed: dict[str, Any] = manifest["documents"] if manifest else {}
-    rows = []
-    for doc in docs:
-        entry = indexed.get(doc.id)
-        if entry is None:
-            state, chunks = "new", 0
-        else:
-            state = "fresh" if entry["hash"] == doc.content_hash else "stale"
-            chunks = entry["chunks"]
-        rows.append(DocumentStatus(doc.id, doc.title, doc.kind, doc.provenance, chunks, state))
-    present = {d.id for d in docs}
-    for doc_id, entry in indexed.items():
-        if doc_id not in present:
-            rows.append(
-                DocumentStatus(
-                    doc_id,
-                    entry["title"],
-                    entry["kind"],
-                    entry["provenance"],
-                    entry["chunks"],
-                    "removed",
-                )
-            )
-    return IndexStatus(
-        built=manifest is not None,
-        location=store.location,
-        settings_match=bool(manifest) and manifest["settings_hash"] == settings.index_hash(),
-        built_at=manifest["built_at"] if manifest else None,
-        documents=rows,
-    )
-
-
-@dataclass
-class LoadedIndex:
-    """What retrieval needs in memory: the current collection and all its chunks."""
-
-    manifest: dict[str, Any]
-    collection: Any
-    chunks: list[Chunk]
-    stamp: Any = None
-
-
-def load_index(settings: Settings, *, check_settings: bool = True) -> LoadedIndex:
-    store = Store(settings)
-    stamp = store.manifest_stamp()
-    manifest = store.read_manifest()
-    if manifest is None:
-        raise IndexMissingError(
-            f"no index at {store.location}. Build it with `assistant index` (or `make run`)."
-        )
-    if check_settings and manifest["settings_hash"] != settings.index_hash():
-        raise IndexStaleError(
-            "the index was built with other embedding or chunking settings. "
-            "Run `assistant index` to rebuild it."
-        )
-    collection = store.get_collection(manifest["collection"])
-    try:
-        rows = all_metadatas(collection)
-    except Exception as exc:
-        raise StoreError(
-            f"cannot read the index collection ({exc}). Run `assistant index --rebuild`."
-        ) from exc
-    chunks = [chunk_from_row(m) for m in rows]
-    chunks.sort(key=lambda c: (c.document_id, c.start))
-    return LoadedIndex(manifest=manifest, collection=collection, chunks=chunks, stamp=stamp)
 
 
 def watch_index(
@@ -355,11 +296,9 @@ def watch_index(
 
 __all__ = [
     "BuildReport",
-    "IndexStatus",
-    "LoadedIndex",
+    "all_metadatas",
     "build_index",
-    "corpus_files",
-    "index_status",
-    "load_index",
+    "chunk_from_row",
+    "row_metadata",
     "watch_index",
 ]

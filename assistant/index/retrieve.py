@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 
 from assistant.errors import StoreError
-from assistant.index.build import LoadedIndex, load_index
+from assistant.index.load import LoadedIndex, load_index
 from assistant.index.embeddings import Embedder, load_embedder
 from assistant.index.store import Store
 from assistant.settings import Settings
