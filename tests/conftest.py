@@ -1,4 +1,5 @@
-"""Shared fixtures: settings pointed at temp folders, and one real index per test session."""
+"""Shared fixtures: settings pointed at temp folders, one real index per test session, and
+the one way tests run the `assistant` command (``cli``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+from assistant.cli import main
 from assistant.settings import Settings, set_offline_env
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,3 +61,21 @@ def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = make_settings(tmp, embedding_model="bundled:all-MiniLM-L6-v2")
     build_index(settings)
     return settings
+
+
+class RunCli:
+    """Runs `assistant ARGS...` in-process, as a user would type it: ``cli("ask", "Q")``.
+    ``env`` adds environment variables for that call (settings are re-read each call)."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(
+        self, *args: str, env: dict[str, str] | None = None, input: str | None = None
+    ) -> Result:
+        return self.runner.invoke(main, [str(a) for a in args], env=env, input=input)
+
+
+@pytest.fixture
+def cli() -> RunCli:
+    return RunCli()

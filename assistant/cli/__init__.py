@@ -1,0 +1,61 @@
+"""The `assistant` command: a thin layer over plain functions.
+
+Each command calls one function and prints text, or JSON with --json. Errors from the
+hierarchy in assistant.errors become a message on stderr and their exit code (usage 2, other
+1). Commands live by subject in assistant.cli.corpus, .answers and .measure; the group
+imports a command's module only when that command runs, so `assistant ask` never pays for
+the benchmarks' imports.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from assistant.settings import set_offline_env
+
+__all__ = ["COMMANDS", "main"]
+
+# command name -> "module:attribute", imported on first use
+COMMANDS = {
+    "index": "assistant.cli.corpus:index",
+    "search": "assistant.cli.corpus:search",
+    "calibrate": "assistant.cli.corpus:calibrate",
+    "fetch": "assistant.cli.corpus:fetch",
+    "sources": "assistant.cli.corpus:sources",
+    "add": "assistant.cli.corpus:add",
+    "ask": "assistant.cli.answers:ask",
+    "chat": "assistant.cli.answers:chat",
+    "audit": "assistant.cli.answers:audit",
+    "serve": "assistant.cli.answers:serve",
+    "eval": "assistant.cli.measure:eval_command",
+    "bench": "assistant.cli.measure:bench",
+    "calibrate-verifier": "assistant.cli.measure:calibrate_verifier_cmd",
+    "train-verifier": "assistant.cli.measure:train_verifier_cmd",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when first asked for (by name, or for --help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module, attribute = COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="health-article-assistant")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Ask what a health article and the papers it cites really say.
+
+    Example: assistant index && assistant search "cortisol reduction"
+    """
+    set_offline_env()
+    ctx.obj = None

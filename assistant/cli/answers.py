@@ -1,0 +1,154 @@
+"""Commands that answer and audit: ask, chat, audit, serve."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from assistant.answer import AnswerEngine, Turn, answer_to_dict, source_lines, verdict_to_dict
+from assistant.audit import (
+    audit_lookup,
+    evaluate_audit_gold,
+    format_gold,
+    format_markdown,
+    format_text,
+    load_or_run_audit,
+)
+from assistant.cli.common import emit_json, get_settings, handle_errors
+from assistant.errors import InputError
+from assistant.settings import Settings
+
+
+# --- ask / chat -------------------------------------------------------------------------------
+def _engine(settings: Settings) -> Any:
+
+    return AnswerEngine(settings, audit=audit_lookup(settings))
+
+
+@click.command()
+@click.argument("question")
+@click.option(
+    "--engine",
+    type=click.Choice(["extractive", "llm"]),
+    default=None,
+    help="Answer engine (default from settings: extractive).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
+@handle_errors
+def ask(question: str, engine: str | None, as_json: bool) -> None:
+    """Answer one question, quoting the passages it rests on.
+
+    Example: assistant ask "Does magnesium lower cortisol by 25%?" --json
+    """
+    settings = get_settings()
+    answerer = _engine(settings)
+    if as_json:
+        emit_json(answer_to_dict(answerer.ask(question, engine=engine)))
+        return
+    _print_streamed(answerer, question, [], engine)
+
+
+def _print_streamed(answerer: Any, question: str, history: list, engine: str | None) -> Any:
+    """Print the answer as it streams (a model's answer that is not kept is followed by the
+    engine's own "not kept" line and the extractive answer), then what a model's [n] markers
+    point to. Returns the Answer."""
+    answer, tail = None, "\n"
+    for item in answerer.stream(question, history, engine=engine):
+        if isinstance(item, str):
+            click.echo(item, nl=False)
+            tail = item
+        else:
+            answer = item
+    assert answer is not None
+    if not tail.endswith("\n"):
+        click.echo("")
+    if answer.engine == "llm":
+        click.echo("\n" + "\n".join(source_lines(answer.citations)))
+    for note in answer.notes:
+        click.echo(f"note: {note}", err=True)
+    return answer
+
+
+@click.command()
+@click.option("--engine", type=click.Choice(["extractive", "llm"]), default=None)
+@handle_errors
+def chat(engine: str | None) -> None:
+    """A conversation in the terminal; follow-up questions use the earlier turns.
+
+    Example: assistant chat   (then type questions; an empty line or Ctrl-D ends)
+    """
+    settings = get_settings()
+    answerer = _engine(settings)
+    history: list[Turn] = []
+    click.echo("Ask about the article and its sources. An empty line ends the chat.")
+    while True:
+        try:
+            question = click.prompt("you", default="", show_default=False)
+        except (EOFError, click.Abort):
+            break
+        if not question.strip():
+            break
+        try:
+            answer = _print_streamed(answerer, question, history, engine)
+        except InputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            continue
+        click.echo("")
+        history.append(Turn(question, answer.text))
+
+
+# --- audit ----------------------------------------------------------------------------------
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the claim table as JSON.")
+@click.option("--markdown", is_flag=True, help="Print the claim table as Markdown.")
+@click.option(
+    "--verdict",
+    "only",
+    multiple=True,
+    type=click.Choice(["supported", "partial", "unsupported", "contradicted", "miscited"]),
+    help="Show only claims with this verdict (repeatable).",
+)
+@click.option(
+    "--gold",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Compare with hand-labelled verdicts (e.g. eval/claims_gold.jsonl): accuracy, confusion.",
+)
+@click.option("--rerun", is_flag=True, help="Recompute even if the cached audit is current.")
+@handle_errors
+def audit(
+    as_json: bool, markdown: bool, only: tuple[str, ...], gold: str | None, rerun: bool
+) -> None:
+    """Check every claim of the article against its sources: supported, partial, unsupported,
+    contradicted or miscited, with the evidence and a reason.
+
+    Example: assistant audit --verdict miscited --markdown
+    """
+    report = load_or_run_audit(get_settings(), force=rerun)
+    if gold:
+        result = evaluate_audit_gold(report, gold)
+        emit_json(result) if as_json else click.echo(format_gold(result))
+        return
+    rows = [v for v in report.verdicts if not only or v.verdict in only]
+    if as_json:
+        emit_json([verdict_to_dict(v) for v in rows])
+    elif markdown:
+        click.echo(format_markdown(report, rows))
+    else:
+        click.echo(format_text(report, rows))
+
+
+# --- serve ----------------------------------------------------------------------------------
+@click.command()
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1, from settings).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default 7860).")
+@handle_errors
+def serve(host: str | None, port: int | None) -> None:
+    """Start the chat page. Another host than 127.0.0.1 needs ASSISTANT_AUTH_USER/_PASSWORD.
+
+    Example: assistant serve --port 7860
+    """
+    from assistant.web import serve as run_page
+
+    run_page(get_settings(), host=host, port=port)

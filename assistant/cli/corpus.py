@@ -1,0 +1,240 @@
+"""Commands over the documents and the index: index, search, calibrate, fetch, sources, add."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from assistant.audit import load_or_run_audit, source_overview
+from assistant.cli.common import Progress, emit_json, get_settings, handle_errors
+from assistant.errors import InputError
+from assistant.index import (
+    HybridRetriever,
+    build_index,
+    evidence_to_dict,
+    index_status,
+    watch_index,
+)
+from assistant.index import calibrate as calibrate_threshold
+from assistant.settings import Settings
+from assistant.sources import add_document, fetch_references
+
+
+# --- index ---------------------------------------------------------------------------------
+@click.command()
+@click.option("--rebuild", is_flag=True, help="Start over instead of updating incrementally.")
+@click.option("--status", "show_status", is_flag=True, help="List documents and staleness.")
+@click.option("--watch", is_flag=True, help="Rebuild whenever a source file changes.")
+@click.option("--wait", type=float, default=0, help="Seconds to wait for another build's lock.")
+@click.option("--skip-audit", is_flag=True, help="Do not refresh the cached claim audit.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def index(
+    rebuild: bool, show_status: bool, watch: bool, wait: float, skip_audit: bool, as_json: bool
+) -> None:
+    """Build or update the index of the article and its references.
+
+    Example: assistant index --status
+    """
+    settings = get_settings()
+    if show_status:
+        status = index_status(settings)
+        if as_json:
+            emit_json({**asdict(status), "fresh": status.fresh})
+            return
+        click.echo(_format_status(status))
+        return
+    progress = Progress(enabled=not as_json)
+    try:
+        report = build_index(settings, rebuild=rebuild, progress=progress, wait=wait)
+    finally:
+        progress.close()
+    _print_build(report, as_json)
+    if not skip_audit and not as_json:
+        _refresh_audit(settings)
+    if watch:
+        click.echo(f"watching {settings.sources_path} (Ctrl-C to stop)", err=True)
+        for _ in watch_index(
+            settings,
+            lambda r: _print_build(r, as_json),
+            on_error=lambda e: click.echo(f"error: {e} (still watching)", err=True),
+        ):
+            pass
+
+
+def _refresh_audit(settings: Settings) -> None:
+    """Bring the cached claim audit up to date, so the first answer need not wait for it."""
+    click.echo("claim audit: checking (cached until the sources change)...", err=True)
+    report = load_or_run_audit(settings)
+    counts = ", ".join(f"{k} {v}" for k, v in report.counts.items() if v)
+    click.echo(f"claim audit: {len(report.verdicts)} claims ({counts})")
+
+
+def _print_build(report: Any, as_json: bool) -> None:
+    if as_json:
+        emit_json({**asdict(report), "chunks_per_second": round(report.chunks_per_second, 1)})
+        return
+    if report.status == "up_to_date":
+        click.echo(f"index is up to date ({report.chunks_total} chunks)")
+        return
+    click.echo(
+        f"index {report.status}{f' ({report.reason})' if report.reason else ''}: "
+        f"{len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed, "
+        f"{len(report.unchanged)} unchanged; {report.chunks_embedded} chunks embedded, "
+        f"{report.chunks_total} in all, {report.seconds:.1f}s "
+        f"({report.chunks_per_second:.1f} chunks/s)"
+    )
+
+
+def _format_status(status: Any) -> str:
+    if not status.built:
+        return f"no index at {status.location}: run `assistant index`"
+    lines = [
+        f"index at {status.location}, built {status.built_at}, "
+        f"{'fresh' if status.fresh else 'STALE: run `assistant index`'}"
+        + ("" if status.settings_match else " (settings changed: full rebuild needed)"),
+        f"{'document':<12} {'kind':<10} {'provenance':<14} {'chunks':>6}  state   title",
+    ]
+    for d in status.documents:
+        lines.append(
+            f"{d.id:<12} {d.kind:<10} {d.provenance:<14} {d.chunks:>6}  {d.state:<7} {d.title[:60]}"
+        )
+    return "\n".join(lines)
+
+
+# --- search --------------------------------------------------------------------------------
+@click.command()
+@click.argument("query")
+@click.option("-k", "k", type=click.IntRange(1, 50), default=None, help="Passages to return.")
+@click.option(
+    "--source",
+    type=click.Choice(["article", "references", "all"]),
+    default="all",
+    help="Search the article, its references, or both.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "dense", "bm25"]),
+    default="hybrid",
+    help="Retriever (hybrid fuses dense and BM25 by reciprocal rank).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def search(query: str, k: int | None, source: str, mode: str, as_json: bool) -> None:
+    """Hybrid search over the indexed passages.
+
+    Example: assistant search "magnesium and inflammation" -k 3 --source references
+    """
+    if not query.strip():
+        raise InputError("the query is empty: give some words to search for.")
+    settings = get_settings()
+    results = HybridRetriever(settings).search(query, k=k, source=source, mode=mode)  # type: ignore[arg-type]
+    if as_json:
+        emit_json([evidence_to_dict(ev) for ev in results])
+        return
+    if not results:
+        click.echo("no passages matched")
+    for n, ev in enumerate(results, start=1):
+        c = ev.chunk
+        where = " > ".join(c.section) or "(top)"
+        click.echo(
+            f"[{n}] score {ev.score:.4f}  {c.document_id} ({c.provenance})  {where}  "
+            f"chars {c.start}-{c.end}"
+        )
+        if c.notice:
+            click.echo(f"    note: {c.notice}")
+        click.echo("    " + c.text.replace("\n", "\n    "))
+        click.echo()
+
+
+# --- calibration ---------------------------------------------------------------------------
+@click.command()
+@click.option("--claims", type=int, default=400, help="SciFact train claims to use.")
+@click.option("--pool", type=int, default=200, help="Sentences per pool.")
+@click.option("--seed", type=int, default=13)
+@handle_errors
+def calibrate(claims: int, pool: int, seed: int) -> None:
+    """Calibrate the evidence threshold below which answers decline (SciFact train only).
+
+    Example: assistant calibrate --claims 400
+    """
+    emit_json(calibrate_threshold(get_settings(), claims=claims, pool=pool, seed=seed))
+
+
+# --- fetch / add (references from PubMed Central, user documents) ------------------------
+@click.command()
+@click.option("--ref", "ref", type=int, default=None, help="Only this reference number.")
+@click.option("--force", is_flag=True, help="Download again even if already fetched.")
+@click.option("--json", "as_json", is_flag=True, help="Print the per-reference report as JSON.")
+@handle_errors
+def fetch(ref: int | None, force: bool, as_json: bool) -> None:
+    """Download the references' full text from PubMed Central (Europe PMC as fallback).
+
+    Then run `assistant index` to re-embed just the references that changed.
+    Example: assistant fetch --ref 2
+    """
+
+    def show(result: Any) -> None:
+        if not as_json:
+            click.echo(
+                f"reference {result.number} ({result.pmcid or '?'}): {result.status}"
+                + (f" - {result.detail}" if result.detail else "")
+            )
+
+    report = fetch_references(get_settings(), only=ref, force=force, progress=show)
+    if as_json:
+        emit_json(report.to_dict())
+    elif report.message:
+        click.echo(report.message, err=report.exit_code != 0)
+    sys.exit(report.exit_code)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def sources(as_json: bool) -> None:
+    """List the article and its references: provenance, licence, fetch status, and whether
+    each reference is what the article says it is.
+
+    Example: assistant sources
+    """
+    rows = source_overview(get_settings())
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        head = "Article" if row["kind"] == "article" else f"Reference {row['reference']}"
+        click.echo(f"{head}: {row['title']}")
+        click.echo(
+            f"  provenance: {row['provenance']}; licence: {row['licence'] or 'unknown'}; "
+            f"fetch: {row['fetch_status'] or 'not fetched'}"
+        )
+        if row.get("url"):
+            click.echo(f"  link: {row['url']}")
+        if row.get("citation_check"):
+            click.echo(f"  citation check: {row['citation_check']['summary']}")
+
+
+@click.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--as",
+    "kind",
+    type=click.Choice(["reference", "article"]),
+    default="reference",
+    help="Add it as a reference (default) or as an article to check.",
+)
+@click.option("--title", default=None, help="Title to show (default: from the document).")
+@handle_errors
+def add(path: Path, kind: str, title: str | None) -> None:
+    """Add your own document (plain text, Markdown, JATS XML or HTML) to the sources.
+
+    Example: assistant add ~/papers/trial.xml && assistant index
+    """
+    doc = add_document(get_settings(), path, kind=kind, title=title)  # type: ignore[arg-type]
+    click.echo(f"added {doc.id} ({doc.kind}, {len(doc.body_blocks())} passages): {doc.title}")
+    click.echo("run `assistant index` to make it searchable")

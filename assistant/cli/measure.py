@@ -1,0 +1,268 @@
+"""Commands that measure and train: eval, bench ..., calibrate-verifier, train-verifier."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from assistant.bench import corpus as corpus_bench
+from assistant.bench import load as load_bench
+from assistant.bench import reranker as reranker_bench
+from assistant.bench import scale as scale_bench
+from assistant.bench import scifact as scifact_bench
+from assistant.cli.common import Progress, emit_json, get_settings, handle_errors
+from assistant.evaluation import default_out_dir, format_summary, run_eval, write_reports
+from assistant.verifier import Verifier, calibrate_support, evaluate_scifact_dev, train_verifier
+
+
+# --- eval / bench / train-verifier -----------------------------------------------------------
+@click.command("eval")
+@click.option(
+    "--questions",
+    "questions_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Question file (JSON Lines; default eval/questions.jsonl). Format: eval/README.md.",
+)
+@click.option("--engine", type=click.Choice(["extractive", "llm"]), default=None)
+@click.option("--split", type=click.Choice(["all", "dev", "test"]), default="all")
+@click.option(
+    "--compare",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Run a second configuration side by side: mode=dense|bm25|hybrid, engine=llm, or any "
+    "setting (top_k=4). Repeat to change several things in the second configuration.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Report folder (default eval/reports/<time stamp>/).",
+)
+@click.option("--no-verifier", is_flag=True, help="Judge citations by token overlap instead.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
+@handle_errors
+def eval_command(
+    questions_file: str | None,
+    engine: str | None,
+    split: str,
+    compare: tuple[str, ...],
+    out_dir: str | None,
+    no_verifier: bool,
+    as_json: bool,
+) -> None:
+    """Score answers on a question set: retrieval, citations, quotes, facts, declines, latency.
+
+    Example: assistant eval --split dev --compare mode=dense
+    """
+    settings = get_settings()
+    report = run_eval(
+        settings,
+        questions_path=Path(questions_file) if questions_file else None,
+        engine=engine,
+        compare=compare,
+        split=split,
+        use_verifier=not no_verifier,
+        progress=not as_json and sys.stderr.isatty(),
+    )
+    paths = write_reports(report, Path(out_dir) if out_dir else default_out_dir(settings))
+    if as_json:
+        emit_json({**report, "outputs": paths})
+        return
+    click.echo(format_summary(report, paths))
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks on public data (SciFact), separate from the eval question set."""
+
+
+@bench.command("scale")
+@click.option("--limit", type=int, default=None, help="Use only the first N SciFact abstracts.")
+@click.option("--synthetic", type=int, default=100_000, help="Synthetic chunks (0 to skip).")
+@click.option("--queries", type=int, default=50, help="Queries timed at each size.")
+@click.option("--workdir", type=click.Path(path_type=Path), default=Path(".cache/scale"))
+@handle_errors
+def bench_scale(limit: int | None, synthetic: int, queries: int, workdir: Path) -> None:
+    """Index SciFact's abstracts and a synthetic store, embedded vs server mode: build
+    throughput, store size, search/ask latency p50/p95.
+
+    Example: assistant bench scale --limit 500 --synthetic 20000
+    """
+    rows = scale_bench.run_scale(
+        get_settings(),
+        workdir,
+        limit=limit,
+        synthetic=synthetic,
+        queries=queries,
+        log=lambda m: click.echo(m, err=True),
+    )
+    click.echo(scale_bench.format_table(rows))
+
+
+@bench.command("corpus")
+@click.option(
+    "--questions",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Questions timed (default eval/questions.jsonl).",
+)
+@click.option("--cold-runs", type=click.IntRange(1), default=3, help="Fresh-process asks timed.")
+@click.option("--workdir", type=click.Path(path_type=Path), default=Path(".cache/corpus-bench"))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@handle_errors
+def bench_corpus(questions: Path | None, cold_runs: int, workdir: Path, as_json: bool) -> None:
+    """Index build (cold, no-op, one document edited), search and ask latency p50/p95 warm,
+    and cold start, on a copy of the corpus (the real index is not touched).
+
+    Example: assistant bench corpus --cold-runs 5
+    """
+    report = corpus_bench.run_corpus_bench(
+        get_settings(),
+        workdir,
+        questions=questions,
+        cold_runs=cold_runs,
+        log=lambda m: click.echo(m, err=True),
+    )
+    click.echo(
+        json.dumps(report, indent=2) if as_json else corpus_bench.format_corpus_report(report)
+    )
+
+
+@bench.command("load")
+@click.option("--url", default="http://127.0.0.1:7860", help="A running page (loopback only).")
+@click.option("--levels", default="1,4,16", help="Concurrent sessions per level.")
+@click.option("--per-session", type=int, default=5, help="Questions each session asks.")
+@click.option("--time-limit", type=float, default=300.0, help="Seconds per level at most.")
+@handle_errors
+def bench_load(url: str, levels: str, per_session: int, time_limit: float) -> None:
+    """N concurrent chat sessions against a running page through gradio_client.
+
+    Example: assistant serve & assistant bench load --levels 1,4,16
+    """
+    counts = tuple(int(x) for x in levels.split(",") if x.strip())
+    # run_load fails (exit 1, the table on stderr) unless every request was answered
+    rows = load_bench.run_load(
+        url, counts, per_session, time_limit, log=lambda m: click.echo(m, err=True)
+    )
+    click.echo(load_bench.format_table(rows))
+
+
+@bench.command("scifact-retrieval")
+@click.option(
+    "--methods",
+    default=None,
+    help="Comma-separated: bm25, dense, hybrid, rerank. Default: all four when a trained "
+    "reranker exists (`assistant bench train-reranker`), else the first three.",
+)
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N queries.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def bench_scifact_retrieval(methods: str | None, limit: int | None, as_json: bool) -> None:
+    """nDCG@10 and recall@100 on BEIR SciFact test, beside published figures.
+
+    Example: assistant bench scifact-retrieval --methods bm25,dense,hybrid
+    """
+    if methods is None:
+        methods = "bm25,dense,hybrid"
+        if (reranker_bench.reranker_path(get_settings()) / "reranker.json").exists():
+            methods += ",rerank"
+        else:
+            click.echo("no trained reranker: `assistant bench train-reranker` adds it", err=True)
+    chosen = [m.strip() for m in methods.split(",") if m.strip()]
+    progress = Progress(enabled=not as_json and sys.stderr.isatty())
+    try:
+        result = scifact_bench.run_retrieval_benchmark(
+            get_settings(), chosen, limit=limit, progress=progress
+        )
+    finally:
+        progress.close()
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(scifact_bench.format_table(result))
+
+
+@bench.command("train-reranker")
+@click.option("--epochs", type=click.IntRange(1), default=2, show_default=True)
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--max-queries", type=click.IntRange(1), default=None, help="Quick check only.")
+@handle_errors
+def bench_train_reranker(epochs: int, seed: int, max_queries: int | None) -> None:
+    """Train the SciFact cross-encoder reranker on BEIR SciFact train (never on test).
+
+    Example: assistant bench train-reranker && assistant bench scifact-retrieval --methods
+    bm25,dense,hybrid,rerank
+    """
+    progress = Progress(enabled=sys.stderr.isatty())
+    try:
+        meta = reranker_bench.train_reranker(
+            get_settings(), epochs=epochs, seed=seed, max_queries=max_queries, progress=progress
+        )
+    finally:
+        progress.close()
+    emit_json({k: v for k, v in meta.items() if k != "log"} | {"epochs": meta["log"]["epochs"]})
+
+
+@bench.command("scifact-verify")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N claims.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def bench_scifact_verify(limit: int | None, as_json: bool) -> None:
+    """The claim verifier on SciFact dev given the gold abstract: accuracy and macro-F1.
+
+    Example: assistant bench scifact-verify
+    """
+    settings = get_settings()
+    result = evaluate_scifact_dev(settings, Verifier.load(settings=settings), max_claims=limit)
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(f"SciFact dev, {result['claims']} claims (label given the gold abstract)")
+    for mode in ("oracle", "abstract", "baseline_pairs"):
+        if mode in result:
+            r = result[mode]
+            click.echo(
+                f"{mode:<15} accuracy {r['accuracy']:.3f}  macro-F1 {r['macro_f1']:.3f}  "
+                f"({r['n']} items, {r['seconds_per_claim'] * 1000:.0f} ms per claim)"
+            )
+
+
+@click.command("calibrate-verifier")
+@handle_errors
+def calibrate_verifier_cmd() -> None:
+    """Measure how sure the verifier must be before the audit says "supported" (held-out
+    SciFact train claims; saved beside the weights).
+
+    Example: assistant calibrate-verifier
+    """
+    emit_json(calibrate_support(get_settings()))
+
+
+@click.command("train-verifier")
+@click.option("--epochs", type=int, default=3, help="Training epochs.")
+@click.option("--max-claims", type=int, default=None, help="Train on a subset (smoke test).")
+@click.option("--seed", type=int, default=13)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to save the model (default: the shipped verifier folder).",
+)
+@handle_errors
+def train_verifier_cmd(
+    epochs: int, max_claims: int | None, seed: int, out_dir: Path | None
+) -> None:
+    """Train the claim verifier (a MiniLM cross-encoder) on SciFact train; dev is measured only.
+
+    Example: assistant train-verifier --epochs 3
+    """
+    metrics = train_verifier(
+        get_settings(), out_dir=out_dir, epochs=epochs, max_claims=max_claims, seed=seed
+    )
+    emit_json(metrics)
