@@ -11,7 +11,7 @@ export TRANSFORMERS_OFFLINE=1
 export GRADIO_ANALYTICS_ENABLED=False
 export ANONYMIZED_TELEMETRY=False
 
-.PHONY: run test install install-test index lint eval bench browser clean
+.PHONY: run test install install-test index lint eval bench browser docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ test: install-test browser
 lint: install-test
 	$(VENV)/bin/ruff check assistant tests eval
 	$(VENV)/bin/ruff format --check assistant tests eval
+
+# docs/cli.md: every command's --help (a test fails when it drifts)
+docs: install
+	$(PY) -m assistant.cli.reference > docs/cli.md
 
 eval: index
 	$(PY) -m assistant eval

@@ -19,7 +19,7 @@ OLLAMA_DEFAULT = "http://127.0.0.1:11434/v1"
 def make_chat_model(settings: Settings) -> Any:
     provider = settings.llm_provider
     if provider in ("openai", "ollama"):
-        from langchain_openai import ChatOpenAI
+        from langchain_openai import ChatOpenAI  # lazy: the provider's client, only when configured
 
         base_url = settings.llm_base_url or (OLLAMA_DEFAULT if provider == "ollama" else None)
         if base_url is None:
@@ -40,6 +40,7 @@ def make_chat_model(settings: Settings) -> Any:
         if settings.llm_gguf_path is None or not settings.llm_gguf_path.exists():
             raise ConfigError("llm_provider=gguf needs ASSISTANT_LLM_GGUF_PATH to name a file.")
         try:
+            # lazy: optional, needs llama.cpp
             from langchain_community.chat_models import ChatLlamaCpp
         except ImportError as exc:  # pragma: no cover - optional extra
             raise ModelError("llama-cpp-python is not installed: pip install -e '.[gguf]'") from exc

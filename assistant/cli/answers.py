@@ -18,6 +18,7 @@ from assistant.audit import (
 from assistant.cli.common import emit_json, get_settings, handle_errors
 from assistant.errors import InputError
 from assistant.settings import Settings
+from assistant.web import serve as run_page
 
 
 # --- ask / chat -------------------------------------------------------------------------------
@@ -149,6 +150,4 @@ def serve(host: str | None, port: int | None) -> None:
 
     Example: assistant serve --port 7860
     """
-    from assistant.web import serve as run_page
-
     run_page(get_settings(), host=host, port=port)

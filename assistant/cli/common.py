@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any
 
 import click
+from tqdm import tqdm
 
 from assistant.errors import AssistantError
 from assistant.settings import Settings, load_settings
@@ -46,8 +47,6 @@ class Progress:
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled:
             return
-        from tqdm import tqdm
-
         bar = self.bars.get(stage)
         if bar is None:
             bar = self.bars[stage] = tqdm(total=total, desc=stage, unit="chunk", file=sys.stderr)

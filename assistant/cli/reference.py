@@ -33,7 +33,9 @@ def cli_reference() -> str:
         "Generated from each command's `--help` by `make docs`; do not edit by hand.",
         "",
     ]
-    with click.Context(main, info_name="assistant", terminal_width=100, max_content_width=100) as ctx:
+    with click.Context(
+        main, info_name="assistant", terminal_width=100, max_content_width=100
+    ) as ctx:
         return "\n".join(head + _walk(main, ctx, ["assistant"]))
 
 

@@ -246,10 +246,10 @@ def _bars(ax: Any, report: dict, keys: list[tuple[str, str]], title: str) -> Non
 
 def _chart(report: dict, path: Path) -> None:
     """Rates on the left (0 to 1), counts per answer in the middle, latencies on the right."""
-    import matplotlib
+    import matplotlib  # lazy: keeps matplotlib out of light CLI paths
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: as above
 
     by_kind: dict[str, list[tuple[str, str]]] = {}
     for key, label, kind in HEADLINE:

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from assistant.answer import AnswerEngine, Turn, retrieval_query
+from assistant.audit import audit_lookup
 from assistant.errors import AssistantError, ModelError, UsageError
 from assistant.evaluation.metrics import (
     Supports,
@@ -35,8 +38,10 @@ from assistant.evaluation.questions import EvalQuestion, EvalTurn, check_gold, l
 from assistant.evaluation.report import by_category, summarize
 from assistant.index import HybridRetriever
 from assistant.settings import Settings
+from assistant.sources import load_corpus
 from assistant.text import normalize
 from assistant.types import Document, Evidence
+from assistant.verifier import Verifier
 
 MODES = ("hybrid", "dense", "bm25")
 ENGINES = ("extractive", "llm")
@@ -173,8 +178,6 @@ def load_judge(settings: Settings, use_verifier: bool = True) -> Judge:
     verifier = None
     if use_verifier:
         try:
-            from assistant.verifier import Verifier
-
             verifier = Verifier.load(settings=settings)
         except (ModelError, ImportError):
             verifier = None
@@ -260,8 +263,6 @@ def score_turn(
 def _engine_for(config: Config) -> RecordingEngine:
     """A fresh retriever per configuration: sentence vectors cached while answering for one
     configuration must not make the next one look faster."""
-    from assistant.audit import audit_lookup
-
     inner = HybridRetriever(config.settings)
     engine = RecordingEngine(
         config.settings,
@@ -335,8 +336,6 @@ def run_eval(
     progress: bool = False,
 ) -> dict[str, Any]:
     """Load and check the questions, run one or two configurations, return the report dict."""
-    from assistant.sources import load_corpus
-
     path = questions_path or settings.eval_path / "questions.jsonl"
     questions = load_questions(path, split=split)
     documents = {d.id: d for d in load_corpus(settings)}
@@ -352,8 +351,6 @@ def run_eval(
     turns = sum(len(q.turns) for q in questions)
     bar = None
     if progress:
-        from tqdm import tqdm
-
         bar = tqdm(total=turns * len(configs), desc="eval", unit="question")
     started = time.perf_counter()
     runs = []

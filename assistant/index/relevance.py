@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import ModelError
-from assistant.index.embeddings import Embedder
+from assistant.index.embeddings import Embedder, load_embedder
 from assistant.settings import Settings
 from assistant.types import Chunk
 
@@ -129,8 +129,6 @@ def calibrate(
     write: bool = True,
 ) -> dict[str, Any]:
     """Calibrate the relevance threshold for the configured embedder on SciFact train."""
-    from assistant.index.embeddings import load_embedder
-
     root = settings.scifact_path
     train, corpus_path = root / "claims_train.jsonl", root / "corpus.jsonl"
     if not train.exists() or not corpus_path.exists():

@@ -10,10 +10,11 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
+from rank_bm25 import BM25Okapi
 
 from assistant.errors import StoreError
-from assistant.index.load import LoadedIndex, load_index
 from assistant.index.embeddings import Embedder, load_embedder
+from assistant.index.load import LoadedIndex, load_index
 from assistant.index.store import Store
 from assistant.settings import Settings
 from assistant.text import content_stems, words
@@ -68,8 +69,6 @@ class _Snapshot:
 
     @classmethod
     def of(cls, index: LoadedIndex) -> _Snapshot:
-        from rank_bm25 import BM25Okapi
-
         corpus = [words(c.embed_text()) for c in index.chunks] or [[""]]
         return cls(
             index, {c.id: c for c in index.chunks}, [c.id for c in index.chunks], BM25Okapi(corpus)

@@ -23,6 +23,7 @@ _REGISTRY_ID = "manifest"
 
 
 def _chroma_settings() -> Any:
+    # lazy: keeps chromadb out of light paths
     from chromadb.config import Settings as ChromaSettings
 
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
@@ -45,7 +46,7 @@ class Store:
         return self._client
 
     def _connect(self) -> Any:
-        import chromadb
+        import chromadb  # lazy: keeps chromadb out of light paths
 
         s = self.settings
         try:
@@ -84,7 +85,7 @@ class Store:
         rebuild can start clean. Server stores are never touched."""
         if self.server_mode or not self.chroma_dir.exists():
             return None
-        from chromadb.api.shared_system_client import SharedSystemClient
+        from chromadb.api.shared_system_client import SharedSystemClient  # lazy: as above
 
         SharedSystemClient.clear_system_cache()  # drop this process's handles on the old files
         target = self.chroma_dir.with_name(f"chroma.broken-{uuid.uuid4().hex[:6]}")
