@@ -8,10 +8,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import make_settings
 
-import assistant.bench as bench
-from assistant.bench import EmbeddingCache, cached_embed
-from assistant.bench.scifact import fuse, load_beir, run_retrieval_benchmark, score_rankings
+import assistant.bench.cache as cache
+from assistant.bench import (
+    EmbeddingCache,
+    cached_embed,
+    format_corpus_report,
+    rerank_rankings,
+    reranker_path,
+    run_corpus_bench,
+    run_retrieval_benchmark,
+    run_scale,
+    train_reranker,
+)
+from assistant.bench.beir import fuse, load_beir, paired_bootstrap, score_rankings
+from assistant.bench.reranker import combine
+from assistant.bench.scale import format_table
 from assistant.cli import main
 from assistant.errors import SourceError, UsageError
 from assistant.index.embeddings import HashEmbedder
@@ -94,8 +107,6 @@ def test_scores_and_fusion_on_hand_rankings() -> None:
 
 
 def test_paired_bootstrap_interval() -> None:
-    from assistant.bench.scifact import paired_bootstrap
-
     same = paired_bootstrap([0.2, 0.5, 0.9], [0.2, 0.5, 0.9])
     assert same == {"diff": 0.0, "ci_low": 0.0, "ci_high": 0.0}
     base = [0.1 * (i % 7) for i in range(60)]
@@ -144,7 +155,7 @@ def test_cache_embeds_only_what_it_lacks(tmp_path: Path) -> None:
 def test_interrupted_embedding_keeps_finished_batches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bench, "SAVE_EVERY", 4)
+    monkeypatch.setattr(cache, "SAVE_EVERY", 4)
     texts = [f"text {i}" for i in range(10)]
     with pytest.raises(KeyboardInterrupt):
         cached_embed(CountingEmbedder(fail_after=2), texts, tmp_path)
@@ -179,8 +190,6 @@ def test_cli_bench_retrieval_and_verify(tiny: Settings, tmp_path: Path) -> None:
 
 
 def test_reranker_combines_its_order_with_hybrid() -> None:
-    from assistant.bench.reranker import combine
-
     hybrid = ["a", "b", "c", "d", "e"]
     scores = {"a": 0.1, "b": 0.9, "c": 0.5}  # the reranker saw the top 3 only
     assert combine(hybrid, scores, "replace", 60) == ["b", "c", "a", "d", "e"]
@@ -191,8 +200,6 @@ def test_reranker_combines_its_order_with_hybrid() -> None:
 
 @pytest.mark.slow
 def test_reranker_trains_on_train_saves_and_reranks(tiny: Settings) -> None:
-    from assistant.bench.reranker import rerank_rankings, reranker_path, train_reranker
-
     meta = train_reranker(tiny, epochs=1, max_queries=3)
     assert meta["train_queries"] == 3 and meta["heldout_queries"] == 1
     assert meta["combine"] in ("replace", "fuse") and meta["log"]["losses"]
@@ -208,10 +215,6 @@ def test_reranker_trains_on_train_saves_and_reranks(tiny: Settings) -> None:
 def test_scale_benchmark_runs_on_a_tiny_size(tmp_path: Path) -> None:
     """bench scale end to end on 20 real SciFact abstracts and 500 synthetic chunks (embedded
     store, hashing embedder), so the benchmark cannot rot unnoticed between full runs."""
-    from conftest import make_settings
-
-    from assistant.bench.scale import format_table, run_scale
-
     settings = make_settings(tmp_path)
     rows = run_scale(
         settings,
@@ -235,10 +238,6 @@ def test_scale_benchmark_runs_on_a_tiny_size(tmp_path: Path) -> None:
 
 
 def test_corpus_benchmark_times_builds_and_answers_on_a_copy(tmp_path: Path) -> None:
-    from conftest import make_settings
-
-    from assistant.bench.corpus import format_corpus_report, run_corpus_bench
-
     settings = make_settings(tmp_path)
     original = {p: p.read_bytes() for p in settings.sources_path.rglob("*") if p.is_file()}
     questions = tmp_path / "q.jsonl"

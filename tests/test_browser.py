@@ -17,8 +17,10 @@ import socket
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from assistant.settings import Settings
+from assistant.web import start
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -55,8 +57,6 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def served(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
     """The page on a private copy of the real corpus and index; yields (url, settings)."""
-    from assistant.web import start
-
     tmp = tmp_path_factory.mktemp("browser")
     shutil.copytree(real_settings.sources_path, tmp / "sources")
     shutil.copytree(
@@ -73,8 +73,6 @@ def served(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         yield chromium

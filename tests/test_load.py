@@ -101,7 +101,7 @@ def test_a_complete_run_passes() -> None:
 
 @pytest.mark.slow
 def test_concurrent_sessions_all_answer(real_settings: Settings, tmp_path) -> None:
-    from assistant.web import start
+    from assistant.web import start  # lazy: gradio only for this test
 
     settings = private_copy(real_settings, tmp_path)
     port = free_port()

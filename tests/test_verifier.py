@@ -12,12 +12,14 @@ import random
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from assistant.cli import main
 from assistant.errors import ModelError
 from assistant.settings import Settings
+from assistant.verifier import Verifier, aggregate, label_of, train_verifier
 from assistant.verifier.data import build_pairs, load_scifact, split_holdout
 from assistant.verifier.evaluate import scores
-from assistant.verifier.model import Verifier, aggregate, label_of
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "assistant" / "models" / "verifier"
@@ -121,8 +123,6 @@ def test_tiny_training_learns_saves_and_reloads(tiny_scifact: Settings, tmp_path
 
 
 def train_tiny(settings: Settings, out: Path) -> dict:
-    from assistant.verifier.model import train_verifier
-
     return train_verifier(
         settings, out_dir=out, epochs=3, max_claims=16, progress=False, evaluate_dev=False
     )
@@ -164,10 +164,6 @@ def test_train_verifier_command_on_a_tiny_set(
 ) -> None:
     """The command users run, end to end on a tiny SciFact-shaped set: it trains, saves a
     loadable model with its card, and measures dev (never trains on it)."""
-    from click.testing import CliRunner
-
-    from assistant.cli import main
-
     monkeypatch.setenv("ASSISTANT_SCIFACT_DIR", str(tiny_scifact.scifact_path))
     out = tmp_path / "cli-verifier"
     result = CliRunner().invoke(

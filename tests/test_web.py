@@ -13,6 +13,8 @@ import os
 import re
 import shutil
 import socket
+import stat
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -22,10 +24,17 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from gradio_client import Client
+from pydantic import SecretStr
 
+from assistant.cli import main
 from assistant.errors import ConfigError
 from assistant.settings import Settings
+from assistant.sources import load_corpus
 from assistant.types import Answer, Citation, ClaimVerdict, EvidenceQuote
+from assistant.web import credentials, start
+from assistant.web.backend import WebBackend
+from assistant.web.render import render_answer
 
 FOLLOW_UP_FIRST = "What is the recommended daily amount of magnesium for women?"
 FOLLOW_UP = "Where does that figure come from?"
@@ -64,9 +73,6 @@ def web_settings(real_settings: Settings, tmp_path_factory: pytest.TempPathFacto
 @pytest.fixture(scope="module")
 def served(web_settings: Settings):
     """The page on a free port; yields (url, backend)."""
-    from assistant.web import start
-    from assistant.web.backend import WebBackend
-
     backend = WebBackend(web_settings)
     port = free_port()
     app = start(web_settings, "127.0.0.1", port, block=False, quiet=True, backend=backend)
@@ -81,8 +87,6 @@ def page(served) -> str:
 
 @pytest.fixture
 def client(page: str):
-    from gradio_client import Client
-
     return Client(page, verbose=False)
 
 
@@ -127,8 +131,6 @@ def ask(client: Any, question: str, engine: str = "extractive", k: int = 6) -> t
 
 # --- chat ----------------------------------------------------------------------------------------
 def test_answer_streams_with_source_cards_quoting_exact_text(client, web_settings) -> None:
-    from assistant.sources.corpus import load_corpus
-
     (chat, box, note), job = ask(client, FOLLOW_UP_FIRST)
     assert box == "" and "Not sent" not in note
     assert len(job.outputs()) >= 3, "the answer should arrive in several updates"
@@ -155,8 +157,6 @@ def test_answer_streams_with_source_cards_quoting_exact_text(client, web_setting
 
 
 def test_follow_up_uses_the_conversation(page) -> None:
-    from gradio_client import Client
-
     talk = Client(page, verbose=False)
     (first, _, _), _ = ask(talk, FOLLOW_UP_FIRST)
     first_spans = {(c["document"], c["span"]) for c in cards(last_reply(first))}
@@ -270,8 +270,6 @@ def test_answer_touching_an_audited_claim_shows_the_callout(client, page) -> Non
 
 
 def test_sources_tab_lists_every_document_with_provenance_and_checks(client, web_settings) -> None:
-    from assistant.sources.corpus import load_corpus
-
     html = client.predict(api_name="/sources")
     for doc in load_corpus(web_settings):
         assert f'data-document="{doc.id}"' in html
@@ -332,11 +330,7 @@ def test_uploads_over_the_limit_are_refused(page, web_settings) -> None:
 
 
 def test_audit_exports_go_to_a_private_folder(hash_settings) -> None:
-    import stat
-    import tempfile
-
-    from assistant.web.app import audit_view
-    from assistant.web.backend import WebBackend
+    from assistant.web.app import audit_view  # lazy: app.py imports gradio at its top
 
     backend = WebBackend(hash_settings, audit_loader=_verdicts)
     _, dl_json, dl_csv = audit_view(backend, "all")
@@ -362,8 +356,6 @@ def test_fetch_reports_offline_clearly(client) -> None:
 
 
 def test_rebuild_keeps_chat_answering(client, page, web_settings) -> None:
-    from gradio_client import Client
-
     status = client.predict(api_name="/status")
     assert "fresh" in status
     notes = sorted((web_settings.sources_path / "notes").glob("*.md"))[0]
@@ -385,10 +377,6 @@ def test_rebuild_keeps_chat_answering(client, page, web_settings) -> None:
 
 # --- start-up rules ------------------------------------------------------------------------------
 def test_other_hosts_need_credentials(hash_settings) -> None:
-    from pydantic import SecretStr
-
-    from assistant.web import credentials
-
     assert credentials(hash_settings, "127.0.0.1") is None
     assert credentials(hash_settings, "localhost") is None
     with pytest.raises(ConfigError, match="without a login"):
@@ -400,18 +388,12 @@ def test_other_hosts_need_credentials(hash_settings) -> None:
 
 
 def test_serve_refuses_public_bind_without_login() -> None:
-    from assistant.cli import main
-
     result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", "--port", str(free_port())])
     assert result.exit_code == 2
     assert "without a login" in result.stderr and "ASSISTANT_AUTH_USER" in result.stderr
 
 
 def test_login_is_enforced_and_announced(web_settings, capsys) -> None:
-    from pydantic import SecretStr
-
-    from assistant.web import start
-
     settings = web_settings.model_copy(
         update={"auth_user": "ann", "auth_password": SecretStr("s3cret")}
     )
@@ -448,8 +430,6 @@ def _citation(**kw: Any) -> Citation:
 
 
 def test_document_markup_is_escaped_and_links_are_http_only() -> None:
-    from assistant.web.render import render_answer
-
     verdict = ClaimVerdict("<b>claim</b>", (0, 5), "S", "unsupported", "no source <u>says</u>")
     answer = Answer("q", 'It says "<script>x()</script>" [1]', False, [_citation()], [verdict])
     html = render_answer(answer)
@@ -463,8 +443,6 @@ def test_document_markup_is_escaped_and_links_are_http_only() -> None:
 
 
 def test_paper_links_include_doi_and_pubmed() -> None:
-    from assistant.web.render import render_answer
-
     c = _citation(url="https://pmc.ncbi.nlm.nih.gov/articles/PMC1/")
     html = render_answer(
         Answer("q", "x [1]", False, [c]), {"ref-9": {"doi": "10.1/x", "pmid": "7"}}
@@ -487,8 +465,7 @@ def _verdicts() -> list[ClaimVerdict]:
 
 
 def test_audit_view_filters_counts_and_exports(hash_settings) -> None:
-    from assistant.web.app import audit_view
-    from assistant.web.backend import WebBackend
+    from assistant.web.app import audit_view  # lazy: app.py imports gradio at its top
 
     backend = WebBackend(hash_settings, audit_loader=_verdicts)
     html, dl_json, _ = audit_view(backend, "supported")
@@ -504,8 +481,7 @@ def test_audit_view_filters_counts_and_exports(hash_settings) -> None:
 
 
 def test_example_questions_come_from_the_article_headings(hash_settings) -> None:
-    from assistant.sources.corpus import load_corpus
-    from assistant.web.app import example_questions
+    from assistant.web.app import example_questions  # lazy: app.py imports gradio
 
     docs = load_corpus(hash_settings)
     questions = example_questions(docs)

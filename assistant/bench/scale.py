@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -23,15 +24,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 
-from assistant.index import Embedder, Store, build_index, load_embedder, row_metadata
+from assistant.answer import AnswerEngine
+from assistant.bench.timing import latencies, markdown_table, percentile_ms
+from assistant.index import (
+    Embedder,
+    HybridRetriever,
+    Store,
+    build_index,
+    load_embedder,
+    row_metadata,
+)
 from assistant.settings import Settings
 from assistant.types import Block, Chunk, Document
-
-
-def percentile_ms(values: list[float], q: float) -> float:
-    return round(float(np.percentile(np.array(values) * 1000, q)), 1) if values else 0.0
 
 
 class MemoEmbedder:
@@ -125,16 +132,12 @@ def _mode(settings: Settings, mode: str, workdir: Path):
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 def _wait_for(port: int, timeout: float = 60) -> None:
-    import httpx
-
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
@@ -143,16 +146,6 @@ def _wait_for(port: int, timeout: float = 60) -> None:
         except httpx.HTTPError:
             time.sleep(0.2)
     raise RuntimeError("chroma server did not start")
-
-
-def latencies(fn: Callable[[str], Any], queries: list[str]) -> list[float]:
-    """Seconds each call of fn(query) took, in order."""
-    out = []
-    for q in queries:
-        t0 = time.perf_counter()
-        fn(q)
-        out.append(time.perf_counter() - t0)
-    return out
 
 
 def _queries(root: Path, n: int) -> list[str]:
@@ -212,6 +205,59 @@ def _synthetic(settings: Settings, size: int, dim: int, seed: int) -> float:
     return seconds
 
 
+def _scifact_row(
+    mode: str, s: Settings, data_dir: Path, docs: list[Document], memo: MemoEmbedder, qs: list[str]
+) -> dict[str, Any]:
+    """Build the SciFact documents into this mode's store; time loading, search and ask."""
+    before = memo.seconds
+    report = build_index(s, documents=docs, embedder=memo, rebuild=True)
+    embed_s = memo.seconds - before
+    t0 = time.perf_counter()
+    retriever = HybridRetriever(s, embedder=memo.inner)
+    load_s = time.perf_counter() - t0
+    search = latencies(lambda q: retriever.search(q, k=10), qs)
+    engine = AnswerEngine(s, retriever=retriever)
+    ask = latencies(engine.ask, qs)
+    return {
+        "mode": mode,
+        "size": f"{len(docs)} docs / {report.chunks_total} chunks",
+        "build_s": round(report.seconds, 1),
+        "embed_s": round(embed_s, 1),
+        "chunks_per_s": round(report.chunks_total / report.seconds, 1),
+        "store_mb": round(_dir_size(data_dir) / 1e6, 1),
+        "load_s": round(load_s, 1),
+        "search_p50_ms": percentile_ms(search, 50),
+        "search_p95_ms": percentile_ms(search, 95),
+        "ask_p50_ms": percentile_ms(ask, 50),
+        "ask_p95_ms": percentile_ms(ask, 95),
+    }
+
+
+def _synthetic_row(
+    mode: str, s: Settings, data_dir: Path, synthetic: int, memo: MemoEmbedder, qs: list[str]
+) -> dict[str, Any]:
+    """Fill this mode's store with random chunks; time loading and search (hybrid, dense)."""
+    seconds = _synthetic(s, synthetic, memo.dim, seed=7)
+    t0 = time.perf_counter()
+    retriever = HybridRetriever(s, embedder=memo.inner)
+    load_s = time.perf_counter() - t0
+    search = latencies(lambda q: retriever.search(q, k=10), qs)
+    dense = latencies(lambda q: retriever.search(q, k=10, mode="dense"), qs)
+    return {
+        "mode": mode,
+        "size": f"{synthetic} synthetic chunks",
+        "build_s": round(seconds, 1),
+        "embed_s": 0.0,
+        "chunks_per_s": round(synthetic / seconds, 1),
+        "store_mb": round(_dir_size(data_dir) / 1e6, 1),
+        "load_s": round(load_s, 1),
+        "search_p50_ms": percentile_ms(search, 50),
+        "search_p95_ms": percentile_ms(search, 95),
+        "dense_p50_ms": percentile_ms(dense, 50),
+        "dense_p95_ms": percentile_ms(dense, 95),
+    }
+
+
 def run_scale(
     settings: Settings,
     workdir: Path,
@@ -222,9 +268,7 @@ def run_scale(
     modes: tuple[str, ...] = ("embedded", "server"),
     log: Callable[[str], None] = print,
 ) -> list[dict[str, Any]]:
-    from assistant.answer import AnswerEngine
-    from assistant.index import HybridRetriever
-
+    """One row per store mode and size (SciFact documents, then the synthetic store)."""
     if workdir.exists():
         shutil.rmtree(workdir)
     root = settings.scifact_path
@@ -235,64 +279,14 @@ def run_scale(
     for mode in modes:
         with _mode(settings, mode, workdir) as (s, data_dir):
             log(f"[{mode}] building {len(docs)} SciFact documents")
-            before = memo.seconds
-            report = build_index(s, documents=docs, embedder=memo, rebuild=True)
-            embed_s = memo.seconds - before
-            t0 = time.perf_counter()
-            retriever = HybridRetriever(s, embedder=memo.inner)
-            load_s = time.perf_counter() - t0
-            search = latencies(lambda q, r=retriever: r.search(q, k=10), qs)
-            engine = AnswerEngine(s, retriever=retriever)
-            ask = latencies(lambda q, e=engine: e.ask(q), qs)
-            rows.append(
-                {
-                    "mode": mode,
-                    "size": f"{len(docs)} docs / {report.chunks_total} chunks",
-                    "build_s": round(report.seconds, 1),
-                    "embed_s": round(embed_s, 1),
-                    "chunks_per_s": round(report.chunks_total / report.seconds, 1),
-                    "store_mb": round(_dir_size(data_dir) / 1e6, 1),
-                    "load_s": round(load_s, 1),
-                    "search_p50_ms": percentile_ms(search, 50),
-                    "search_p95_ms": percentile_ms(search, 95),
-                    "ask_p50_ms": percentile_ms(ask, 50),
-                    "ask_p95_ms": percentile_ms(ask, 95),
-                }
-            )
+            rows.append(_scifact_row(mode, s, data_dir, docs, memo, qs))
             log(json.dumps(rows[-1]))
         if synthetic:
             with _mode(settings, mode, workdir / "synthetic") as (s, data_dir):
                 log(f"[{mode}] writing {synthetic} synthetic chunks")
-                seconds = _synthetic(s, synthetic, memo.dim, seed=7)
-                t0 = time.perf_counter()
-                retriever = HybridRetriever(s, embedder=memo.inner)
-                load_s = time.perf_counter() - t0
-                search = latencies(lambda q, r=retriever: r.search(q, k=10), qs)
-                dense = latencies(lambda q, r=retriever: r.search(q, k=10, mode="dense"), qs)
-                rows.append(
-                    {
-                        "mode": mode,
-                        "size": f"{synthetic} synthetic chunks",
-                        "build_s": round(seconds, 1),
-                        "embed_s": 0.0,
-                        "chunks_per_s": round(synthetic / seconds, 1),
-                        "store_mb": round(_dir_size(data_dir) / 1e6, 1),
-                        "load_s": round(load_s, 1),
-                        "search_p50_ms": percentile_ms(search, 50),
-                        "search_p95_ms": percentile_ms(search, 95),
-                        "dense_p50_ms": percentile_ms(dense, 50),
-                        "dense_p95_ms": percentile_ms(dense, 95),
-                    }
-                )
+                rows.append(_synthetic_row(mode, s, data_dir, synthetic, memo, qs))
                 log(json.dumps(rows[-1]))
     return rows
-
-
-def markdown_table(rows: list[dict[str, Any]], cols: list[str]) -> str:
-    """Rows as a Markdown table of the given columns (a missing value shows empty)."""
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:

@@ -8,11 +8,18 @@ from pathlib import Path
 
 import click
 
-from assistant.bench import corpus as corpus_bench
-from assistant.bench import load as load_bench
-from assistant.bench import reranker as reranker_bench
-from assistant.bench import scale as scale_bench
-from assistant.bench import scifact as scifact_bench
+from assistant.bench import (
+    format_corpus_report,
+    format_load_table,
+    format_retrieval_table,
+    format_scale_table,
+    reranker_path,
+    run_corpus_bench,
+    run_load,
+    run_retrieval_benchmark,
+    run_scale,
+    train_reranker,
+)
 from assistant.cli.common import Progress, emit_json, get_settings, handle_errors
 from assistant.evaluation import default_out_dir, format_summary, run_eval, write_reports
 from assistant.verifier import Verifier, calibrate_support, evaluate_scifact_dev, train_verifier
@@ -93,7 +100,7 @@ def bench_scale(limit: int | None, synthetic: int, queries: int, workdir: Path) 
 
     Example: assistant bench scale --limit 500 --synthetic 20000
     """
-    rows = scale_bench.run_scale(
+    rows = run_scale(
         get_settings(),
         workdir,
         limit=limit,
@@ -101,7 +108,7 @@ def bench_scale(limit: int | None, synthetic: int, queries: int, workdir: Path) 
         queries=queries,
         log=lambda m: click.echo(m, err=True),
     )
-    click.echo(scale_bench.format_table(rows))
+    click.echo(format_scale_table(rows))
 
 
 @bench.command("corpus")
@@ -121,16 +128,14 @@ def bench_corpus(questions: Path | None, cold_runs: int, workdir: Path, as_json:
 
     Example: assistant bench corpus --cold-runs 5
     """
-    report = corpus_bench.run_corpus_bench(
+    report = run_corpus_bench(
         get_settings(),
         workdir,
         questions=questions,
         cold_runs=cold_runs,
         log=lambda m: click.echo(m, err=True),
     )
-    click.echo(
-        json.dumps(report, indent=2) if as_json else corpus_bench.format_corpus_report(report)
-    )
+    click.echo(json.dumps(report, indent=2) if as_json else format_corpus_report(report))
 
 
 @bench.command("load")
@@ -146,10 +151,8 @@ def bench_load(url: str, levels: str, per_session: int, time_limit: float) -> No
     """
     counts = tuple(int(x) for x in levels.split(",") if x.strip())
     # run_load fails (exit 1, the table on stderr) unless every request was answered
-    rows = load_bench.run_load(
-        url, counts, per_session, time_limit, log=lambda m: click.echo(m, err=True)
-    )
-    click.echo(load_bench.format_table(rows))
+    rows = run_load(url, counts, per_session, time_limit, log=lambda m: click.echo(m, err=True))
+    click.echo(format_load_table(rows))
 
 
 @bench.command("scifact-retrieval")
@@ -169,22 +172,20 @@ def bench_scifact_retrieval(methods: str | None, limit: int | None, as_json: boo
     """
     if methods is None:
         methods = "bm25,dense,hybrid"
-        if (reranker_bench.reranker_path(get_settings()) / "reranker.json").exists():
+        if (reranker_path(get_settings()) / "reranker.json").exists():
             methods += ",rerank"
         else:
             click.echo("no trained reranker: `assistant bench train-reranker` adds it", err=True)
     chosen = [m.strip() for m in methods.split(",") if m.strip()]
     progress = Progress(enabled=not as_json and sys.stderr.isatty())
     try:
-        result = scifact_bench.run_retrieval_benchmark(
-            get_settings(), chosen, limit=limit, progress=progress
-        )
+        result = run_retrieval_benchmark(get_settings(), chosen, limit=limit, progress=progress)
     finally:
         progress.close()
     if as_json:
         emit_json(result)
         return
-    click.echo(scifact_bench.format_table(result))
+    click.echo(format_retrieval_table(result))
 
 
 @bench.command("train-reranker")
@@ -200,7 +201,7 @@ def bench_train_reranker(epochs: int, seed: int, max_queries: int | None) -> Non
     """
     progress = Progress(enabled=sys.stderr.isatty())
     try:
-        meta = reranker_bench.train_reranker(
+        meta = train_reranker(
             get_settings(), epochs=epochs, seed=seed, max_queries=max_queries, progress=progress
         )
     finally:

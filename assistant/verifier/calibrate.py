@@ -26,7 +26,11 @@ from typing import Any
 import numpy as np
 
 from assistant.settings import Settings
-from assistant.text import coverage
+from assistant.text import carried, coverage, negated, quantities
+from assistant.verifier.data import Idf, load_scifact, split_holdout
+from assistant.verifier.evaluate import items, oracle_pairs
+from assistant.verifier.model import Verifier, label_of
+from assistant.verifier.train import HYPER
 
 TARGET_PRECISION = 0.8
 SUPPORT_CALIBRATION_FILE = "support_calibration.json"
@@ -49,10 +53,6 @@ def coverage_bar(
 def _sentence_calls(verifier: Any, held: list[dict], corpus: dict) -> list[tuple[float, bool]]:
     """(coverage, is a gold support rationale) for every sentence of the held-out claims' cited
     abstracts that the verifier calls support and the audit's gates let through."""
-    from assistant.text import carried, negated, quantities
-    from assistant.verifier.evaluate import items
-    from assistant.verifier.model import label_of
-
     pairs, meta = [], []
     for item in items(held, corpus):
         claim = item["claim"]["claim"]
@@ -93,25 +93,13 @@ def precision_threshold(
 
 def calibrate_support(settings: Settings, verifier: Any = None) -> dict[str, Any]:
     """Measure the threshold on held-out train claims and save it beside the weights."""
-    from assistant.verifier.data import Idf, best_sentences, join, load_scifact, split_holdout
-    from assistant.verifier.evaluate import NEI_EVIDENCE_SENTENCES, items
-    from assistant.verifier.model import Verifier
-    from assistant.verifier.train import HYPER
-
     verifier = verifier or Verifier.load(settings=settings)
     data = load_scifact(settings.scifact_path)
     seed = json.loads((settings.verifier_path / "metrics.json").read_text()).get("seed", 13)
     _, held = split_holdout(data.train, HYPER["holdout_fraction"], seed)
-    idf = Idf(data.corpus)
-    pairs, labels = [], []
-    for item in items(held, data.corpus):
-        text, sents = item["claim"]["claim"], item["doc"]["abstract"]
-        if item["sets"]:
-            chosen = sorted({i for s in item["sets"] for i in s})
-        else:
-            chosen = best_sentences(text, sents, idf, k=NEI_EVIDENCE_SENTENCES)
-        pairs.append((text, join(sents, chosen)))
-        labels.append(item["label"].lower())
+    batch = items(held, data.corpus)
+    pairs = oracle_pairs(batch, Idf(data.corpus))
+    labels = [item["label"].lower() for item in batch]
     probs = np.array([p["support"] for p in verifier.predict(pairs)])
     is_support = np.array([lab == "support" for lab in labels])
     cut, precision, recall = precision_threshold(probs, is_support, TARGET_PRECISION)

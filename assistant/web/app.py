@@ -22,8 +22,9 @@ import gradio as gr
 
 from assistant.answer import Turn, clean_question, verdict_to_dict
 from assistant.errors import AssistantError, InputError
+from assistant.settings import Settings
 from assistant.types import HEADING, Document
-from assistant.web.backend import Unavailable, WebBackend, llm_configured
+from assistant.web.backend import WebBackend, llm_configured
 from assistant.web.render import esc, render_answer, render_error, render_streaming, render_user
 from assistant.web.tables import (
     VERDICTS,
@@ -156,9 +157,6 @@ def audit_view(backend: WebBackend, verdict: str) -> tuple[str, Any, Any]:
     """The audit table for one verdict filter, and its JSON / CSV files."""
     try:
         verdicts = backend.audit()
-    except Unavailable as exc:
-        off = gr.update(value=None, interactive=False)
-        return notice(f"The claim audit is not available yet. ({exc})", "warn"), off, off
     except AssistantError as exc:
         off = gr.update(value=None, interactive=False)
         return notice(f"The claim audit could not run: {exc}", "error"), off, off
@@ -184,14 +182,12 @@ def sources_view(backend: WebBackend) -> str:
     except AssistantError as exc:
         return notice(f"The documents could not be read: {exc}", "error")
     try:
-        checks, available = backend.citation_checks(), True
-    except Unavailable:
-        checks, available = {}, False
+        checks = backend.citation_checks()
     except AssistantError as exc:
         return notice(f"The citation check failed: {exc}", "error") + sources_html(
             docs, backend.fetch_results(), {}, False
         )
-    return sources_html(docs, backend.fetch_results(), checks, available)
+    return sources_html(docs, backend.fetch_results(), checks, True)
 
 
 def status_view(backend: WebBackend) -> str:
@@ -214,10 +210,7 @@ def rebuild_view(backend: WebBackend, full: bool) -> Iterator[tuple[str, str]]:
 
 
 def fetch_view(backend: WebBackend) -> tuple[str, str]:
-    try:
-        ok, message = backend.fetch()
-    except Unavailable as exc:
-        return notice(f"Fetching is not available yet. ({exc})", "warn"), status_view(backend)
+    ok, message = backend.fetch()
     return notice(message, "ok" if ok else "warn"), status_view(backend)
 
 
@@ -234,114 +227,148 @@ def _header(docs: list[Document]) -> str:
 
 
 def build_app(backend: WebBackend) -> gr.Blocks:
-    s = backend.settings
+    """The page: a header over the Chat, Claim audit, Sources and Index tabs."""
     try:
         docs = backend.documents()
     except AssistantError:
         docs = []
+    with gr.Blocks(title="Health article assistant", analytics_enabled=False) as app:
+        turns = gr.State([])
+        gr.HTML(_header(docs))
+        with gr.Tabs():
+            _chat_tab(backend, docs, turns)
+            _audit_tab(backend)
+            _sources_tab(backend)
+            _index_tab(backend)
+    return app
+
+
+def _chat_tab(backend: WebBackend, docs: list[Document], turns: gr.State) -> None:
+    """The conversation, its input row, example questions and answer settings."""
+    s = backend.settings
+    with gr.Tab("Chat", id="chat"):
+        chatbot = _chatbot()
+        chat_notice = gr.HTML(elem_id="chat-notice")
+        with gr.Row():
+            box = gr.Textbox(
+                elem_id="chat-input",
+                show_label=False,
+                placeholder=f"Ask about the article or its sources "
+                f"(up to {s.max_question_chars} characters)…",
+                lines=1,
+                max_lines=6,
+                scale=8,
+                autofocus=True,
+            )
+            ask = gr.Button("Ask", variant="primary", elem_id="ask-btn", scale=1)
+            new = gr.Button("New conversation", elem_id="new-chat", scale=1)
+        examples = example_questions(docs)
+        with gr.Row(elem_id="examples", visible=bool(examples)):
+            example_buttons = [gr.Button(q, size="sm") for q in examples]
+        engine, top_k = _answer_settings(s)
+
+    chat_limit = {"concurrency_limit": s.concurrency, "concurrency_id": "chat"}
+    chat_io = ([box, chatbot, turns, engine, top_k], [chatbot, turns, box, chat_notice])
+    box.submit(partial(respond, backend), *chat_io, api_name="ask", **chat_limit)
+    ask.click(partial(respond, backend), *chat_io, api_visibility="private", **chat_limit)
+    for button, question in zip(example_buttons, examples, strict=True):
+        button.click(lambda q=question: q, None, box, api_visibility="private").then(
+            partial(respond, backend), *chat_io, api_visibility="private", **chat_limit
+        )
+    new.click(
+        lambda: ([], [], "", ""),
+        None,
+        [chatbot, turns, box, chat_notice],
+        api_visibility="private",
+    )
+
+
+def _chatbot() -> gr.Chatbot:
+    """The conversation: our escaped HTML as is, never rendered as Markdown."""
+    return gr.Chatbot(
+        elem_id="chat",
+        render_markdown=False,
+        sanitize_html=True,
+        layout="panel",
+        height="68vh",
+        min_height=420,
+        show_label=False,
+        feedback_options=None,
+        buttons=["copy"],
+        group_consecutive_messages=False,
+        placeholder="Ask a question below, or click an example.",
+    )
+
+
+def _answer_settings(s: Settings) -> tuple[gr.Radio, gr.Slider]:
+    """The folded-away engine choice and passages-per-answer slider."""
     llm_label = (
         f"Language model ({s.llm_model})"
         if llm_configured(s)
         else "Language model (not configured)"
     )
-    chat_limit = {"concurrency_limit": s.concurrency, "concurrency_id": "chat"}
+    with gr.Accordion("Answer settings", open=False, elem_id="answer-settings"):
+        engine = gr.Radio(
+            [
+                ("Extractive: quotes only, no language model", "extractive"),
+                (llm_label, "llm"),
+            ],
+            value=s.engine,
+            label="Answer engine",
+            elem_id="engine",
+        )
+        top_k = gr.Slider(1, 12, value=s.top_k, step=1, label="Passages per answer")
+    return engine, top_k
+
+
+def _audit_tab(backend: WebBackend) -> None:
+    """The claim audit table, its verdict filter and its downloads."""
+    with gr.Tab("Claim audit", id="audit") as audit_tab:
+        gr.Markdown("Each checkable claim of the article, and whether its sources back it.")
+        verdict = gr.Radio(
+            ["all", *VERDICTS], value="all", label="Show verdict", elem_id="audit-filter"
+        )
+        with gr.Row():
+            dl_json = gr.DownloadButton("Download JSON", size="sm", interactive=False)
+            dl_csv = gr.DownloadButton("Download CSV", size="sm", interactive=False)
+        audit_out = gr.HTML(notice("Loading the claim audit…"), elem_id="audit")
+
+    audit_io = ([verdict], [audit_out, dl_json, dl_csv])
+    audit_tab.select(partial(audit_view, backend), *audit_io, api_visibility="private")
+    verdict.change(partial(audit_view, backend), *audit_io, api_name="audit")
+
+
+def _sources_tab(backend: WebBackend) -> None:
+    """Every document, with its provenance, fetch status and citation check."""
+    with gr.Tab("Sources", id="sources") as sources_tab:
+        sources_out = gr.HTML(notice("Loading the documents…"), elem_id="sources")
+
+    sources_tab.select(partial(sources_view, backend), None, sources_out, api_name="sources")
+
+
+def _index_tab(backend: WebBackend) -> None:
+    """The index status, and the rebuild and fetch buttons (one of those at a time)."""
+    with gr.Tab("Index", id="index") as index_tab:
+        status_out = gr.HTML(elem_id="index-status")
+        with gr.Row():
+            full = gr.Checkbox(label="Full rebuild (re-embed every document)", value=False)
+            rebuild = gr.Button("Rebuild index", variant="primary", elem_id="rebuild-btn")
+            fetch = gr.Button("Fetch references", elem_id="fetch-btn")
+        progress_out = gr.HTML(elem_id="index-progress")
+
     index_limit = {"concurrency_limit": 1, "concurrency_id": "index"}
-    with gr.Blocks(title="Health article assistant", analytics_enabled=False) as app:
-        turns = gr.State([])
-        gr.HTML(_header(docs))
-        with gr.Tabs():
-            with gr.Tab("Chat", id="chat"):
-                chatbot = gr.Chatbot(
-                    elem_id="chat",
-                    render_markdown=False,
-                    sanitize_html=True,
-                    layout="panel",
-                    height="68vh",
-                    min_height=420,
-                    show_label=False,
-                    feedback_options=None,
-                    buttons=["copy"],
-                    group_consecutive_messages=False,
-                    placeholder="Ask a question below, or click an example.",
-                )
-                chat_notice = gr.HTML(elem_id="chat-notice")
-                with gr.Row():
-                    box = gr.Textbox(
-                        elem_id="chat-input",
-                        show_label=False,
-                        placeholder=f"Ask about the article or its sources "
-                        f"(up to {s.max_question_chars} characters)…",
-                        lines=1,
-                        max_lines=6,
-                        scale=8,
-                        autofocus=True,
-                    )
-                    ask = gr.Button("Ask", variant="primary", elem_id="ask-btn", scale=1)
-                    new = gr.Button("New conversation", elem_id="new-chat", scale=1)
-                examples = example_questions(docs)
-                with gr.Row(elem_id="examples", visible=bool(examples)):
-                    example_buttons = [gr.Button(q, size="sm") for q in examples]
-                with gr.Accordion("Answer settings", open=False, elem_id="answer-settings"):
-                    engine = gr.Radio(
-                        [
-                            ("Extractive: quotes only, no language model", "extractive"),
-                            (llm_label, "llm"),
-                        ],
-                        value=s.engine,
-                        label="Answer engine",
-                        elem_id="engine",
-                    )
-                    top_k = gr.Slider(1, 12, value=s.top_k, step=1, label="Passages per answer")
-            with gr.Tab("Claim audit", id="audit") as audit_tab:
-                gr.Markdown("Each checkable claim of the article, and whether its sources back it.")
-                verdict = gr.Radio(
-                    ["all", *VERDICTS], value="all", label="Show verdict", elem_id="audit-filter"
-                )
-                with gr.Row():
-                    dl_json = gr.DownloadButton("Download JSON", size="sm", interactive=False)
-                    dl_csv = gr.DownloadButton("Download CSV", size="sm", interactive=False)
-                audit_out = gr.HTML(notice("Loading the claim audit…"), elem_id="audit")
-            with gr.Tab("Sources", id="sources") as sources_tab:
-                sources_out = gr.HTML(notice("Loading the documents…"), elem_id="sources")
-            with gr.Tab("Index", id="index") as index_tab:
-                status_out = gr.HTML(elem_id="index-status")
-                with gr.Row():
-                    full = gr.Checkbox(label="Full rebuild (re-embed every document)", value=False)
-                    rebuild = gr.Button("Rebuild index", variant="primary", elem_id="rebuild-btn")
-                    fetch = gr.Button("Fetch references", elem_id="fetch-btn")
-                progress_out = gr.HTML(elem_id="index-progress")
-
-        chat_io = ([box, chatbot, turns, engine, top_k], [chatbot, turns, box, chat_notice])
-        box.submit(partial(respond, backend), *chat_io, api_name="ask", **chat_limit)
-        ask.click(partial(respond, backend), *chat_io, api_visibility="private", **chat_limit)
-        for button, question in zip(example_buttons, examples, strict=True):
-            button.click(lambda q=question: q, None, box, api_visibility="private").then(
-                partial(respond, backend), *chat_io, api_visibility="private", **chat_limit
-            )
-        new.click(
-            lambda: ([], [], "", ""),
-            None,
-            [chatbot, turns, box, chat_notice],
-            api_visibility="private",
-        )
-
-        audit_io = ([verdict], [audit_out, dl_json, dl_csv])
-        audit_tab.select(partial(audit_view, backend), *audit_io, api_visibility="private")
-        verdict.change(partial(audit_view, backend), *audit_io, api_name="audit")
-        sources_tab.select(partial(sources_view, backend), None, sources_out, api_name="sources")
-        index_tab.select(partial(status_view, backend), None, status_out, api_name="status")
-        rebuild.click(
-            partial(rebuild_view, backend),
-            [full],
-            [progress_out, status_out],
-            api_name="rebuild",
-            **index_limit,
-        )
-        fetch.click(
-            partial(fetch_view, backend),
-            None,
-            [progress_out, status_out],
-            api_name="fetch",
-            **index_limit,
-        )
-    return app
+    index_tab.select(partial(status_view, backend), None, status_out, api_name="status")
+    rebuild.click(
+        partial(rebuild_view, backend),
+        [full],
+        [progress_out, status_out],
+        api_name="rebuild",
+        **index_limit,
+    )
+    fetch.click(
+        partial(fetch_view, backend),
+        None,
+        [progress_out, status_out],
+        api_name="fetch",
+        **index_limit,
+    )

@@ -3,15 +3,11 @@
 One WebBackend serves every browser session. It holds one retriever (thread-safe, and it
 follows index rebuilds by itself) and answer engines that share it, so the chat keeps
 answering from the previous index while a rebuild writes the next one.
-
-The claim audit, citation check and fetcher are written alongside this module; each is looked
-up when needed, and a tab whose module is not there yet says so instead of failing.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import threading
 import time
@@ -20,23 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.answer import AnswerEngine, Turn
+from assistant.audit import check_reference_list, load_or_run_audit
 from assistant.errors import AssistantError, IndexLockedError
+from assistant.index import HybridRetriever, Store, build_index, index_status
 from assistant.settings import Settings
+from assistant.sources import corpus_files, fetch_references, load_corpus
 from assistant.types import Answer, ClaimVerdict, Document
 
 AuditLoader = Callable[[], list[ClaimVerdict]]
-
-
-class Unavailable(Exception):
-    """A part of the product that is not installed (yet): the tab says so."""
-
-
-def optional(module: str, name: str) -> Any:
-    """``module.name``, or Unavailable with a message for the page."""
-    try:
-        return getattr(importlib.import_module(f"assistant.{module}"), name)
-    except (ImportError, AttributeError) as exc:
-        raise Unavailable(f"assistant.{module}.{name} is missing ({exc})") from exc
 
 
 def llm_configured(settings: Settings) -> bool:
@@ -85,8 +72,6 @@ class WebBackend:
     def retriever(self) -> Any:
         with self._lock:
             if self._retriever is None:
-                from assistant.index import HybridRetriever
-
                 self._retriever = HybridRetriever(self.settings)
             return self._retriever
 
@@ -120,16 +105,12 @@ class WebBackend:
 
     # --- documents ---------------------------------------------------------------------------
     def _stamp(self) -> Any:
-        from assistant.index import Store
-
         try:
             return Store(self.settings).manifest_stamp()
         except AssistantError:
             return None
 
     def documents(self) -> list[Document]:
-        from assistant.sources import corpus_files, load_corpus
-
         key = tuple((str(p), p.stat().st_mtime_ns) for p in corpus_files(self.settings))
         if self._docs_cache is None or self._docs_cache[0] != key:
             self._docs_cache = (key, load_corpus(self.settings))
@@ -153,8 +134,8 @@ class WebBackend:
             return {}
 
     def citation_checks(self) -> dict[int, Any]:
-        check = optional("citecheck", "check_reference_list")
-        return {c.reference: c for c in check(self.settings) if c.reference is not None}
+        checks = check_reference_list(self.settings)
+        return {c.reference: c for c in checks if c.reference is not None}
 
     # --- audit -------------------------------------------------------------------------------
     def audit(self) -> list[ClaimVerdict]:
@@ -162,14 +143,13 @@ class WebBackend:
         however many sessions ask) when missing."""
         if self._audit_loader is not None:
             return self._audit_loader()
-        run = optional("audit", "load_or_run_audit")
         with self._audit_lock:
             stamp = self._stamp()
             cached = self._audit_cache
             if cached is not None and stamp is not None and cached[0] == stamp:
                 return cached[1]
             try:
-                report = run(self.settings, retriever=self.retriever())
+                report = load_or_run_audit(self.settings, retriever=self.retriever())
             except AssistantError:
                 self._audit_failed = stamp
                 raise
@@ -177,13 +157,9 @@ class WebBackend:
             return self._audit_cache[1]
 
     def audit_state(self) -> str:
-        """ready, running (or not started), failed, or unavailable (module missing)."""
+        """ready, running (or not started), or failed."""
         if self._audit_loader is not None:
             return "ready"
-        try:
-            optional("audit", "load_or_run_audit")
-        except Unavailable:
-            return "unavailable"
         stamp = self._stamp()
         cached = self._audit_cache
         if cached is not None and stamp is not None and cached[0] == stamp:
@@ -191,14 +167,14 @@ class WebBackend:
         return "failed" if self._audit_failed == stamp else "running"
 
     def _quiet_audit(self) -> None:
-        with contextlib.suppress(Unavailable, AssistantError):  # the Audit tab says why
+        with contextlib.suppress(AssistantError):  # the Audit tab says why
             self.audit()
 
     def verdicts_touching(self, start: int, end: int) -> list[ClaimVerdict]:
         """Audited claims overlapping an article span, for answers. Never makes an answer wait
         for an audit run: until it is ready (it is started here) answers carry no callout."""
         state = self.audit_state()
-        if state in ("failed", "unavailable"):
+        if state == "failed":
             return []
         if state == "running":
             with self._lock:
@@ -214,16 +190,12 @@ class WebBackend:
 
     # --- index -------------------------------------------------------------------------------
     def status(self) -> Any:
-        from assistant.index import index_status
-
         return index_status(self.settings)
 
     def rebuild(self, full: bool = False, tick: float = 0.4) -> Iterator[BuildProgress]:
         """Run an index build in a thread and yield its progress until it ends.
 
         Readers are untouched until the build switches the manifest at its very end."""
-        from assistant.index import build_index
-
         progress = BuildProgress()
 
         def on_progress(stage: str, done: int, total: int) -> None:
@@ -254,7 +226,6 @@ class WebBackend:
 
     def fetch(self) -> tuple[bool, str]:
         """Fetch the references; (ok, message). Offline it says so and changes nothing."""
-        fetch_references = optional("fetch", "fetch_references")
         try:
             report = fetch_references(self.settings)
         except AssistantError as exc:

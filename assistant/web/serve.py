@@ -12,6 +12,8 @@ from typing import Any
 
 from assistant.errors import ConfigError
 from assistant.settings import Settings, set_offline_env
+from assistant.web.backend import WebBackend
+from assistant.web.style import CSS
 
 
 def is_loopback(host: str) -> bool:
@@ -54,7 +56,7 @@ def start(
     port: int | None = None,
     *,
     block: bool = True,
-    backend: Any = None,
+    backend: WebBackend | None = None,
     quiet: bool = False,
 ) -> Any:
     """Build and launch the page; returns the Gradio app (with block=False it keeps running
@@ -62,13 +64,11 @@ def start(
     set_offline_env()
     host = host or settings.host
     port = port or settings.port
-    auth = credentials(settings, host)  # before any heavy import: fail fast
+    auth = credentials(settings, host)  # before gradio is imported: fail fast
 
-    import gradio as gr
+    import gradio as gr  # lazy: keeps gradio out of `import assistant.web` and the CLI
 
-    from assistant.web.app import build_app
-    from assistant.web.backend import WebBackend
-    from assistant.web.style import CSS
+    from assistant.web.app import build_app  # lazy: app.py imports gradio at its top
 
     backend = backend or WebBackend(settings)
     threading.Thread(target=backend.warm_up, name="warm-up", daemon=False).start()
