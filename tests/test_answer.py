@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 
 import pytest
 from chat_server import chat_server
@@ -18,6 +19,7 @@ from assistant.answer import (
     clean_question,
     retrieval_query,
 )
+from assistant.audit import audit_lookup, load_or_run_audit
 from assistant.cli import main
 from assistant.errors import InputError
 from assistant.settings import Settings
@@ -205,9 +207,8 @@ def test_bibliographic_records_and_keyword_lists_are_never_quoted(engine: Answer
 
 
 def test_beyond_the_sources_lines_cite_the_claim_and_its_evidence(real_settings) -> None:
-    from assistant.audit.run import audit_lookup
-
-    engine = AnswerEngine(real_settings, audit=audit_lookup(real_settings))
+    load = partial(load_or_run_audit, real_settings)
+    engine = AnswerEngine(real_settings, audit=audit_lookup(real_settings, load=load))
     answer = engine.ask("Does magnesium lower cortisol by 25%?")
     assert answer.beyond_sources
     section = answer.text.split("**Beyond the sources**")[1].split("Sources:")[0]
@@ -235,9 +236,10 @@ def test_cli_prints_an_extractive_answer_once(
     question = "What is the recommended dietary allowance of magnesium for women?"
     result = CliRunner().invoke(main, ["ask", question])
     assert result.exit_code == 0, result.output
-    from assistant.audit.run import audit_lookup
-
-    expected = AnswerEngine(real_settings, audit=audit_lookup(real_settings)).ask(question).text
+    load = partial(load_or_run_audit, real_settings)
+    expected = (
+        AnswerEngine(real_settings, audit=audit_lookup(real_settings, load=load)).ask(question).text
+    )
     assert result.stdout == expected + "\n"  # streamed line by line, shown once, nothing else
 
 

@@ -10,14 +10,18 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, make_settings
 
-from assistant.audit import claims as claims_mod
-from assistant.audit import run as audit
-from assistant.audit.claims import extract_claims, reference_facts
+from assistant.audit import VERDICTS, audit_lookup, load_or_run_audit, run_audit
+from assistant.audit import run as audit_run
+from assistant.audit.cache import AUDIT_FILE
+from assistant.audit.claims import clauses, extract_claims
+from assistant.audit.linking import reference_facts
+from assistant.audit.verdict import NOTES_SUFFIX, decide
 from assistant.cli import main
-from assistant.index.build import build_index
+from assistant.index import build_index
 from assistant.settings import Settings
+from assistant.sources import load_corpus
 from assistant.sources.article import parse_article
-from assistant.sources.corpus import load_corpus
+from assistant.text import negated
 from assistant.types import EvidenceQuote
 
 
@@ -62,7 +66,7 @@ def ev(quote: str, provenance: str = "curated_notes", reference: int = 2) -> Evi
 def judge(sentence: str, evidence: list[EvidenceQuote], refs, verifier=None):
     c = claim(sentence)
     scores = (verifier or FakeVerifier()).predict([(c.context, e.quote) for e in evidence])
-    return audit.decide(c, evidence, scores, refs)
+    return decide(c, evidence, scores, refs)
 
 
 # --- verdict rules ----------------------------------------------------------------------------
@@ -89,19 +93,19 @@ def test_named_terms_and_dependent_clauses_must_be_backed_too(refs) -> None:
     )
     assert spelled.verdict == "supported"
     c = claim("Magnesium supplementation lowers CRP, reducing hair loss in adults.")
-    assert claims_mod.clauses(c.statement)[1:] == ["reducing hair loss in adults"]
+    assert clauses(c.statement)[1:] == ["reducing hair loss in adults"]
     evidence = [ev("Magnesium supplementation lowered serum CRP.")]
     scores = [{"support": 0.8, "contradict": 0.1, "nei": 0.1}]  # the whole sentence
     clause_scores = [[{"support": 0.1, "contradict": 0.1, "nei": 0.8}]]  # its second clause
-    v = audit.decide(c, evidence, scores, refs, clause_scores)
+    v = decide(c, evidence, scores, refs, clause_scores)
     assert v.verdict == "partial" and "'reducing hair loss in adults'" in v.reason
-    assert audit.decide(c, evidence, scores, refs).verdict == "supported"  # clause unchecked
+    assert decide(c, evidence, scores, refs).verdict == "supported"  # clause unchecked
 
 
 def test_curated_notes_are_named_as_such(refs) -> None:
     v = judge("Magnesium supplementation lowers CRP.", [ev("Supplements lowered CRP.")], refs)
     assert v.verdict == "supported"
-    assert v.reason.endswith(audit.NOTES_SUFFIX + ".")
+    assert v.reason.endswith(NOTES_SUFFIX + ".")
     assert v.evidence[0].provenance == "curated_notes"
 
 
@@ -150,7 +154,7 @@ def test_contradicted_and_unsupported(refs) -> None:
     assert contra.verdict == "contradicted" and "did not raise CRP" in contra.reason
     nothing = judge("Magnesium raises CRP by 12%.", [ev("Trials pooled 889 adults.")], refs)
     assert nothing.verdict == "unsupported" and "No source gives 12%" in nothing.reason
-    empty = audit.decide(claim("Magnesium raises CRP."), [], [], refs)
+    empty = decide(claim("Magnesium raises CRP."), [], [], refs)
     assert empty.verdict == "unsupported" and empty.evidence == []
 
 
@@ -162,20 +166,20 @@ def test_support_needs_one_sentence_that_supports(refs) -> None:
         {"support": 0.45, "contradict": 0.05, "nei": 0.5},
         {"support": 0.3, "contradict": 0.4, "nei": 0.3},
     ]
-    v = audit.decide(c, evidence, scores, refs)
+    v = decide(c, evidence, scores, refs)
     assert v.verdict == "unsupported" and v.checks["verifier"]["label"] == "nei"
     scores[1] = {"support": 0.6, "contradict": 0.1, "nei": 0.3}
-    assert audit.decide(c, evidence, scores, refs).verdict == "supported"
+    assert decide(c, evidence, scores, refs).verdict == "supported"
 
 
 def test_support_must_clear_the_calibrated_bar(refs) -> None:
     c = claim("Magnesium supplementation lowers CRP.")
     evidence = [ev("Supplements lowered CRP.", "full_text")]
     scores = [{"support": 0.7, "contradict": 0.1, "nei": 0.2}]
-    assert audit.decide(c, evidence, scores, refs, support_bar=0.6).verdict == "supported"
-    below = audit.decide(c, evidence, scores, refs, support_bar=0.8)
+    assert decide(c, evidence, scores, refs, support_bar=0.6).verdict == "supported"
+    below = decide(c, evidence, scores, refs, support_bar=0.8)
     assert below.verdict == "unsupported" and "not precise enough" in below.reason
-    never = audit.decide(c, evidence, scores, refs, support_bar=float("inf"))
+    never = decide(c, evidence, scores, refs, support_bar=float("inf"))
     assert never.verdict == "unsupported"
 
 
@@ -183,14 +187,14 @@ def test_below_the_bar_a_sentence_holding_the_claims_words_still_supports(refs) 
     c = claim("Magnesium supplementation lowers CRP.")
     scores = [{"support": 0.7, "contradict": 0.1, "nei": 0.2}]
     holding = [ev("Magnesium supplementation lowered serum CRP in adults.", "full_text")]
-    v = audit.decide(c, holding, scores, refs, support_bar=0.8, coverage_bar=0.6)
+    v = decide(c, holding, scores, refs, support_bar=0.8, coverage_bar=0.6)
     assert v.verdict == "supported" and v.checks["coverage"]["best"] >= 0.6
     # the verifier's call alone, on a sentence that shares few of the claim's words, is not
     sparse = [ev("CRP levels were measured at baseline.", "full_text")]
-    v = audit.decide(c, sparse, scores, refs, support_bar=0.8, coverage_bar=0.6)
+    v = decide(c, sparse, scores, refs, support_bar=0.8, coverage_bar=0.6)
     assert v.verdict == "unsupported" and "not precise enough" in v.reason
     # no second way when calibration found no bar
-    v = audit.decide(c, holding, scores, refs, support_bar=0.8, coverage_bar=None)
+    v = decide(c, holding, scores, refs, support_bar=0.8, coverage_bar=None)
     assert v.verdict == "unsupported"
 
 
@@ -221,7 +225,7 @@ def test_precision_threshold_finds_the_lowest_cut_meeting_the_target() -> None:
 
 def test_without_a_verifier_nothing_is_called_supported(refs) -> None:
     c = claim("Magnesium supplementation lowers CRP.")
-    v = audit.decide(c, [ev("Supplements lowered CRP.")], None, refs)
+    v = decide(c, [ev("Supplements lowered CRP.")], None, refs)
     assert v.verdict == "unsupported" and "no verifier" in v.reason
     assert v.checks["verifier"] is None
 
@@ -236,7 +240,7 @@ def indexed(tmp_path: Path) -> Settings:
 
 def test_run_audit_quotes_only_references_at_exact_spans(indexed: Settings) -> None:
     fake = FakeVerifier()
-    report = audit.run_audit(indexed, verifier=fake)
+    report = run_audit(indexed, verifier=fake)
     docs = {d.id: d for d in load_corpus(indexed)}
     article = docs["article"]
     assert report.verdicts and sum(report.counts.values()) == len(report.verdicts)
@@ -256,45 +260,67 @@ def test_run_audit_quotes_only_references_at_exact_spans(indexed: Settings) -> N
 
 
 def test_without_weights_the_audit_says_it_is_deterministic(indexed: Settings) -> None:
-    report = audit.run_audit(indexed)
+    report = run_audit(indexed)
     assert report.verifier is None and "no verifier" in report.notes[0]
     assert report.counts["supported"] == 0
 
 
 def test_cache_is_reused_and_invalidated(indexed: Settings, monkeypatch) -> None:
     calls = []
-    real = audit.run_audit
+    real = audit_run.run_audit
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(audit, "run_audit", counting)
-    first = audit.load_or_run_audit(indexed, verifier=FakeVerifier())
-    again = audit.load_or_run_audit(indexed, verifier=FakeVerifier())
-    assert len(calls) == 1 and (indexed.index_path / audit.AUDIT_FILE).exists()
+    monkeypatch.setattr(audit_run, "run_audit", counting)
+    first = load_or_run_audit(indexed, verifier=FakeVerifier())
+    again = load_or_run_audit(indexed, verifier=FakeVerifier())
+    assert len(calls) == 1 and (indexed.index_path / AUDIT_FILE).exists()
     assert [v.verdict for v in again.verdicts] == [v.verdict for v in first.verdicts]
     assert again.verdicts[0].evidence == first.verdicts[0].evidence  # round-trips
     notes = indexed.sources_path / "notes" / "pmc7761127.md"
     notes.write_text(notes.read_text(encoding="utf-8") + "\nA new line.\n", encoding="utf-8")
-    audit.load_or_run_audit(indexed, verifier=FakeVerifier())
+    load_or_run_audit(indexed, verifier=FakeVerifier())
     assert len(calls) == 2  # a source changed
     build_index(indexed)
-    audit.load_or_run_audit(indexed, verifier=FakeVerifier())
+    load_or_run_audit(indexed, verifier=FakeVerifier())
     assert len(calls) == 3  # a new index build
-    audit.load_or_run_audit(indexed, verifier=FakeVerifier())
+    load_or_run_audit(indexed, verifier=FakeVerifier())
     assert len(calls) == 3
 
 
 def test_lookup_by_article_span(indexed: Settings, tmp_path: Path) -> None:
-    assert audit.audit_lookup(make_settings(tmp_path / "empty")) is None  # no index yet
-    lookup = audit.audit_lookup(indexed)
+    assert audit_lookup(make_settings(tmp_path / "empty")) is None  # no index yet
+    lookup = audit_lookup(indexed)
     assert lookup is not None
-    report = audit.load_or_run_audit(indexed)
+    report = load_or_run_audit(indexed)
     target = report.verdicts[3]
     s, _ = target.span
     assert target in lookup(s + 2, s + 5)
     assert lookup(0, 68) == []  # the title holds no claim
+
+
+def test_lookup_never_runs_the_audit_unless_its_caller_says_so(
+    indexed: Settings, monkeypatch
+) -> None:
+    calls = []
+    real = audit_run.run_audit
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(audit_run, "run_audit", counting)
+    cached_only = audit_lookup(indexed)
+    assert cached_only is not None
+    assert cached_only(0, 10**9) == [] and calls == []  # no audit yet: none is run
+    report = load_or_run_audit(indexed, verifier=FakeVerifier())
+    assert len(calls) == 1
+    seen = cached_only(0, 10**9)  # the audit file changed: read again, still not run
+    assert [v.span for v in seen] == [v.span for v in report.verdicts] and len(calls) == 1
+    runs = audit_lookup(indexed, load=lambda: load_or_run_audit(indexed, force=True))
+    assert runs is not None and runs(0, 10**9) and len(calls) == 2  # asked for: run
 
 
 # --- the command, on the real index (and the real verifier when shipped) ------------------------
@@ -313,7 +339,7 @@ def test_audit_command_json_schema_filters_and_gold(real_settings: Settings, mon
     for row in rows:
         assert {"claim", "span", "cited", "reference", "verdict", "reason", "evidence"} <= set(row)
         assert text[row["span"][0] : row["span"][1]] == row["claim"]
-        assert row["verdict"] in audit.VERDICTS and row["reason"]
+        assert row["verdict"] in VERDICTS and row["reason"]
         for e in row["evidence"]:
             assert {"document", "section", "quote", "provenance"} <= set(e)
             assert e["document"].startswith("ref-")
@@ -334,17 +360,17 @@ def test_audit_command_json_schema_filters_and_gold(real_settings: Settings, mon
 
 
 def test_an_abbreviation_in_capitals_is_not_a_negation() -> None:
-    assert not audit.negated("Supplementation lowered CRP and raised NO (nitric oxide).")
-    assert audit.negated("Supplementation did not lower CRP.")
-    assert audit.negated("There is no good evidence for biotin.")
-    assert audit.negated("NO EFFECT WAS SEEN.")  # a sentence in capitals keeps its words
+    assert not negated("Supplementation lowered CRP and raised NO (nitric oxide).")
+    assert negated("Supplementation did not lower CRP.")
+    assert negated("There is no good evidence for biotin.")
+    assert negated("NO EFFECT WAS SEEN.")  # a sentence in capitals keeps its words
 
 
 def test_a_contradiction_read_as_a_related_finding_names_the_missing_figure(refs) -> None:
     c = claim("Magnesium supplementation reduced CRP by 35%.")
     evidence = [ev("Magnesium supplementation lowered serum CRP compared with placebo.")]
     scores = [{"support": 0.1, "contradict": 0.8, "nei": 0.1}]
-    v = audit.decide(c, evidence, scores, refs)
+    v = decide(c, evidence, scores, refs)
     # no negation on either side: a related finding the claim restates, without its figure
     assert v.verdict == "partial"
     assert v.reason.startswith("No source gives 35%;") and "not as the article puts it" in v.reason

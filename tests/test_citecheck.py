@@ -7,15 +7,15 @@ from pathlib import Path
 
 from conftest import SOURCES, make_settings
 
+from assistant.audit import check_reference_list
 from assistant.audit.citations import (
     check_citation,
     design_of,
     journal_matches,
     parse_cited,
 )
-from assistant.audit.reference_list import check_reference_list
+from assistant.sources import load_references
 from assistant.sources.jats import parse_jats
-from assistant.sources.references import load_references
 
 FIXTURES = Path(__file__).parent / "fixtures" / "jats"
 

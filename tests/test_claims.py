@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.audit.claims import (
-    clauses,
-    extract_claims,
-    find_mentions,
-    is_imperative,
-    link_mention,
-    reference_facts,
-)
+from assistant.audit.claims import clauses, extract_claims, is_imperative
+from assistant.audit.linking import link_mention, reference_facts
+from assistant.audit.mentions import find_mentions
+from assistant.sources import load_corpus
 from assistant.sources.article import parse_article
-from assistant.sources.corpus import load_corpus
 from assistant.text import carried, quantities, specific_terms, term_carried
 from assistant.types import Document
 

@@ -174,6 +174,8 @@ def test_killed_build_leaves_previous_index_answering(hash_settings: Settings) -
         proc.wait(timeout=10)
     finally:
         proc.kill()
+        proc.wait(timeout=10)
+        proc.stdout.close()  # type: ignore[union-attr]
     after = json.loads((hash_settings.index_path / "manifest.json").read_text())
     assert after == before
     hits = HybridRetriever(hash_settings).search("inflammatory markers", k=3)
@@ -320,6 +322,8 @@ def test_builds_killed_at_random_points_never_break_the_index(hash_settings: Set
             proc.wait(timeout=10)
         finally:
             proc.kill()
+            proc.wait(timeout=10)
+            proc.stdout.close()  # type: ignore[union-attr]
         outcomes.append(proc.returncode)
         # whatever the moment, an index answers: the previous one, or the finished new one
         hits = HybridRetriever(hash_settings).search("inflammatory markers", k=3)

@@ -24,9 +24,9 @@ def module_name(path: Path) -> str:
 MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
 
-def imported_module(name: str) -> str | None:
+def imported_module(name: str, modules: dict[str, Path]) -> str | None:
     """The project module an import names: the longest prefix that is a module."""
-    while name and name not in MODULES:
+    while name and name not in modules:
         name = name.rpartition(".")[0]
     return name or None
 
@@ -57,7 +57,7 @@ def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
             elif isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
             for target in targets:
-                found = imported_module(target) if target.startswith("assistant") else None
+                found = imported_module(target, modules) if target.startswith("assistant") else None
                 if found and found != name:
                     graph[name].add(found)
     return graph

@@ -1,30 +1,36 @@
 """Audit: the article's claims, checked against its references -> ``ClaimVerdict``.
 
-Owns claim extraction and in-text citation linking, the citation check (is each reference
-link what the article cites?), evidence gathering, verdicts with reasons, the cached report
-beside the index, and its text / Markdown / gold formats.
+Owns claim extraction (claims), in-text citations (mentions) and their links to the
+reference list (linking), the citation check (citations, citing, reference_list: is each
+reference link what the article cites?), evidence gathering (evidence), the verifier's part
+(verify), verdicts with reasons (verdict), the cached report beside the index and the span
+lookup answers use (cache), running it (run), and its text / Markdown / gold formats
+(formats). The audit runs only through ``run_audit`` or ``load_or_run_audit``; ``load_audit``
+and ``audit_lookup`` (by default) only read a current cached report.
 """
 
-from assistant.audit.reference_list import check_reference_list, source_overview
-from assistant.audit.run import (
-    AuditReport,
-    audit_lookup,
+from assistant.audit.cache import VERDICTS, AuditReport, audit_lookup, load_audit
+from assistant.audit.formats import (
     evaluate_audit_gold,
+    format_counts,
     format_gold,
     format_markdown,
     format_text,
-    load_or_run_audit,
-    run_audit,
 )
+from assistant.audit.reference_list import check_reference_list, source_overview
+from assistant.audit.run import load_or_run_audit, run_audit
 
 __all__ = [
+    "VERDICTS",
     "AuditReport",
     "audit_lookup",
     "check_reference_list",
     "evaluate_audit_gold",
+    "format_counts",
     "format_gold",
     "format_markdown",
     "format_text",
+    "load_audit",
     "load_or_run_audit",
     "run_audit",
     "source_overview",

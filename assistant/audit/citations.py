@@ -70,10 +70,13 @@ _PAREN = re.compile(r"\(([A-Z][^()\d]*?),\s*(?:19|20)\d{2}\)")
 
 @dataclass
 class CitationCheck:
+    """The result of checking one citation: how it was cited vs what its link holds. It names
+    the reference by its number only; the record itself is assistant.types.ReferenceRecord."""
+
     status: str  # match | mismatch | unresolved
     mismatches: list[dict[str, str]] = field(default_factory=list)
     summary: str = ""
-    reference: int | None = None
+    reference: int | None = None  # the number of the reference-list entry checked
     cited: dict[str, Any] = field(default_factory=dict)
     actual: dict[str, Any] = field(default_factory=dict)
     checked: list[str] = field(default_factory=list)

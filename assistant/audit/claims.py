@@ -1,4 +1,4 @@
-"""What the article claims, and which works it cites for it.
+"""What the article claims: its checkable statements, each with its exact span.
 
 A claim is one sentence (or list item) of the article's body that asserts something a source
 could confirm: a number, an effect, a mechanism, a study finding, a dose, a prevalence, a safety
@@ -7,120 +7,24 @@ imperative mood ("Consult a healthcare provider ...") are not claims. A list ite
 lead-in reads as the lead-in's continuation ("Symptoms of X: Chronic fatigue"), so the verifier
 and the retriever see that context while the claim keeps its own exact text and span.
 
-In-text citations ("A randomized trial in <Journal> (2021)", "(<Organisation>, 2021)",
-"<Author> et al. (2020)", "[3]") are found by shape only and linked to the article's reference
-list by journal, author or organisation name, then year and title words.
+Its in-text citations (mentions.py) are kept with the claim and taken out of the statement
+the verifier reads; linking.py links them to the reference list.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from assistant.audit.citations import design_of, journal_matches, parse_cited, surname
-from assistant.text import fold, split_sentences, tokens
+from assistant.audit.mentions import Mention, find_mentions, without_mentions
+from assistant.text import split_sentences
 from assistant.types import Document
-
-# --- in-text citations ------------------------------------------------------------------------
-_YEAR = r"(?:19|20)\d{2}"
-_CAP = r"[A-Z][\w'’&.\-]*"
-_LINK_WORD = r"(?:of|and|the|for|in|on|&|de|der|und|y|et)"
-_WORK = (
-    r"(?i:study|studies|trial|trials|research|review|reviews|meta-analysis|meta-analyses|"
-    r"analysis|analyses|paper|papers|report|reports|survey|surveys|experiment|experiments|"
-    r"investigation|investigations|data|work|findings|evidence)"
-)
-# "<designator> (published) in (the) <Journal Name> (<year>)"
-_JOURNAL_RE = re.compile(
-    rf"(?:\b(?:[\w-]+\s+){{0,3}}?{_WORK}\s+)?(?:(?i:published|appearing|reported)\s+)?"
-    rf"\bin\s+(?:[Tt]he\s+)?(?P<journal>{_CAP}(?:\s+(?:{_CAP}|{_LINK_WORD}))*?)"
-    rf"\s*[(,]\s*(?P<year>{_YEAR})[a-z]?\)?"
-)
-# "<Surname> et al. (2020)", "<Surname> and <Surname> (2020)"
-_NARRATIVE_RE = re.compile(
-    rf"\b(?P<names>[A-Z][\w'’\-]+(?:\s+et\s+al\.?|\s+(?:and|&)\s+[A-Z][\w'’\-]+))"
-    rf",?\s+\((?P<year>{_YEAR})[a-z]?\)"
-)
-_PAREN_RE = re.compile(rf"\((?P<body>[^()]*?{_YEAR}[a-z]?)\)")
-_PAREN_PART_RE = re.compile(
-    rf"(?<![^\s(;])(?P<names>[A-Z][^\d;()]*?),?\s+(?P<year>{_YEAR})[a-z]?(?=\s*[;)])"
-)
-_NUMERIC_RE = re.compile(r"\[(?P<body>\d{1,3}(?:\s*[-–,]\s*\d{1,3})*)\]")
-_ET_AL = re.compile(r"\s+et\s+al\.?", re.I)
-
-
-@dataclass(frozen=True)
-class Mention:
-    """One in-text citation: what the article says it cites, where, and its checkable facts."""
-
-    text: str
-    start: int
-    end: int
-    kind: str  # "journal" | "author" | "organization" | "number"
-    journal: str | None = None
-    year: int | None = None
-    names: tuple[str, ...] = ()
-    numbers: tuple[int, ...] = ()
-    design: str | None = None  # canonical study design the wording names, if any
-
-
-def _numbers(body: str) -> tuple[int, ...]:
-    out: list[int] = []
-    for part in re.split(r"\s*,\s*", body):
-        lo, _, hi = part.partition("-") if "-" in part else part.partition("–")
-        if hi.strip().isdigit() and int(hi) - int(lo) < 50:
-            out += range(int(lo), int(hi) + 1)
-        elif lo.strip().isdigit():
-            out.append(int(lo))
-    return tuple(out)
-
-
-def _names(raw: str) -> tuple[str, tuple[str, ...]]:
-    """'Smith & Jones' -> author names; 'National Institutes of Health' -> an organisation."""
-    name = _ET_AL.sub("", raw).strip().rstrip(",")
-    parts = [p.strip() for p in re.split(r"\s*(?:&|\band\b)\s*", name) if p.strip()]
-    if _ET_AL.search(raw) or all(len(p.split()) == 1 for p in parts):
-        return "author", tuple(parts)
-    return "organization", (name,)
-
-
-def find_mentions(text: str, offset: int = 0) -> list[Mention]:
-    """In-text citations in ``text`` (spans absolute: ``offset`` is where text starts)."""
-    found: list[Mention] = []
-
-    def add(start: int, end: int, kind: str, **facts: object) -> None:
-        if any(start < m.end - offset and m.start - offset < end for m in found):
-            return
-        found.append(Mention(text[start:end], offset + start, offset + end, kind, **facts))
-
-    for m in _JOURNAL_RE.finditer(text):
-        design = design_of(m.group(0))
-        start = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
-        add(
-            start,
-            m.end(),
-            "journal",
-            journal=m["journal"].strip(),
-            year=int(m["year"]),
-            design=design[0] if design else None,
-        )
-    for m in _NARRATIVE_RE.finditer(text):
-        kind, names = _names(m["names"])
-        add(m.start(), m.end(), kind, year=int(m["year"]), names=names)
-    for m in _PAREN_RE.finditer(text):  # "(Org, 2021)", "(Smith & Jones, 2019; Lee, 2020)"
-        for p in _PAREN_PART_RE.finditer(text, m.start() + 1, m.end()):
-            kind, names = _names(p["names"])
-            add(p.start(), p.end(), kind, year=int(p["year"]), names=names)
-    for m in _NUMERIC_RE.finditer(text):
-        add(m.start(), m.end(), "number", numbers=_numbers(m["body"]))
-    return sorted(found, key=lambda x: x.start)
 
 
 def _word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# --- claims -------------------------------------------------------------------------------------
 # Base-form verbs that open advice in the imperative ("Take ... with meals"). Generic English
 # advice vocabulary; a sentence opening with one of these has no subject, so it is advice.
 ADVICE_VERBS = _word_set(
@@ -218,24 +122,6 @@ def claim_cues(text: str) -> tuple[str, ...]:
     return tuple(name for name, pattern in _CUES.items() if pattern.search(text))
 
 
-def _without_mentions(text: str, start: int, mentions: tuple[Mention, ...]) -> str:
-    """The statement with its citations taken out (a journal citation keeps its designator:
-    'A randomized trial in Nutrients (2021) showed' -> 'A randomized trial showed')."""
-    out, pos = [], 0
-    for m in mentions:
-        out.append(text[pos : m.start - start])
-        if m.kind == "journal":
-            out.append(
-                re.split(
-                    r"(?:^|\s+)(?:(?i:published|appearing|reported)\s+)?in\s+", m.text, maxsplit=1
-                )[0]
-            )
-        pos = m.end - start
-    out.append(text[pos:])
-    joined = re.sub(r"\(\s*[;,\s]*\)", "", "".join(out))  # parentheses left empty
-    return re.sub(r"\s+([,.;:])", r"\1", " ".join(joined.split()))
-
-
 @dataclass
 class _Lead:
     text: str
@@ -262,7 +148,7 @@ def extract_claims(doc: Document) -> list[Claim]:
                 continue
             under = lead.text if lead and block.kind == "list_item" else None
             mentions = tuple(find_mentions(text, s))
-            statement = _without_mentions(text, s, mentions)
+            statement = without_mentions(text, s, mentions)
             context = f"{under} {statement}" if under else statement
             cues = claim_cues(context if under else text)
             if not cues:
@@ -288,127 +174,3 @@ def clauses(statement: str) -> list[str]:
     parts = [p.strip(" ,.;") for p in _CLAUSE_BREAK.split(body)]
     parts = [p for p in parts if len(p.split()) >= 3]
     return parts if len(parts) > 1 else [statement]
-
-
-# --- the reference list and links -------------------------------------------------------------
-@dataclass(frozen=True)
-class ReferenceFacts:
-    """What is known about one entry of the reference list, for linking and checking."""
-
-    number: int
-    cited_as: str
-    label: str  # short human form for reasons: "Veronese et al. 2022, Nutrients"
-    journals: tuple[str, ...]
-    years: tuple[int, ...]
-    surnames: tuple[str, ...]
-    title: str
-    searchable: str  # folded text an organisation name may appear in
-    actual: dict = field(default_factory=dict)  # the verified facts (fetched or recorded)
-    document: str | None = None  # id of the reference's document in the corpus
-    provenance: str | None = None
-    status: str | None = None
-    remark: str | None = None
-
-
-def _label(
-    number: int, surnames: list[str], year: int | None, journal: str | None, title: str
-) -> str:
-    who = ""
-    if surnames:
-        who = surnames[0].title() + (" et al." if len(surnames) > 1 else "")
-    head = " ".join(str(x) for x in (who, year) if x) or title[:60]
-    return f"reference {number} ({head}{', ' + journal if journal else ''})"
-
-
-def reference_facts(article: Document, references: list[Document]) -> list[ReferenceFacts]:
-    """One ReferenceFacts per numbered entry: the article's wording (cited_as) merged with the
-    facts its reference document carries (fetched metadata or the references.toml record)."""
-    by_number = {d.reference: d for d in references if d.reference is not None}
-    numbers = sorted({e.number for e in article.references} | set(by_number))
-    entries = {e.number: e for e in article.references}
-    out = []
-    for n in numbers:
-        doc = by_number.get(n)
-        meta = dict(doc.meta) if doc else {}
-        cited_as = str(meta.get("cited_as") or (entries[n].cited_as if n in entries else ""))
-        parsed = parse_cited(cited_as, [])
-        actual = {k: v for k, v in meta.items() if k not in ("cited_as", "remark", "status")}
-        journals = [j for j in (actual.get("journal"), *parsed["journals"]) if j]
-        years = {int(y) for y in parsed["years"]}
-        for key in ("year", "published"):
-            if str(actual.get(key) or "")[:4].isdigit():
-                years.add(int(str(actual[key])[:4]))
-        surnames = [surname(a) for a in actual.get("authors") or [] if a.strip()]
-        surnames += [fold(a) for a in parsed["authors"]]
-        title = str(actual.get("title") or parsed.get("title") or "")
-        searchable = fold(
-            " ".join(
-                [
-                    cited_as,
-                    title,
-                    *journals,
-                    *(actual.get("authors") or []),
-                    str(actual.get("publisher") or ""),
-                ]
-            )
-        )
-        year = min(years) if years else None
-        out.append(
-            ReferenceFacts(
-                number=n,
-                cited_as=cited_as,
-                label=_label(
-                    n,
-                    list(dict.fromkeys(surnames)),
-                    actual.get("year") or year,
-                    journals[0] if journals else None,
-                    title,
-                ),
-                journals=tuple(dict.fromkeys(journals)),
-                years=tuple(sorted(years)),
-                surnames=tuple(dict.fromkeys(surnames)),
-                title=title,
-                searchable=searchable,
-                actual=actual,
-                document=doc.id if doc else None,
-                provenance=doc.provenance if doc else None,
-                status=meta.get("status"),
-                remark=meta.get("remark"),
-            )
-        )
-    return out
-
-
-@dataclass(frozen=True)
-class Link:
-    mention: Mention
-    reference: ReferenceFacts | None  # None: the cited work is not in the reference list
-    candidates: tuple[int, ...] = ()  # every entry that matched the name, best first
-
-
-def _title_overlap(context: str, ref: ReferenceFacts) -> float:
-    want = tokens(ref.title)
-    return len(want & tokens(context)) / len(want) if want else 0.0
-
-
-def link_mention(mention: Mention, context: str, refs: list[ReferenceFacts]) -> Link:
-    """The reference-list entry a citation points to: by journal, author or organisation name
-    (or its number), then the closest year and the most title words shared with the claim."""
-    if mention.kind == "number":
-        hits = [r for r in refs if r.number in mention.numbers]
-        return Link(mention, hits[0] if hits else None, tuple(r.number for r in hits))
-    if mention.kind == "journal":
-        hits = [r for r in refs if journal_matches(mention.journal or "", list(r.journals))]
-    elif mention.kind == "author":
-        wanted = [fold(n.split()[-1]) for n in mention.names]
-        hits = [r for r in refs if all(w in r.surnames for w in wanted)]
-    else:
-        name = fold(" ".join(mention.names))
-        hits = [r for r in refs if name and name in r.searchable]
-
-    def rank(r: ReferenceFacts) -> tuple[float, ...]:
-        gap = min((abs(y - mention.year) for y in r.years), default=99) if mention.year else 0
-        return (-gap, _title_overlap(context, r), -r.number)
-
-    hits.sort(key=rank, reverse=True)
-    return Link(mention, hits[0] if hits else None, tuple(r.number for r in hits))

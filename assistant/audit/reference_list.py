@@ -4,17 +4,24 @@ it, and the overview of every document the CLI's `sources` and the page's Source
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from assistant.audit.citations import CitationCheck, check_citation
-from assistant.audit.claims import extract_claims, link_mention, reference_facts
+from assistant.audit.claims import extract_claims
+from assistant.audit.linking import link_mention, reference_facts
 from assistant.settings import Settings
-from assistant.sources import extract_identifiers, load_corpus, load_references
-from assistant.sources.corpus import FETCHED_DIR, REFERENCES_FILE
+from assistant.sources import (
+    FETCHED_DIR,
+    REFERENCES_FILE,
+    extract_identifiers,
+    load_corpus,
+    load_references,
+)
 from assistant.types import ReferenceRecord
 
 
-def _known_facts(rec: ReferenceRecord, fetched: Any) -> tuple[dict[str, Any], str]:
+def _known_facts(rec: ReferenceRecord, fetched: Path) -> tuple[dict[str, Any], str]:
     pmcid = rec.pmcid or extract_identifiers(rec.url or "").get("pmcid")
     if pmcid:
         for name, label in (
@@ -32,7 +39,6 @@ def _known_facts(rec: ReferenceRecord, fetched: Any) -> tuple[dict[str, Any], st
 def in_text_mentions(settings: Settings) -> dict[int, list[str]]:
     """How the article's text cites each reference-list entry: the wording of every in-text
     citation that links to it ("A randomized trial in Nutrients (2021)")."""
-
     docs = load_corpus(settings)
     article = next((d for d in docs if d.kind == "article"), None)
     if article is None:
@@ -50,11 +56,11 @@ def in_text_mentions(settings: Settings) -> dict[int, list[str]]:
 def check_reference_list(settings: Settings) -> list[CitationCheck]:
     """Check every reference's citation, as the reference list gives it and as the article's
     text cites it, against its fetched metadata or verified record."""
-    _, records = load_references(settings.sources_path / "references.toml")
+    _, records = load_references(settings.sources_path / REFERENCES_FILE)
     mentions = in_text_mentions(settings)
     checks = []
     for rec in records:
-        facts, source = _known_facts(rec, settings.sources_path / "fetched")
+        facts, source = _known_facts(rec, settings.sources_path / FETCHED_DIR)
         check = check_citation(rec.cited_as, mentions.get(rec.number, []), facts)
         check.reference, check.source = rec.number, source
         check.summary = f"Reference {rec.number}: {check.summary}"
@@ -65,7 +71,6 @@ def check_reference_list(settings: Settings) -> list[CitationCheck]:
 def source_overview(settings: Settings) -> list[dict[str, Any]]:
     """One row per document for the CLI and the page: what it is, where it came from, its
     licence, the last fetch outcome, and the citation check (is the link what is cited?)."""
-
     report_path = settings.sources_path / FETCHED_DIR / "report.json"
     fetch_status: dict[int, str] = {}
     if report_path.is_file():

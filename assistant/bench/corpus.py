@@ -20,11 +20,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from assistant.answer import AnswerEngine
-from assistant.audit import audit_lookup
+from assistant.audit import audit_lookup, load_or_run_audit
 from assistant.bench.timing import latencies, markdown_table, percentile_ms
 from assistant.errors import InputError
 from assistant.evaluation import load_questions
@@ -120,7 +121,9 @@ def run_corpus_bench(
     retriever.search(asked[0], k=s.top_k)  # warm-up: first call loads BM25 and caches
     search = latencies(lambda q: retriever.search(q, k=s.top_k), asked)
 
-    engine = AnswerEngine(s, retriever=retriever, audit=audit_lookup(s))
+    engine = AnswerEngine(
+        s, retriever=retriever, audit=audit_lookup(s, load=partial(load_or_run_audit, s))
+    )
     t0 = time.perf_counter()
     warmed = retriever.warm_sentences()  # as the page does at start-up
     warm_s = time.perf_counter() - t0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import click
@@ -24,7 +25,10 @@ from assistant.web import serve as run_page
 # --- ask / chat -------------------------------------------------------------------------------
 def _engine(settings: Settings) -> Any:
 
-    return AnswerEngine(settings, audit=audit_lookup(settings))
+    # the CLI asks for the audit: run (once, then cached) when the index has none yet
+    return AnswerEngine(
+        settings, audit=audit_lookup(settings, load=partial(load_or_run_audit, settings))
+    )
 
 
 @click.command()

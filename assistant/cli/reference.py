@@ -20,7 +20,9 @@ def _walk(command: click.Command, ctx: click.Context, path: list[str]) -> list[s
         for name in command.list_commands(ctx):
             sub = command.get_command(ctx, name)
             if sub is not None and not sub.hidden:
-                with click.Context(sub, info_name=name, parent=ctx) as sub_ctx:
+                with click.Context(
+                    sub, info_name=name, parent=ctx, **sub.context_settings
+                ) as sub_ctx:
                     out += _walk(sub, sub_ctx, [*path, name])
     return out
 
@@ -33,9 +35,9 @@ def cli_reference() -> str:
         "Generated from each command's `--help` by `make docs`; do not edit by hand.",
         "",
     ]
-    with click.Context(
-        main, info_name="assistant", terminal_width=100, max_content_width=100
-    ) as ctx:
+    # as `assistant --help` builds it: the group's own settings (-h), a fixed width
+    options = {**main.context_settings, "terminal_width": 100, "max_content_width": 100}
+    with click.Context(main, info_name="assistant", **options) as ctx:
         return "\n".join(head + _walk(main, ctx, ["assistant"]))
 
 

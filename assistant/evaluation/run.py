@@ -12,13 +12,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from assistant.answer import AnswerEngine, Turn, retrieval_query
-from assistant.audit import audit_lookup
+from assistant.audit import audit_lookup, load_or_run_audit
 from assistant.errors import AssistantError, ModelError, UsageError
 from assistant.evaluation.metrics import (
     Supports,
@@ -267,7 +268,9 @@ def _engine_for(config: Config) -> RecordingEngine:
     engine = RecordingEngine(
         config.settings,
         ModeRetriever(inner, config.mode),  # type: ignore[arg-type]
-        audit=audit_lookup(config.settings, inner),
+        audit=audit_lookup(
+            config.settings, load=partial(load_or_run_audit, config.settings, inner)
+        ),
     )
     if engine.audit is not None:
         engine.audit(0, 0)  # load (or run) the claim audit now, not inside a timed answer

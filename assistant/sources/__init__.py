@@ -6,11 +6,13 @@ Everything downstream sees only ``Document`` (assistant.types), never a file for
 """
 
 from assistant.sources.add import add_document
-from assistant.sources.corpus import corpus_files, load_corpus
+from assistant.sources.corpus import FETCHED_DIR, REFERENCES_FILE, corpus_files, load_corpus
 from assistant.sources.fetch import fetch_references
 from assistant.sources.references import extract_identifiers, load_references
 
 __all__ = [
+    "FETCHED_DIR",
+    "REFERENCES_FILE",
     "add_document",
     "corpus_files",
     "extract_identifiers",
