@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -15,6 +17,7 @@ from assistant.settings import Settings, set_offline_env
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "index" / "sources"
+JATS_FIXTURES = REPO / "tests" / "fixtures" / "jats"
 
 set_offline_env()
 
@@ -61,6 +64,29 @@ def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = make_settings(tmp, embedding_model="bundled:all-MiniLM-L6-v2")
     build_index(settings)
     return settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def private_copy(settings: Settings, dest: Path, **overrides: Any) -> Settings:
+    """The same corpus and built index in a folder of our own."""
+    shutil.copytree(settings.sources_path, dest / "sources")
+    shutil.copytree(settings.index_path, dest / "store", ignore=shutil.ignore_patterns("*.lock"))
+    closed = free_port()  # nothing listens there: fetching fails fast, like offline
+    update = {
+        "sources_dir": dest / "sources",
+        "index_dir": dest / "store",
+        "ncbi_base_url": f"http://127.0.0.1:{closed}/eutils",
+        "idconv_base_url": f"http://127.0.0.1:{closed}/idconv",
+        "europepmc_base_url": f"http://127.0.0.1:{closed}/europepmc",
+        "http_retries": 0,
+        "http_timeout": 3.0,
+    }
+    return settings.model_copy(update={**update, **overrides})
 
 
 class RunCli:

@@ -9,8 +9,9 @@ import importlib
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
-PACKAGE = Path(__file__).resolve().parents[1] / "assistant"
+PACKAGE = REPO / "assistant"
 STAGES = ("sources", "index", "answer", "audit", "verifier", "evaluation", "bench", "web", "cli")
 MAX_MODULE_LINES = 420
 MAX_FUNCTION_LINES = 80

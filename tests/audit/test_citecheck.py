@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import SOURCES, make_settings
+from conftest import JATS_FIXTURES, SOURCES, make_settings
 
 from assistant.audit import check_reference_list
 from assistant.audit.citations import (
@@ -16,8 +16,6 @@ from assistant.audit.citations import (
 )
 from assistant.sources import load_references
 from assistant.sources.jats import parse_jats
-
-FIXTURES = Path(__file__).parent / "fixtures" / "jats"
 
 
 def record(number: int) -> dict:
@@ -70,7 +68,7 @@ def test_journal_year_author_and_title_mismatches_from_an_apa_citation() -> None
     assert facts["journals"] == ["Urban Ecology Letters"]
     assert facts["title"] == "Moth Repair Mechanisms"
     actual = json.loads(
-        json.dumps(parse_jats((FIXTURES / "metadata_only.xml").read_bytes(), doc_id="x").meta)
+        json.dumps(parse_jats((JATS_FIXTURES / "metadata_only.xml").read_bytes(), doc_id="x").meta)
     )
     check = check_citation(cited, [mention], actual)
     fields = {m["field"]: m for m in check.mismatches}
@@ -132,7 +130,9 @@ def test_reference_list_offline_then_with_fetched_metadata(tmp_path: Path) -> No
     pmcid = records[0].pmcid
     fetched = settings.sources_path / "fetched"
     fetched.mkdir()
-    doc = parse_jats((FIXTURES / "metadata_only.xml").read_bytes(), doc_id="ref-1", reference=1)
+    doc = parse_jats(
+        (JATS_FIXTURES / "metadata_only.xml").read_bytes(), doc_id="ref-1", reference=1
+    )
     (fetched / f"{pmcid}.meta.json").write_text(json.dumps(doc.to_dict()))
     one = next(c for c in check_reference_list(settings) if c.reference == 1)
     assert one.status == "mismatch" and one.source == "fetched metadata"
@@ -175,7 +175,7 @@ def test_fetched_metadata_replaces_an_unresolved_record_in_the_corpus(tmp_path: 
     _, records = load_references(settings.sources_path / "references.toml")
     fetched = settings.sources_path / "fetched"
     fetched.mkdir()
-    record = parse_jats((FIXTURES / "metadata_only.xml").read_bytes(), doc_id="x", reference=1)
+    record = parse_jats((JATS_FIXTURES / "metadata_only.xml").read_bytes(), doc_id="x", reference=1)
     meta = fetched / f"{records[0].pmcid}.meta.json"
     meta.write_text(json.dumps(record.to_dict()))
     after = next(d for d in load_corpus(settings) if d.id == "ref-1")

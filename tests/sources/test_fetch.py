@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
+from conftest import JATS_FIXTURES, make_settings
 from pmc_server import FakePMC, Reply, closed_port_url, fixture_reply, pmc_server
 
 from assistant.errors import UsageError
@@ -65,7 +65,7 @@ def test_full_text_is_stored_with_provenance_and_reindexed(
 
     fetched = settings.sources_path / "fetched"
     raw = (fetched / f"PMC{REFS[2]}.xml").read_bytes()
-    assert raw == (Path(__file__).parent / "fixtures/jats/open_access.xml").read_bytes()
+    assert raw == (JATS_FIXTURES / "open_access.xml").read_bytes()
     stored = json.loads((fetched / f"PMC{REFS[2]}.json").read_text())
     info = stored["meta"]["fetch"]
     assert info["sha256"] == hashlib.sha256(raw).hexdigest()

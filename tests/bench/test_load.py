@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from test_web import free_port, private_copy
+from conftest import free_port, private_copy
 
 import assistant.bench.load as load
 from assistant.bench.load import format_table, run_level, run_load

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REPO
 
 from assistant.cli import main
 from assistant.errors import ModelError
@@ -21,7 +22,6 @@ from assistant.verifier import Verifier, aggregate, label_of, train_verifier
 from assistant.verifier.data import build_pairs, load_scifact, split_holdout
 from assistant.verifier.evaluate import scores
 
-REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "assistant" / "models" / "verifier"
 
 _SUBJECTS = ["zinc", "vitamin d", "caffeine", "iron", "folate", "aspirin", "melatonin", "omega-3"]

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import socket
 import stat
 import tempfile
 import time
@@ -24,6 +22,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import free_port, private_copy
 from gradio_client import Client
 from pydantic import SecretStr
 
@@ -40,29 +39,6 @@ FOLLOW_UP_FIRST = "What is the recommended daily amount of magnesium for women?"
 FOLLOW_UP = "Where does that figure come from?"
 CALLOUT_QUESTION = "Does magnesium lower cortisol by 25%?"  # the article's unbacked 25%
 PROVENANCE_TEXT = {"full text", "curated notes, not the authors' words", "metadata only"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def private_copy(settings: Settings, dest: Path, **overrides: Any) -> Settings:
-    """The same corpus and built index in a folder of our own."""
-    shutil.copytree(settings.sources_path, dest / "sources")
-    shutil.copytree(settings.index_path, dest / "store", ignore=shutil.ignore_patterns("*.lock"))
-    closed = free_port()  # nothing listens there: fetching fails fast, like offline
-    update = {
-        "sources_dir": dest / "sources",
-        "index_dir": dest / "store",
-        "ncbi_base_url": f"http://127.0.0.1:{closed}/eutils",
-        "idconv_base_url": f"http://127.0.0.1:{closed}/idconv",
-        "europepmc_base_url": f"http://127.0.0.1:{closed}/europepmc",
-        "http_retries": 0,
-        "http_timeout": 3.0,
-    }
-    return settings.model_copy(update={**update, **overrides})
 
 
 @pytest.fixture(scope="module")
@@ -293,7 +269,7 @@ def test_no_arbitrary_file_reads(page, web_settings) -> None:
 
 
 def test_first_html_links_nothing_external(page) -> None:
-    """A cheap check without a browser; tests/test_browser.py records every request."""
+    """A cheap check without a browser; tests/web/test_browser.py records every request."""
     with urllib.request.urlopen(page, timeout=10) as r:
         html = r.read().decode()
     external = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)

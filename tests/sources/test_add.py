@@ -7,15 +7,13 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
+from conftest import JATS_FIXTURES, make_settings
 
 from assistant.errors import InputError
 from assistant.settings import Settings
 from assistant.sources.add import add_document
 from assistant.sources.corpus import load_corpus
 from assistant.types import Document
-
-JATS = Path(__file__).parent / "fixtures" / "jats"
 
 
 @pytest.fixture
@@ -88,7 +86,7 @@ def test_markdown_headings_lists_and_inline_markup(settings: Settings, tmp_path:
 
 
 def test_jats_xml(settings: Settings, tmp_path: Path) -> None:
-    path = write(tmp_path, "paper.nxml", (JATS / "open_access.xml").read_bytes())
+    path = write(tmp_path, "paper.nxml", (JATS_FIXTURES / "open_access.xml").read_bytes())
     doc = add_document(settings, path)
     assert doc.provenance == "full_text" and doc.id == "added-paper"
     assert doc.title.startswith("Street Lighting")
@@ -134,7 +132,11 @@ def test_rejections(settings: Settings, tmp_path: Path) -> None:
     reject(settings, write(folder, "bin.txt", b"abc\x00def"), "binary")
     reject(settings, write(folder, "latin.txt", "caf\xe9".encode("latin-1")), "not UTF-8")
     reject(settings, write(folder, "empty.md", "  \n\n"), "empty")
-    reject(settings, write(folder, "bad.xml", (JATS / "malformed.xml").read_bytes()), "malformed")
+    reject(
+        settings,
+        write(folder, "bad.xml", (JATS_FIXTURES / "malformed.xml").read_bytes()),
+        "malformed",
+    )
     reject(settings, write(folder, "blank.html", "<script>x()</script>"), "no readable text")
 
 

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import SOURCES
 
 from assistant.errors import SourceError
 from assistant.settings import Settings
@@ -18,8 +19,6 @@ from assistant.sources.references import (
     metadata_document,
 )
 from assistant.types import Block, Document, ReferenceRecord
-
-SOURCES = Path(__file__).resolve().parents[1] / "index" / "sources"
 
 
 @pytest.fixture

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import JATS_FIXTURES
 
 from assistant.errors import SourceError
 from assistant.sources.jats import is_open_access_body, parse_jats
 from assistant.types import Document
 
-FIXTURES = Path(__file__).parent / "fixtures" / "jats"
-
 
 def load(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
+    return (JATS_FIXTURES / name).read_bytes()
 
 
 @pytest.fixture(scope="module")

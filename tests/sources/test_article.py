@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import SOURCES
 
 from assistant.sources.article import parse_article
 from assistant.types import BODY_KINDS, Document
 
-SOURCES = Path(__file__).resolve().parents[1] / "index" / "sources"
 ARTICLE = SOURCES / "magnesium-glycinate-hair-follicles.txt"
 
 # A second article on another topic, formatted differently: hard-wrapped paragraphs, a heading

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+from conftest import JATS_FIXTURES, SOURCES
 
 from assistant.index.chunking import chunk_document, estimate_tokens
 from assistant.index.embeddings import SentenceEmbedder, model_path
@@ -16,8 +16,6 @@ from assistant.sources.notes import parse_notes
 from assistant.text import split_sentences
 from assistant.types import Block, Chunk, Document
 
-SOURCES = Path(__file__).resolve().parents[1] / "index" / "sources"
-FIXTURES = Path(__file__).parent / "fixtures" / "jats"
 ARTICLE = SOURCES / "magnesium-glycinate-hair-follicles.txt"
 
 
@@ -197,7 +195,7 @@ def test_a_long_table_is_chunked_by_rows_within_the_minilm_window(
     minilm: SentenceEmbedder,
 ) -> None:
     """60 rows (~1,700 tokens) were one chunk, of which MiniLM embedded the first 256."""
-    doc = parse_jats((FIXTURES / "long_table.xml").read_bytes(), doc_id="ref-9", reference=9)
+    doc = parse_jats((JATS_FIXTURES / "long_table.xml").read_bytes(), doc_id="ref-9", reference=9)
     (table,) = [b for b in doc.blocks if b.kind == "table"]
     rows = doc.text[table.start : table.end].split("\n")
     assert len(rows) == 61 and minilm.count_tokens("\n".join(rows)) > 1000

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REPO
 
 from assistant.answer import DECLINE_TEXT
 from assistant.cli import main
@@ -43,7 +44,6 @@ from assistant.settings import Settings
 from assistant.sources.corpus import load_corpus
 from assistant.types import Answer, Block, Citation, Document
 
-REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = REPO / "eval" / "questions.jsonl"
 
 

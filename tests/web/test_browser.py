@@ -4,7 +4,7 @@ Never `playwright install`: the browser is /usr/bin/chromium (`make browser` ins
 Pages are waited for with "load" and then for elements; "networkidle" never comes, since
 Gradio keeps a connection open. The server runs on a private copy of the real index.
 
-`WEB_SCREENSHOT=docs/screenshot.png pytest tests/test_browser.py -k screenshot` writes the
+`WEB_SCREENSHOT=docs/screenshot.png pytest tests/web/test_browser.py -k screenshot` writes the
 README picture (the path is read at import, before the tests change directory).
 """
 
