@@ -247,18 +247,56 @@ class ClaimVerdict:
 
 @dataclass(frozen=True)
 class Citation:
+    """Marker [n] of an answer and the evidence it quotes: everything shown about the quote
+    (its document, section, span, provenance, link) is read from that evidence."""
+
     marker: int
-    document: str  # document id
-    reference: int | str  # reference number, or "article"
-    title: str
-    section: str
-    start: int
-    end: int
-    quote: str
-    provenance: Provenance
-    url: str | None = None
-    notice: str | None = None
-    passage: str = ""  # the whole passage the quote sits in, for display
+    evidence: Evidence
+
+    @property
+    def document(self) -> str:  # document id
+        return self.evidence.chunk.document_id
+
+    @property
+    def reference(self) -> int | str:  # reference number, or "article"
+        c = self.evidence.chunk
+        return c.reference if c.kind == "reference" and c.reference is not None else "article"
+
+    @property
+    def title(self) -> str:
+        return self.evidence.chunk.title
+
+    @property
+    def section(self) -> str:
+        return " > ".join(self.evidence.chunk.section)
+
+    @property
+    def start(self) -> int:
+        return (self.evidence.sentence or (self.evidence.chunk.start, 0))[0]
+
+    @property
+    def end(self) -> int:
+        return (self.evidence.sentence or (0, self.evidence.chunk.end))[1]
+
+    @property
+    def quote(self) -> str:
+        return self.evidence.quote
+
+    @property
+    def provenance(self) -> Provenance:
+        return self.evidence.chunk.provenance
+
+    @property
+    def url(self) -> str | None:
+        return self.evidence.chunk.url
+
+    @property
+    def notice(self) -> str | None:
+        return self.evidence.chunk.notice
+
+    @property
+    def passage(self) -> str:  # the whole passage the quote sits in, for display
+        return self.evidence.chunk.text
 
 
 @dataclass

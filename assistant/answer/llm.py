@@ -53,15 +53,14 @@ def _citations(passages: list[Evidence], used: list[int], quotes: dict[int, list
     out: list[Citation] = []
     for marker in used:
         ev = passages[marker - 1]
-        cit = citation_of(marker, ev)
         for quote in quotes.get(marker, []):
             # locate the verified quote inside the passage to give its exact span
             pos = ev.chunk.text.find(quote)
             if pos >= 0:
                 start = ev.chunk.start + pos
-                cit = replace(cit, quote=quote, start=start, end=start + len(quote))
+                ev = replace(ev, sentence=(start, start + len(quote)))
                 break
-        out.append(cit)
+        out.append(citation_of(marker, ev))
     return out
 
 

@@ -11,7 +11,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.errors import InputError
 from assistant.types import PROVENANCE_LABELS, Answer, Citation, ClaimVerdict, Evidence
@@ -85,19 +85,7 @@ def source_label(ev: Evidence) -> str:
 
 
 def citation_of(marker: int, ev: Evidence) -> Citation:
-    c = ev.chunk
-    start, end = ev.sentence or (c.start, c.end)
-    return Citation(
-        marker=marker,
-        document=c.document_id,
-        reference=c.reference if c.kind == "reference" and c.reference is not None else "article",
-        title=c.title,
-        section=" > ".join(c.section),
-        start=start,
-        end=end,
-        quote=ev.quote,
-        provenance=c.provenance,
-        url=c.url,
-        notice=c.notice,
-        passage=c.text,
-    )
+    """Citation [marker] quoting ``ev`` (its selected sentence, or the whole passage)."""
+    if ev.sentence is None:
+        ev = replace(ev, sentence=(ev.chunk.start, ev.chunk.end))
+    return Citation(marker, ev)

@@ -42,7 +42,7 @@ from assistant.evaluation.run import (
 )
 from assistant.settings import Settings
 from assistant.sources.corpus import load_corpus
-from assistant.types import Answer, Block, Citation, Document
+from assistant.types import Answer, Block, Chunk, Citation, Document, Evidence
 
 QUESTIONS = REPO / "eval" / "questions.jsonl"
 
@@ -113,19 +113,17 @@ def _doc() -> Document:
 
 
 def _citation(marker: int, quote: str, doc: Document, start: int | None = None) -> Citation:
+    """A citation of ``quote`` said to stand at ``start`` of ``doc`` (default: where it does).
+    When it does not stand there, the indexed passage disagrees with the document: the
+    failure quote_faithful exists to catch."""
     pos = doc.text.find(quote) if start is None else start
-    return Citation(
-        marker=marker,
-        document=doc.id,
-        reference="article",
-        title="T",
-        section="S",
-        start=pos,
-        end=pos + len(quote),
-        quote=quote,
-        provenance="full_text",
-        passage=doc.text.strip(),
-    )
+    if doc.text[pos : pos + len(quote)] == quote:
+        text = doc.text.strip()
+        at = doc.text.index(text)
+        chunk = Chunk("c", doc.id, ("S",), 0, at, at + len(text), text, ())
+    else:
+        chunk = Chunk("c", doc.id, ("S",), 0, pos, pos + len(quote), quote, ())
+    return Citation(marker, Evidence(chunk, 0.0, sentence=(pos, pos + len(quote))))
 
 
 def test_answer_statements_follow_the_extractive_format() -> None:

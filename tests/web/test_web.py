@@ -30,7 +30,7 @@ from assistant.cli import main
 from assistant.errors import ConfigError
 from assistant.settings import Settings
 from assistant.sources import load_corpus
-from assistant.types import Answer, Citation, ClaimVerdict, EvidenceQuote
+from assistant.types import Answer, Chunk, Citation, ClaimVerdict, Evidence, EvidenceQuote
 from assistant.web import credentials, start
 from assistant.web.backend import WebBackend
 from assistant.web.render import render_answer
@@ -387,22 +387,28 @@ def test_login_is_enforced_and_announced(web_settings, capsys) -> None:
 
 # --- rendering, without a server -----------------------------------------------------------------
 def _citation(**kw: Any) -> Citation:
-    base = dict(
-        marker=1,
-        document="ref-9",
+    """A citation of a reference passage full of markup; ``kw`` overrides the chunk's fields."""
+    passage = "Before. <script>x()</script> After [link](http://evil.example)."
+    fields: dict[str, Any] = dict(
+        id="ref-9-0",
+        document_id="ref-9",
+        section=("Results",),
+        paragraph=0,
+        start=2,
+        end=2 + len(passage),
+        text=passage,
+        sentences=(),
+        kind="reference",
+        provenance="curated_notes",
         reference=9,
         title="A <i>title</i>",
-        section="Results",
-        start=10,
-        end=30,
-        quote="<script>x()</script>",
-        provenance="curated_notes",
         url="javascript:alert(1)",
         notice="Not the authors' words.",
-        passage="Before. <script>x()</script> After [link](http://evil.example).",
     )
-    base.update(kw)
-    return Citation(**base)  # type: ignore[arg-type]
+    fields.update(kw)
+    quote_at = fields["start"] + passage.index("<script>")
+    evidence = Evidence(Chunk(**fields), 0.0, sentence=(quote_at, quote_at + 20))
+    return Citation(1, evidence)
 
 
 def test_document_markup_is_escaped_and_links_are_http_only() -> None:
