@@ -28,19 +28,6 @@ PROVENANCE_LABELS: dict[str, str] = {
 # labelled, so that nothing in the source is silently dropped or mistaken for a claim.
 BODY_KINDS = frozenset({"paragraph", "list_item", "caption", "table"})
 HEADING = "heading"
-BOILERPLATE_KINDS = frozenset(
-    {
-        "title",
-        "repeated_title",
-        "repeated_heading",
-        "navigation",
-        "advertisement",
-        "image_caption",
-        "disclaimer",
-        "reference_entry",
-        "front_matter",
-    }
-)
 
 
 @dataclass(frozen=True)

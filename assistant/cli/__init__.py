@@ -2,7 +2,7 @@
 
 Each command calls one function and prints text, or JSON with --json. Errors from the
 hierarchy in assistant.errors become a message on stderr and their exit code (usage 2, other
-1). Commands live by subject in assistant.cli.corpus, .answers and .measure; the group
+1). Commands live by subject in assistant.cli.corpus, .answers, .check and .measure; the group
 imports a command's module only when that command runs, so `assistant ask` never pays for
 the benchmarks' imports.
 """
@@ -29,6 +29,7 @@ COMMANDS = {
     "chat": "assistant.cli.answers:chat",
     "audit": "assistant.cli.answers:audit",
     "serve": "assistant.cli.answers:serve",
+    "verify": "assistant.cli.check:verify",
     "eval": "assistant.cli.measure:eval_command",
     "bench": "assistant.cli.measure:bench",
     "calibrate-verifier": "assistant.cli.measure:calibrate_verifier_cmd",

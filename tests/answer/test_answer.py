@@ -8,7 +8,7 @@ from functools import partial
 
 import pytest
 from chat_server import chat_server
-from click.testing import CliRunner
+from conftest import RunCli
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
@@ -20,7 +20,6 @@ from assistant.answer import (
     retrieval_query,
 )
 from assistant.audit import audit_lookup, load_or_run_audit
-from assistant.cli import main
 from assistant.errors import InputError
 from assistant.settings import Settings
 
@@ -138,17 +137,19 @@ def test_model_decline_is_a_decline(real_settings: Settings) -> None:
     assert answer.declined and answer.engine == "llm"
 
 
-def test_cli_ask_json_shape(real_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_ask_json_shape(
+    real_settings: Settings, monkeypatch: pytest.MonkeyPatch, cli: RunCli
+) -> None:
     monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(real_settings.sources_path))
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(real_settings.index_path))
-    result = CliRunner().invoke(main, ["ask", "Does magnesium lower cortisol by 25%?", "--json"])
+    result = cli("ask", "Does magnesium lower cortisol by 25%?", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert {"answer", "declined", "citations", "beyond_sources"} <= set(data)
     assert data["declined"] is False
     for c in data["citations"]:
         assert {"document", "reference", "section", "quote", "provenance", "url"} <= set(c)
-    assert CliRunner().invoke(main, ["ask", "   "]).exit_code == 2
+    assert cli("ask", "   ").exit_code == 2
 
 
 @pytest.mark.parametrize(
@@ -229,12 +230,12 @@ def test_beyond_the_sources_lines_cite_the_claim_and_its_evidence(real_settings)
 
 
 def test_cli_prints_an_extractive_answer_once(
-    real_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    real_settings: Settings, monkeypatch: pytest.MonkeyPatch, cli: RunCli
 ) -> None:
     monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(real_settings.sources_path))
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(real_settings.index_path))
     question = "What is the recommended dietary allowance of magnesium for women?"
-    result = CliRunner().invoke(main, ["ask", question])
+    result = cli("ask", question)
     assert result.exit_code == 0, result.output
     load = partial(load_or_run_audit, real_settings)
     expected = (
@@ -244,15 +245,13 @@ def test_cli_prints_an_extractive_answer_once(
 
 
 def test_cli_streams_a_verified_llm_answer_then_its_sources(
-    real_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    real_settings: Settings, monkeypatch: pytest.MonkeyPatch, cli: RunCli
 ) -> None:
     monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(real_settings.sources_path))
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(real_settings.index_path))
     with chat_server(_quote_first_sentence) as (url, _):
         monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", url)
-        result = CliRunner().invoke(
-            main, ["ask", "What does the article say about cortisol?", "--engine", "llm"]
-        )
+        result = cli("ask", "What does the article say about cortisol?", "--engine", "llm")
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.startswith("The passage says")  # the model's words, as they streamed
@@ -261,15 +260,13 @@ def test_cli_streams_a_verified_llm_answer_then_its_sources(
 
 
 def test_cli_says_when_a_streamed_answer_was_not_kept(
-    real_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    real_settings: Settings, monkeypatch: pytest.MonkeyPatch, cli: RunCli
 ) -> None:
     monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(real_settings.sources_path))
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(real_settings.index_path))
     with chat_server(lambda _: "Magnesium cures all baldness within a week [1].") as (url, _):
         monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", url)
-        result = CliRunner().invoke(
-            main, ["ask", "What does the article say about hair?", "--engine", "llm"]
-        )
+        result = cli("ask", "What does the article say about hair?", "--engine", "llm")
     assert result.exit_code == 0, result.output
     assert "not verified, so not kept" in result.stdout
     assert "**What the article says**" in result.stdout.split("not kept")[1]

@@ -7,8 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import REPO, make_settings
+from conftest import REPO, RunCli, make_settings
 
 from assistant.audit import VERDICTS, audit_lookup, load_or_run_audit, run_audit
 from assistant.audit import run as audit_run
@@ -16,7 +15,6 @@ from assistant.audit.cache import AUDIT_FILE
 from assistant.audit.claims import clauses, extract_claims
 from assistant.audit.linking import reference_facts
 from assistant.audit.verdict import NOTES_SUFFIX, decide
-from assistant.cli import main
 from assistant.index import build_index
 from assistant.settings import Settings
 from assistant.sources import load_corpus
@@ -265,8 +263,9 @@ def test_without_weights_the_audit_says_it_is_deterministic(indexed: Settings) -
     assert report.counts["supported"] == 0
 
 
-def test_cache_is_reused_and_invalidated(indexed: Settings, monkeypatch) -> None:
-    calls = []
+def _count_runs(monkeypatch) -> list[int]:
+    """A list that grows by one each time the audit really runs."""
+    calls: list[int] = []
     real = audit_run.run_audit
 
     def counting(*args, **kwargs):
@@ -274,6 +273,11 @@ def test_cache_is_reused_and_invalidated(indexed: Settings, monkeypatch) -> None
         return real(*args, **kwargs)
 
     monkeypatch.setattr(audit_run, "run_audit", counting)
+    return calls
+
+
+def test_cache_is_reused_and_invalidated(indexed: Settings, monkeypatch) -> None:
+    calls = _count_runs(monkeypatch)
     first = load_or_run_audit(indexed, verifier=FakeVerifier())
     again = load_or_run_audit(indexed, verifier=FakeVerifier())
     assert len(calls) == 1 and (indexed.index_path / AUDIT_FILE).exists()
@@ -304,14 +308,7 @@ def test_lookup_by_article_span(indexed: Settings, tmp_path: Path) -> None:
 def test_lookup_never_runs_the_audit_unless_its_caller_says_so(
     indexed: Settings, monkeypatch
 ) -> None:
-    calls = []
-    real = audit_run.run_audit
-
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(audit_run, "run_audit", counting)
+    calls = _count_runs(monkeypatch)
     cached_only = audit_lookup(indexed)
     assert cached_only is not None
     assert cached_only(0, 10**9) == [] and calls == []  # no audit yet: none is run
@@ -325,11 +322,12 @@ def test_lookup_never_runs_the_audit_unless_its_caller_says_so(
 
 # --- the command, on the real index (and the real verifier when shipped) ------------------------
 @pytest.mark.slow
-def test_audit_command_json_schema_filters_and_gold(real_settings: Settings, monkeypatch) -> None:
+def test_audit_command_json_schema_filters_and_gold(
+    real_settings: Settings, monkeypatch, cli: RunCli
+) -> None:
     monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(real_settings.sources_path))
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(real_settings.index_path))
-    runner = CliRunner()
-    result = runner.invoke(main, ["audit", "--json"])
+    result = cli("audit", "--json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     text = (real_settings.sources_path / "magnesium-glycinate-hair-follicles.txt").read_text(
@@ -343,15 +341,15 @@ def test_audit_command_json_schema_filters_and_gold(real_settings: Settings, mon
         for e in row["evidence"]:
             assert {"document", "section", "quote", "provenance"} <= set(e)
             assert e["document"].startswith("ref-")
-    miscited = runner.invoke(main, ["audit", "--json", "--verdict", "miscited"])
+    miscited = cli("audit", "--json", "--verdict", "miscited")
     picked = json.loads(miscited.output)
     assert picked and {r["verdict"] for r in picked} == {"miscited"}
     assert any(r["cited"] and "Free Radical Biology" in r["cited"] for r in picked)
-    md = runner.invoke(main, ["audit", "--markdown"]).output
+    md = cli("audit", "--markdown").output
     assert md.startswith("| # | Claim |") and f"{len(rows)} claims:" in md
     gold_path = str(REPO / "eval" / "claims_gold.jsonl")
-    scores = json.loads(runner.invoke(main, ["audit", "--gold", gold_path, "--json"]).output)
-    table = runner.invoke(main, ["audit", "--gold", gold_path]).output
+    scores = json.loads(cli("audit", "--gold", gold_path, "--json").output)
+    table = cli("audit", "--gold", gold_path).output
     assert f"accuracy {scores['accuracy']:.3f}" in table and "gold \\ audit" in table
     assert scores["gold_claims"] >= 50 and 0 <= scores["accuracy"] <= 1
     assert scores["matched"] == scores["gold_claims"]

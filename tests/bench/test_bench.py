@@ -7,8 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-from conftest import make_settings
+from conftest import RunCli, make_settings
 
 import assistant.bench.cache as cache
 from assistant.bench import (
@@ -25,7 +24,6 @@ from assistant.bench import (
 from assistant.bench.beir import fuse, load_beir, paired_bootstrap, score_rankings
 from assistant.bench.reranker import combine
 from assistant.bench.scale import format_table
-from assistant.cli import main
 from assistant.errors import SourceError, UsageError
 from assistant.index.embeddings import HashEmbedder
 from assistant.settings import Settings
@@ -165,25 +163,24 @@ def test_interrupted_embedding_keeps_finished_batches(
     assert embedded == 2 and resumed.calls == [2]
 
 
-def test_cli_bench_retrieval_and_verify(tiny: Settings, tmp_path: Path) -> None:
+def test_cli_bench_retrieval_and_verify(tiny: Settings, tmp_path: Path, cli: RunCli) -> None:
     env = {
         "ASSISTANT_ROOT_DIR": str(tiny.root_dir),
         "ASSISTANT_SCIFACT_DIR": str(tiny.scifact_path),
         "ASSISTANT_EMBEDDING_MODEL": "hash:64",
         "ASSISTANT_VERIFIER_DIR": str(tmp_path / "no-verifier"),
     }
-    runner = CliRunner()
-    ok = runner.invoke(main, ["bench", "scifact-retrieval", "--methods", "bm25", "--json"], env=env)
+    ok = cli("bench", "scifact-retrieval", "--methods", "bm25", "--json", env=env)
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.output)["results"]["bm25"]["ndcg@10"] == pytest.approx(1.0)
-    text = runner.invoke(main, ["bench", "scifact-retrieval", "--methods", "bm25"], env=env)
+    text = cli("bench", "scifact-retrieval", "--methods", "bm25", env=env)
     assert "published: bge-small-en-v1.5" in text.output and "this repo: bm25" in text.output
-    bad = runner.invoke(main, ["bench", "scifact-retrieval", "--methods", "nope"], env=env)
+    bad = cli("bench", "scifact-retrieval", "--methods", "nope", env=env)
     assert bad.exit_code == 2 and "unknown method" in bad.output
-    verify = runner.invoke(main, ["bench", "scifact-verify"], env=env)
+    verify = cli("bench", "scifact-verify", env=env)
     assert verify.exit_code == 1 and "no trained verifier" in verify.output
     # by default: every method there is; without a trained reranker, the first three
-    default = runner.invoke(main, ["bench", "scifact-retrieval", "--json"], env=env)
+    default = cli("bench", "scifact-retrieval", "--json", env=env)
     assert default.exit_code == 0, default.output
     assert sorted(json.loads(default.stdout)["results"]) == ["bm25", "dense", "hybrid"]
     assert "bench train-reranker" in default.stderr

@@ -9,12 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
-from conftest import free_port, private_copy
+from conftest import RunCli, free_port, private_copy
 
 import assistant.bench.load as load
 from assistant.bench.load import format_table, run_level, run_load
-from assistant.cli import main
 from assistant.errors import AssistantError, UsageError
 from assistant.settings import Settings
 
@@ -82,11 +80,11 @@ def test_every_planned_request_is_counted_once(monkeypatch: pytest.MonkeyPatch) 
     assert row["requests"] == 6 and len(row["error_samples"]) == 2
 
 
-def test_cli_fails_when_requests_were_not_run(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_fails_when_requests_were_not_run(monkeypatch: pytest.MonkeyPatch, cli: RunCli) -> None:
     connect, _ = _clients([0.0, 1.5])
     monkeypatch.setattr(load, "_gradio_client", connect)
     args = ["bench", "load", "--url", "http://127.0.0.1:1/", "--levels", "1"]
-    result = CliRunner().invoke(main, [*args, "--per-session", "3", "--time-limit", "1"])
+    result = cli(*args, "--per-session", "3", "--time-limit", "1")
     assert result.exit_code == 1
     assert "1 not run of 3" in result.output and "| not_run |" in result.output
 

@@ -8,11 +8,9 @@ import math
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import REPO
+from conftest import REPO, RunCli
 
 from assistant.answer import DECLINE_TEXT
-from assistant.cli import main
 from assistant.errors import UsageError
 from assistant.evaluation.metrics import (
     Statement,
@@ -333,9 +331,9 @@ def test_bad_lines_are_named_and_fail(tmp_path: Path) -> None:
     assert "not valid JSON" in message and "already used on line 1" in message
 
 
-def test_cli_exits_2_naming_the_bad_line(tmp_path: Path) -> None:
+def test_cli_exits_2_naming_the_bad_line(tmp_path: Path, cli: RunCli) -> None:
     path = _write(tmp_path, [GOOD, "not json at all"])
-    result = CliRunner().invoke(main, ["eval", "--questions", str(path)])
+    result = cli("eval", "--questions", str(path))
     assert result.exit_code == 2
     assert "line 2" in result.output and "not valid JSON" in result.output
 

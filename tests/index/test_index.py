@@ -159,6 +159,14 @@ def _start_build(script: str, settings: Settings) -> subprocess.Popen:
     )
 
 
+def _kill(proc: subprocess.Popen) -> None:
+    """SIGKILL, as a crash or an OOM kill would; then reap the process and close its pipe."""
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
 def test_killed_build_leaves_previous_index_answering(hash_settings: Settings) -> None:
     build_index(hash_settings, embedder=CountingEmbedder())
     before = json.loads((hash_settings.index_path / "manifest.json").read_text())
@@ -170,12 +178,8 @@ def test_killed_build_leaves_previous_index_answering(hash_settings: Settings) -
         while "EMBEDDING" not in line and time.time() < deadline:
             line = proc.stdout.readline()
         assert "EMBEDDING" in line, "the build never reached the embedding step"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
     finally:
-        proc.kill()
-        proc.wait(timeout=10)
-        proc.stdout.close()  # type: ignore[union-attr]
+        _kill(proc)
     after = json.loads((hash_settings.index_path / "manifest.json").read_text())
     assert after == before
     hits = HybridRetriever(hash_settings).search("inflammatory markers", k=3)
@@ -318,12 +322,8 @@ def test_builds_killed_at_random_points_never_break_the_index(hash_settings: Set
         try:
             assert proc.stdout is not None and "START" in proc.stdout.readline()
             time.sleep(rng.uniform(0.0, 2.0))  # anywhere from loading to switching over
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=10)
         finally:
-            proc.kill()
-            proc.wait(timeout=10)
-            proc.stdout.close()  # type: ignore[union-attr]
+            _kill(proc)
         outcomes.append(proc.returncode)
         # whatever the moment, an index answers: the previous one, or the finished new one
         hits = HybridRetriever(hash_settings).search("inflammatory markers", k=3)

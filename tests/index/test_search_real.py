@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
+from conftest import RunCli
 
-from assistant.cli import main
 from assistant.index.retrieve import HybridRetriever
 from assistant.settings import Settings
 
@@ -56,32 +55,33 @@ def test_best_sentence_is_inside_its_chunk(retriever: HybridRetriever) -> None:
     assert ev.sentence is not None and ev.quote in ev.chunk.text and score > 0.3
 
 
-def test_cli_search_json(real_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_search_json(
+    real_settings: Settings, monkeypatch: pytest.MonkeyPatch, cli: RunCli
+) -> None:
     monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(real_settings.sources_path))
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(real_settings.index_path))
-    result = CliRunner().invoke(main, ["search", "cortisol", "-k", "2", "--json"])
+    result = cli("search", "cortisol", "-k", "2", "--json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert len(rows) == 2 and {"document", "section", "start", "end", "text"} <= set(rows[0])
 
 
-def test_cli_errors_have_exit_codes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    runner = CliRunner()
+def test_cli_errors_have_exit_codes(tmp_path, monkeypatch: pytest.MonkeyPatch, cli: RunCli) -> None:
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "none"))
-    result = runner.invoke(main, ["search", "anything"])
+    result = cli("search", "anything")
     assert result.exit_code == 1 and "assistant index" in result.output
-    assert runner.invoke(main, ["search", "   "]).exit_code == 2
-    assert runner.invoke(main, ["search", "x", "-k", "0"]).exit_code == 2
+    assert cli("search", "   ").exit_code == 2
+    assert cli("search", "x", "-k", "0").exit_code == 2
     monkeypatch.setenv("ASSISTANT_TOP_K", "not-a-number")
-    result = runner.invoke(main, ["search", "x"])
+    result = cli("search", "x")
     assert result.exit_code == 2 and "top_k" in result.output
 
 
 def test_cli_sources_lists_provenance_and_citation_checks(
-    hash_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    hash_settings: Settings, monkeypatch: pytest.MonkeyPatch, cli: RunCli
 ) -> None:
     monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(hash_settings.sources_path))
-    result = CliRunner().invoke(main, ["sources", "--json"])
+    result = cli("sources", "--json")
     assert result.exit_code == 0, result.output
     rows = {r["id"]: r for r in json.loads(result.stdout)}
     assert rows["article"]["citation_check"] is None

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import JATS_FIXTURES, make_settings
+from conftest import JATS_FIXTURES, RunCli, make_settings
 from pmc_server import FakePMC, Reply, closed_port_url, fixture_reply, pmc_server
 
 from assistant.errors import UsageError
@@ -425,11 +425,8 @@ def test_rate_limiter_spacing_with_a_fake_clock() -> None:
 
 
 def test_cli_fetch_reports_and_exits_by_outcome(
-    pmc_server: FakePMC, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pmc_server: FakePMC, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: RunCli
 ) -> None:
-    from click.testing import CliRunner
-
-    from assistant.cli import main
 
     settings = settings_for(tmp_path, pmc_server.url, http_retries=0)
     for key, value in {
@@ -443,11 +440,11 @@ def test_cli_fetch_reports_and_exits_by_outcome(
     }.items():
         monkeypatch.setenv(key, str(value))
     pmc_server.route(EFETCH, fixture_reply("open_access.xml"))
-    ok = CliRunner().invoke(main, ["fetch", "--ref", "2"])
+    ok = cli("fetch", "--ref", "2")
     assert ok.exit_code == 0, ok.output
     assert "reference 2 (PMC8838086): full_text" in ok.output
     pmc_server.route(EFETCH, Reply(500), id=REFS[3])
     pmc_server.route(f"{EPMC}/PMC{REFS[3]}/fullTextXML", Reply(500))
-    failed = CliRunner().invoke(main, ["fetch", "--ref", "3", "--json"])
+    failed = cli("fetch", "--ref", "3", "--json")
     assert failed.exit_code == 1
     assert json.loads(failed.output)["results"][0]["status"] == "unreachable"

@@ -21,12 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
-from conftest import free_port, private_copy
+from conftest import RunCli, free_port, private_copy
 from gradio_client import Client
 from pydantic import SecretStr
 
-from assistant.cli import main
 from assistant.errors import ConfigError
 from assistant.settings import Settings
 from assistant.sources import load_corpus
@@ -363,8 +361,8 @@ def test_other_hosts_need_credentials(hash_settings) -> None:
     assert credentials(hash_settings.model_copy(update=login), "0.0.0.0") == ("ann", "s3cret")
 
 
-def test_serve_refuses_public_bind_without_login() -> None:
-    result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", "--port", str(free_port())])
+def test_serve_refuses_public_bind_without_login(cli: RunCli) -> None:
+    result = cli("serve", "--host", "0.0.0.0", "--port", str(free_port()))
     assert result.exit_code == 2
     assert "without a login" in result.stderr and "ASSISTANT_AUTH_USER" in result.stderr
 
