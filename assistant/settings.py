@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     verifier_dir: Path | None = Field(
         None, description="Trained verifier weights (default: assistant/models/verifier)."
     )
+    benchmarks_dir: Path | None = Field(
+        None,
+        description="Public claim-verification sets: check-covid/, healthver/, scifact/, "
+        "covidfact/ (default: <root>/../shared/benchmarks).",
+    )
 
     # --- embedding and chunking (these shape the index: see index_hash) -----------------
     embedding_model: str = Field(
@@ -187,6 +192,10 @@ class Settings(BaseSettings):
     @property
     def scifact_path(self) -> Path:
         return self.scifact_dir or self.root_dir.parent / "shared" / "benchmarks" / "scifact"
+
+    @property
+    def benchmarks_path(self) -> Path:
+        return self.benchmarks_dir or self.root_dir.parent / "shared" / "benchmarks"
 
     @property
     def verifier_path(self) -> Path:

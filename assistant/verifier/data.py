@@ -31,6 +31,7 @@ class Pair:
     evidence: str
     label: str  # one of LABELS
     kind: str  # how the pair was built, for the model card's counts
+    group: str = ""  # mixture pairs: the set and group (abstract, topic, claim) it came from
 
 
 @dataclass

