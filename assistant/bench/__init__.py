@@ -2,14 +2,19 @@
 
 Owns SciFact retrieval (BEIR files, bm25 / dense / hybrid rankings, scores: beir.py, scifact.py)
 with the cross-encoder reranker trained for it (reranker.py), the scale benchmark (scale.py),
-the corpus benchmark (corpus.py), the load test against a running page (load.py), and what
-they share: an on-disk embedding cache (cache.py) and latency / table helpers (timing.py).
+the corpus benchmark (corpus.py), the claim-verifier benchmark on public claim sets
+(claims.py), the exaggeration benchmark (exaggeration.py), the load test against a running
+page (load.py), and what they share: an on-disk embedding cache (cache.py) and latency /
+table helpers (timing.py).
 torch and transformers are imported only when the reranker is loaded or trained, and
 gradio_client only when the load test connects.
 """
 
 from assistant.bench.cache import EmbeddingCache, cached_embed
+from assistant.bench.claims import format_claims_table, run_claims_bench
 from assistant.bench.corpus import format_corpus_report, run_corpus_bench
+from assistant.bench.exaggeration import format_exaggeration_table, run_exaggeration_bench
+from assistant.bench.exaggeration import write_model_card as write_strength_card
 from assistant.bench.load import format_table as format_load_table
 from assistant.bench.load import run_load
 from assistant.bench.reranker import rerank_rankings, reranker_path, train_reranker
@@ -21,15 +26,20 @@ from assistant.bench.scifact import run_retrieval_benchmark
 __all__ = [
     "EmbeddingCache",
     "cached_embed",
+    "format_claims_table",
     "format_corpus_report",
+    "format_exaggeration_table",
     "format_load_table",
     "format_retrieval_table",
     "format_scale_table",
     "rerank_rankings",
     "reranker_path",
+    "run_claims_bench",
     "run_corpus_bench",
+    "run_exaggeration_bench",
     "run_load",
     "run_retrieval_benchmark",
     "run_scale",
     "train_reranker",
+    "write_strength_card",
 ]
