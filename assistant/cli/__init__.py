@@ -34,6 +34,7 @@ COMMANDS = {
     "bench": "assistant.cli.measure:bench",
     "calibrate-verifier": "assistant.cli.measure:calibrate_verifier_cmd",
     "train-verifier": "assistant.cli.measure:train_verifier_cmd",
+    "train-strength": "assistant.cli.measure:train_strength_cmd",
 }
 
 

@@ -9,20 +9,33 @@ from pathlib import Path
 import click
 
 from assistant.bench import (
+    format_claims_table,
     format_corpus_report,
+    format_exaggeration_table,
     format_load_table,
     format_retrieval_table,
     format_scale_table,
     reranker_path,
+    run_claims_bench,
     run_corpus_bench,
+    run_exaggeration_bench,
     run_load,
     run_retrieval_benchmark,
     run_scale,
     train_reranker,
+    write_strength_card,
 )
 from assistant.cli.common import Progress, emit_json, get_settings, handle_errors
 from assistant.evaluation import default_out_dir, format_summary, run_eval, write_reports
-from assistant.verifier import Verifier, calibrate_support, evaluate_scifact_dev, train_verifier
+from assistant.verifier import (
+    DATASETS,
+    StrengthClassifier,
+    Verifier,
+    calibrate_support,
+    evaluate_scifact_dev,
+    train_strength,
+    train_verifier,
+)
 
 
 # --- eval / bench / train-verifier -----------------------------------------------------------
@@ -233,6 +246,43 @@ def bench_scifact_verify(limit: int | None, as_json: bool) -> None:
             )
 
 
+@bench.command("claims")
+@click.option(
+    "--dataset",
+    type=click.Choice([*DATASETS, "exaggeration"]),
+    required=True,
+    help="A public claim set (its gold evidence given), or exaggeration (InSciOut train).",
+)
+@click.option("--split", default="dev", show_default=True, help="dev (healthver: dev or fit).")
+@click.option(
+    "--models",
+    default="shipped",
+    show_default=True,
+    help="Comma-separated: shipped (the configured verifier) and/or trained model folders.",
+)
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N claims.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def bench_claims(dataset: str, split: str, models: str, limit: int | None, as_json: bool) -> None:
+    """Verifiers side by side on a public claim set (claim vs its gold evidence) beside a
+    majority-class baseline: accuracy, macro-F1, per-class F1, confusion, time per claim.
+
+    Example: assistant bench claims --dataset check-covid --models shipped,.cache/verifier-mixture
+    """
+    settings = get_settings()
+    if dataset == "exaggeration":
+        result = run_exaggeration_bench(settings, limit=limit)
+        table = format_exaggeration_table
+    else:
+        chosen = [m.strip() for m in models.split(",") if m.strip()]
+        result = run_claims_bench(settings, dataset, split, chosen, limit=limit)
+        table = format_claims_table
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(table(result))
+
+
 @click.command("calibrate-verifier")
 @handle_errors
 def calibrate_verifier_cmd() -> None:
@@ -245,8 +295,19 @@ def calibrate_verifier_cmd() -> None:
 
 
 @click.command("train-verifier")
-@click.option("--epochs", type=int, default=3, help="Training epochs.")
+@click.option(
+    "--data",
+    type=click.Choice(["scifact", "mixture"]),
+    default="scifact",
+    show_default=True,
+    help="scifact: SciFact train pairs (the shipped model's recipe); mixture: Check-COVID, "
+    "HealthVer fit part, SciFact and COVID-Fact train (256 tokens, calibrated on dev).",
+)
+@click.option("--epochs", type=int, default=None, help="Training epochs (default 3; mixture 2).")
 @click.option("--max-claims", type=int, default=None, help="Train on a subset (smoke test).")
+@click.option(
+    "--max-pairs", type=int, default=None, help="Mixture: train on a seeded sample of N pairs."
+)
 @click.option("--seed", type=int, default=13)
 @click.option(
     "--out",
@@ -257,13 +318,65 @@ def calibrate_verifier_cmd() -> None:
 )
 @handle_errors
 def train_verifier_cmd(
-    epochs: int, max_claims: int | None, seed: int, out_dir: Path | None
+    data: str,
+    epochs: int | None,
+    max_claims: int | None,
+    max_pairs: int | None,
+    seed: int,
+    out_dir: Path | None,
 ) -> None:
-    """Train the claim verifier (a MiniLM cross-encoder) on SciFact train; dev is measured only.
+    """Train the claim verifier (a MiniLM cross-encoder) on SciFact train, or on the mixture of
+    public sets; dev splits are measured only (the mixture's temperature is fit on dev).
 
-    Example: assistant train-verifier --epochs 3
+    Example: assistant train-verifier --data mixture --out .cache/verifier-mixture
     """
     metrics = train_verifier(
-        get_settings(), out_dir=out_dir, epochs=epochs, max_claims=max_claims, seed=seed
+        get_settings(),
+        out_dir=out_dir,
+        epochs=epochs or (2 if data == "mixture" else 3),
+        max_claims=max_claims,
+        seed=seed,
+        data=data,
+        max_pairs=max_pairs,
     )
     emit_json(metrics)
+
+
+@click.command("train-strength")
+@click.option(
+    "--design", type=click.Choice(["finetune", "embedding"]), default="finetune", show_default=True
+)
+@click.option(
+    "--holdout",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Fraction held out and measured (0: train on all, the shipped recipe).",
+)
+@click.option("--epochs", type=int, default=3, show_default=True)
+@click.option("--seed", type=int, default=13)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Default: the shipped folder.",
+)
+@handle_errors
+def train_strength_cmd(
+    design: str, holdout: float, epochs: int, seed: int, out_dir: Path | None
+) -> None:
+    """Train the claim-strength classifier (0-3), then measure it on InSciOut train.
+
+    Example: assistant train-strength --holdout 0.2 --out .cache/strength-held
+    """
+    settings = get_settings()
+    metrics = train_strength(
+        settings, out_dir, design=design, holdout_fraction=holdout, epochs=epochs, seed=seed
+    )
+    folder = out_dir or settings.verifier_path.parent / "strength"
+    bench_result = run_exaggeration_bench(
+        settings, classifier=StrengthClassifier.load(folder, settings)
+    )
+    write_strength_card(folder, bench_result)
+    emit_json(metrics | {"exaggeration": bench_result})
