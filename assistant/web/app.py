@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import os
 import re
 import shutil
 import tempfile
@@ -22,6 +21,7 @@ import gradio as gr
 
 from assistant.answer import Turn, clean_question, verdict_to_dict
 from assistant.errors import AssistantError, InputError
+from assistant.files import atomic_write
 from assistant.settings import Settings
 from assistant.types import HEADING, Document
 from assistant.web.backend import WebBackend, llm_configured
@@ -141,18 +141,6 @@ def _export_dir(content: str) -> Path:
     return folder
 
 
-def _write(path: Path, text: str) -> None:
-    """Write whole or not at all: a concurrent download never reads a half-written file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def audit_view(backend: WebBackend, verdict: str) -> tuple[str, Any, Any]:
     """The audit table for one verdict filter, and its JSON / CSV files."""
     try:
@@ -166,8 +154,8 @@ def audit_view(backend: WebBackend, verdict: str) -> tuple[str, Any, Any]:
     suffix = "" if verdict in ("", "all") else f"-{verdict}"
     json_path = folder / f"claim-audit{suffix}.json"
     csv_path = folder / f"claim-audit{suffix}.csv"
-    _write(json_path, data)
-    _write(csv_path, audit_csv(rows))
+    atomic_write(json_path, data)  # a concurrent download never reads half a file
+    atomic_write(csv_path, audit_csv(rows))
     return (
         audit_html(verdicts, verdict),
         gr.update(value=str(json_path), interactive=True),

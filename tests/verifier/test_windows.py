@@ -88,7 +88,6 @@ def test_temperature_softens_probabilities_without_changing_the_label(tokenizer)
 
 
 def test_verifier_json_round_trip_and_old_folders_keep_their_defaults(tmp_path: Path) -> None:
-    assert read_config(SHIPPED) == {} or read_config(SHIPPED)["max_length"] == MAX_LENGTH
     assert read_config(tmp_path) == {}  # a folder without verifier.json: 128, no windows, T 1
     write_config(tmp_path, max_length=256, windows=True)
     write_config(tmp_path, temperature=1.5)
@@ -97,6 +96,13 @@ def test_verifier_json_round_trip_and_old_folders_keep_their_defaults(tmp_path: 
 
 
 @pytest.mark.slow
-def test_shipped_model_loads_as_before() -> None:
+def test_shipped_model_loads_with_what_its_folder_states(tmp_path: Path) -> None:
+    stated = read_config(SHIPPED)
     verifier = Verifier.load(SHIPPED)
-    assert (verifier.max_length, verifier.windows, verifier.temperature) == (MAX_LENGTH, False, 1.0)
+    assert verifier.max_length == stated.get("max_length", MAX_LENGTH)
+    assert verifier.windows == stated.get("windows", False)
+    assert verifier.temperature == stated.get("temperature", 1.0)
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"):
+        (tmp_path / name).write_bytes((SHIPPED / name).read_bytes())
+    old = Verifier.load(tmp_path)  # the same weights without verifier.json: an old folder
+    assert (old.max_length, old.windows, old.temperature) == (MAX_LENGTH, False, 1.0)
