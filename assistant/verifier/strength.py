@@ -32,6 +32,7 @@ from assistant.errors import ModelError
 from assistant.files import atomic_write
 from assistant.index.embeddings import load_embedder
 from assistant.settings import Settings, set_offline_env
+from assistant.verifier.train import train_step
 
 LEVELS = (0, 1, 2, 3)
 LEVEL_NAMES = ("no relation", "correlational", "conditional causal", "direct causal")
@@ -332,14 +333,9 @@ def _train_finetune(fit: list[Sentence], out: Path, epochs: int, seed: int, prog
         rng.shuffle(batches)
         for batch in batches:
             rows = {k: [encoded[k][i] for i in batch] for k in encoded}
-            logits = model(**tokenizer.pad(rows, return_tensors="pt")).logits
-            loss = loss_fn(logits, torch.tensor([targets[i] for i in batch]))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad()
-            losses.append(round(loss.item(), 4))
+            inputs = tokenizer.pad(rows, return_tensors="pt")
+            loss = train_step(model, inputs, [targets[i] for i in batch], loss_fn, opt, sched)
+            losses.append(round(loss, 4))
             bar.update(1)
     bar.close()
     model.eval().half().save_pretrained(str(out))

@@ -133,6 +133,20 @@ def _class_weights(pairs: list[Pair], plan: list[list[int]], power: float):
     return torch.tensor([(total / (len(LABELS) * max(counts[n], 1))) ** power for n in LABELS])
 
 
+def train_step(model, inputs: dict, targets: list[int], loss_fn, optimizer, scheduler) -> float:
+    """One optimizer step on one batch (gradients clipped to norm 1); returns the loss."""
+    import torch  # lazy: keeps torch out of light CLI paths
+
+    loss = loss_fn(model(**inputs).logits, torch.tensor(targets))
+    loss.backward()
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad()
+    return loss.item()
+
+
 def _probe_loss(model, features: dict, targets, loss_fn) -> float:
     """The training objective on a fixed sample of epoch-1 pairs, in eval mode: did it learn?"""
     import torch  # lazy: keeps torch out of light CLI paths
@@ -178,14 +192,11 @@ def _fit(model, tokenizer, pairs, plan, select, hyper, rng, progress) -> dict:
     for epoch, indexes in enumerate(plan, start=1):
         model.train()
         for batch in _batches(indexes, lengths, rng, hyper["batch_size"]):
-            logits = model(**_collate(tokenizer, encoded, batch)).logits
-            loss = loss_fn(logits, torch.tensor([targets[i] for i in batch]))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
-            log["losses"].append(round(loss.item(), 5))
+            inputs = _collate(tokenizer, encoded, batch)
+            loss = train_step(
+                model, inputs, [targets[i] for i in batch], loss_fn, optimizer, scheduler
+            )
+            log["losses"].append(round(loss, 5))
             bar.update(1)
             bar.set_postfix(epoch=epoch, loss=f"{log['losses'][-1]:.3f}")
         model.eval()
