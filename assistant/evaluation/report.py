@@ -137,7 +137,7 @@ def _sanity_lines(report: dict) -> list[str]:
     if agree is None:
         return []
     return [
-        f"verifier sanity: P(support) >= 0.5 for {agree:.0%} of "
+        f"verifier sanity: support is the most probable label for {agree:.0%} of "
         f"{sanity['verbatim_statements']} statements quoted verbatim from their cited passage"
     ]
 

@@ -47,7 +47,6 @@ from assistant.verifier import Verifier
 MODES = ("hybrid", "dense", "bm25")
 ENGINES = ("extractive", "llm")
 RANK_DEPTH = 10  # MRR is computed over the top 10 of the ranked search
-SUPPORT_PROBABILITY = 0.5  # the verifier's P(support) at or above which a statement is entailed
 Span = tuple[int, int]
 
 
@@ -139,8 +138,9 @@ class Judge:
     """Decides whether evidence entails a statement, for the ALCE citation metrics.
 
     A statement that stands verbatim (normalized) in its cited evidence is entailed by
-    definition. Any other statement goes to the model: the trained verifier (P(support) at or
-    above SUPPORT_PROBABILITY), or, when none is trained, the token-overlap fallback. The
+    definition. Any other statement goes to the model: the trained verifier (support is its most
+    probable label: a decision a calibration temperature cannot move, as it would a fixed
+    probability bar), or, when none is trained, the token-overlap fallback. The
     verifier is also asked about the verbatim statements, never to decide them but to report
     how often it agrees on these certain cases: a sanity figure for the verifier itself.
     """
@@ -187,9 +187,10 @@ def load_judge(settings: Settings, use_verifier: bool = True) -> Judge:
         return Judge(name, overlap_supports, is_verifier=False)
 
     def supports(statement: str, evidence: str) -> bool:
-        return verifier.predict([(statement, evidence)])[0]["support"] >= SUPPORT_PROBABILITY
+        scores = verifier.predict([(statement, evidence)])[0]
+        return max(scores, key=lambda label: scores[label]) == "support"
 
-    name = f"verbatim rule, else the verifier (P(support) >= {SUPPORT_PROBABILITY})"
+    name = "verbatim rule, else the verifier (support its most probable label)"
     return Judge(name, supports, is_verifier=True)
 
 
