@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "swap_dir"]
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
@@ -24,3 +25,14 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def swap_dir(finished: Path, target: Path) -> None:
+    """Put a finished folder (a trained model) where ``target`` was: the old one is moved
+    aside first and removed last, so a failed run never destroys a working folder."""
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    finished.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

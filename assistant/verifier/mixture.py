@@ -91,15 +91,12 @@ def _gold(item: ClaimItem) -> Pair:
 
 
 def _check_covid_pairs(items: list[ClaimItem]) -> list[Pair]:
-    pairs = [_gold(i) for i in items]
-    for item in items:
-        hard = _hard_negative(item) if item.label != "nei" else None
-        if hard:
-            pairs.append(_pair(item, hard, "nei", "hard-sentence"))
-    return pairs + _same_abstract_negatives(items)
+    return _scifact_pairs(items) + _same_abstract_negatives(items)
 
 
 def _scifact_pairs(items: list[ClaimItem]) -> list[Pair]:
+    """Each claim against its gold evidence, plus (support and contradict claims) against a
+    sentence of the same abstract that is not evidence, as nei."""
     pairs = [_gold(i) for i in items]
     for item in items:
         hard = _hard_negative(item) if item.label != "nei" else None

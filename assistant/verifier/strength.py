@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.errors import ModelError
-from assistant.files import atomic_write
+from assistant.files import atomic_write, swap_dir
 from assistant.index.embeddings import load_embedder
 from assistant.settings import Settings, set_offline_env
 from assistant.verifier.train import train_step
@@ -397,10 +397,5 @@ def train_strength(
     if held:
         metrics["heldout"] = measure(classifier, held)
     atomic_write(partial / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-    old = out_dir.with_name(out_dir.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if out_dir.exists():
-        out_dir.rename(old)
-    partial.rename(out_dir)
-    shutil.rmtree(old, ignore_errors=True)
+    swap_dir(partial, out_dir)
     return metrics

@@ -37,6 +37,7 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant.errors import ModelError, UsageError
+from assistant.files import swap_dir
 from assistant.settings import Settings, set_offline_env
 from assistant.verifier.card import write_card
 from assistant.verifier.data import (
@@ -213,16 +214,6 @@ def _fit(model, tokenizer, pairs, plan, select, hyper, rng, progress) -> dict:
     return log
 
 
-def _swap_in(partial: Path, out_dir: Path) -> None:
-    """Replace out_dir by the finished folder, so a failed run never destroys a working model."""
-    old = out_dir.with_name(out_dir.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if out_dir.exists():
-        out_dir.rename(old)
-    partial.rename(out_dir)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def _split(data: SciFact, seed: int, max_claims: int | None) -> tuple[list[dict], list[dict]]:
     """(fit, held-out) train claims sorted by id; max_claims keeps the first of each part."""
     fit, held = split_holdout(data.train, HYPER["holdout_fraction"], seed)
@@ -327,7 +318,7 @@ def _train_mixture(settings: Settings, out_dir: Path, epochs: int, seed: int, **
         metrics |= measured
     metrics["total_seconds"] = round(time.perf_counter() - started, 1)
     write_card(partial, metrics, base)
-    _swap_in(partial, out_dir)
+    swap_dir(partial, out_dir)
     return metrics
 
 
@@ -407,5 +398,5 @@ def train_verifier(
         metrics["dev"] = evaluate_claims(reloaded, dev, data.corpus, idf) | {"split": "dev"}
     metrics["total_seconds"] = round(time.perf_counter() - started, 1)
     write_card(partial, metrics, base)
-    _swap_in(partial, out_dir)
+    swap_dir(partial, out_dir)
     return metrics
