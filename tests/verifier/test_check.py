@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import RunCli
 
 from assistant.errors import InputError
 from assistant.verifier.check import batches, check_claims, make_input, parse_line, read_batch
@@ -107,3 +108,29 @@ def test_a_batch_keeps_going_past_bad_lines() -> None:
 def test_batches_stream_in_pieces() -> None:
     pieces = list(batches(iter(range(70)), size=32))  # type: ignore[arg-type]
     assert [len(p) for p in pieces] == [32, 32, 6]
+
+
+@pytest.mark.slow
+def test_verify_command_with_the_shipped_models(tmp_path, cli: RunCli) -> None:
+    one = cli("verify", "Magnesium lowers CRP.", "--evidence", "Magnesium lowered CRP.", "--json")
+    assert one.exit_code == 0, one.output
+    result = json.loads(one.stdout)
+    assert result["label"] in ("supported", "contradicted", "not_enough_info")
+    assert abs(sum(result["probabilities"].values()) - 1.0) < 0.01
+    assert set(result["strength"]) == {"claim", "evidence"}
+    batch = tmp_path / "claims.jsonl"
+    batch.write_text(
+        json.dumps({"id": "a", "claim": "Zinc cures colds.", "evidence": ["Zinc did not."]})
+        + "\n{broken\n"
+        + json.dumps({"id": "c", "claim": "Tea calms.", "evidence": "Tea calmed people."})
+        + "\n"
+    )
+    out = cli("verify", "--batch", batch)
+    assert out.exit_code == 2  # a bad line fails the run, after every good line was checked
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r.get("id") for r in rows] == ["a", None, "c"]
+    assert rows[1]["line"] == 2 and "not JSON" in rows[1]["error"]
+    assert "label" in rows[0] and "label" in rows[2]
+    assert "1 line(s)" in out.stderr
+    assert cli("verify", "A claim.").exit_code == 2  # no evidence
+    assert cli("verify").exit_code == 2  # neither a claim nor a batch
