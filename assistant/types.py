@@ -258,12 +258,16 @@ class Citation:
         return " > ".join(self.evidence.chunk.section)
 
     @property
+    def span(self) -> tuple[int, int]:  # the quote's span: its sentence, else the passage
+        return self.evidence.sentence or (self.evidence.chunk.start, self.evidence.chunk.end)
+
+    @property
     def start(self) -> int:
-        return (self.evidence.sentence or (self.evidence.chunk.start, 0))[0]
+        return self.span[0]
 
     @property
     def end(self) -> int:
-        return (self.evidence.sentence or (0, self.evidence.chunk.end))[1]
+        return self.span[1]
 
     @property
     def quote(self) -> str:
