@@ -329,8 +329,13 @@ _WORD_QUANTITIES = {
 _WORD_RE = re.compile(rf"\b({'|'.join(_WORD_QUANTITIES)})\b", re.I)
 
 
-def _value(text: str) -> float:
-    text = text.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", text) else text
+def _value(text: str) -> float | None:
+    """1,200 and 1,200.5 (thousands), 3.5 and 3,5 (decimals); None for what is no one
+    number, such as a version or section number (3.4.5)."""
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", text):
+        return float(text.replace(",", ""))
+    if len(re.findall(r"[.,]", text)) > 1:
+        return None
     return float(text.replace(",", "."))
 
 
@@ -340,6 +345,8 @@ def quantities(text: str) -> list[Quantity]:
     for m in _QUANTITY_RE.finditer(text):
         lo = _value(m["lo"])
         hi = _value(m["hi"]) if m["hi"] else lo
+        if lo is None or hi is None:
+            continue
         unit = _UNITS.get((m["unit"] or "").lower(), "")
         if not unit and "%" in m.group(0):
             unit = "%"

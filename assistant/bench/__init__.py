@@ -2,7 +2,8 @@
 
 Owns SciFact retrieval (BEIR files, bm25 / dense / hybrid rankings, scores: beir.py, scifact.py)
 with the cross-encoder reranker trained for it (reranker.py), the scale benchmark (scale.py),
-the corpus benchmark (corpus.py), the claim-verifier benchmark on public claim sets
+the corpus benchmark (corpus.py), the whole audit on an article made of a claim set
+(audit.py), the claim-verifier benchmark on public claim sets
 (claims.py), the exaggeration benchmark (exaggeration.py), the load test against a running
 page (load.py), and what they share: an on-disk embedding cache (cache.py) and latency /
 table helpers (timing.py).
@@ -10,6 +11,7 @@ torch and transformers are imported only when the reranker is loaded or trained,
 gradio_client only when the load test connects.
 """
 
+from assistant.bench.audit import format_audit_table, run_audit_bench
 from assistant.bench.cache import EmbeddingCache, cached_embed
 from assistant.bench.claims import format_claims_table, run_claims_bench
 from assistant.bench.corpus import format_corpus_report, run_corpus_bench
@@ -26,6 +28,7 @@ from assistant.bench.scifact import run_retrieval_benchmark
 __all__ = [
     "EmbeddingCache",
     "cached_embed",
+    "format_audit_table",
     "format_claims_table",
     "format_corpus_report",
     "format_exaggeration_table",
@@ -34,6 +37,7 @@ __all__ = [
     "format_scale_table",
     "rerank_rankings",
     "reranker_path",
+    "run_audit_bench",
     "run_claims_bench",
     "run_corpus_bench",
     "run_exaggeration_bench",

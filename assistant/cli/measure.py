@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from assistant.bench import (
+    format_audit_table,
     format_claims_table,
     format_corpus_report,
     format_exaggeration_table,
@@ -16,6 +17,7 @@ from assistant.bench import (
     format_retrieval_table,
     format_scale_table,
     reranker_path,
+    run_audit_bench,
     run_claims_bench,
     run_corpus_bench,
     run_exaggeration_bench,
@@ -281,6 +283,29 @@ def bench_claims(dataset: str, split: str, models: str, limit: int | None, as_js
         emit_json(result)
         return
     click.echo(table(result))
+
+
+@bench.command("audit")
+@click.option(
+    "--dataset", type=click.Choice(DATASETS), default="check-covid", show_default=True
+)
+@click.option("--split", default="dev", show_default=True, help="dev (healthver: dev or fit).")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N claims.")
+@click.option("--workdir", type=click.Path(path_type=Path), default=Path(".cache/audit-bench"))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def bench_audit(dataset: str, split: str, limit: int | None, workdir: Path, as_json: bool) -> None:
+    """The whole audit on an article made of a claim set: each claim cites its abstract as
+    [n]; verdicts against gold labels (accuracy, macro-F1, confusion, cited reference first).
+
+    Example: assistant bench audit --dataset check-covid --split dev
+    """
+    log = (lambda m: click.echo(m, err=True)) if as_json else click.echo
+    result = run_audit_bench(get_settings(), workdir, dataset, split, limit, log=log)
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(format_audit_table(result))
 
 
 @click.command("calibrate-verifier")

@@ -195,6 +195,14 @@ def test_quantities_normalize_percent_ranges_and_units() -> None:
     assert carried(half, "about 50% of adults") and not carried(half, "a third of adults")
 
 
+def test_quantities_read_thousands_and_skip_what_is_no_one_number() -> None:
+    assert [(q.lo, q.text) for q in quantities("36,000 fewer deaths, 1,200.5 mg")] == [
+        (36000.0, "36,000"),
+        (1200.5, "1,200.5 mg"),
+    ]
+    assert quantities("as section 3.4.5 says") == []  # a section number, not a figure
+
+
 def test_named_terms_and_clauses() -> None:
     text = "Zinc lowers interleukin-6 (IL-6) and TNF-α, raising NO in 2021."
     assert specific_terms(text) == [("IL-6", "interleukin-6"), ("TNF-α", None), ("NO", None)]
