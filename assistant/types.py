@@ -217,6 +217,8 @@ class EvidenceQuote:
     end: int = 0
     url: str | None = None
     score: float | None = None
+    # True: from a reference the claim cites; False: from another; None: it cites none with text
+    cited: bool | None = None
 
 
 @dataclass

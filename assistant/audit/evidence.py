@@ -1,9 +1,11 @@
 """Evidence for a claim: its best sentences in the references, never the article.
 
-Passages come from the index's hybrid search over the references; metadata-only records are
-not text and never count. Sentences at or above the index's calibrated relevance threshold
-are kept, best first, as ``EvidenceQuote`` with exact spans. ``BatchedEmbedder`` embeds all
-of the audit's claims in one model call up front.
+The references the claim cites come first: their best sentences for the claim, whatever
+their similarity (the citation says they are about it; the verifier decides what they say).
+Then the other references' sentences at or above the index's calibrated relevance threshold,
+marked as not cited. Passages come from the index's hybrid search; metadata-only records are
+not text and never count. Each sentence becomes an ``EvidenceQuote`` with its exact span.
+``BatchedEmbedder`` embeds all of the audit's claims in one model call up front.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from assistant.audit.claims import Claim
 from assistant.types import Evidence, EvidenceQuote
 
 
-def _evidence_quote(ev: Evidence, score: float) -> EvidenceQuote:
+def _evidence_quote(ev: Evidence, score: float, cited: bool | None) -> EvidenceQuote:
     c = ev.chunk
     start, end = ev.sentence or (c.start, c.end)
     return EvidenceQuote(
@@ -29,21 +31,38 @@ def _evidence_quote(ev: Evidence, score: float) -> EvidenceQuote:
         end=end,
         url=c.url,
         score=round(score, 4),
+        cited=cited,
     )
 
 
-def gather_evidence(retriever: Any, claim: Claim, threshold: float, k: int) -> list[EvidenceQuote]:
-    """The claim's best reference sentences at or above the relevance threshold, best first."""
-    passages = retriever.search(claim.context, k=k, source="references")
+def _sentences(
+    retriever: Any, claim: Claim, k: int, threshold: float | None, **where: Any
+) -> list[tuple[Evidence, float]]:
+    """The claim's best reference sentences (two per passage) at or above the threshold."""
+    passages = retriever.search(claim.context, k=k, source="references", **where)
     passages = [p for p in passages if p.chunk.provenance != "metadata_only"]
     scored = retriever.best_sentences(claim.context, passages, per_chunk=2)
+    return [(ev, sim) for ev, sim in scored if threshold is None or sim >= threshold]
+
+
+def gather_evidence(
+    retriever: Any, claim: Claim, threshold: float, k: int, cited: frozenset[str] = frozenset()
+) -> list[EvidenceQuote]:
+    """The claim's best sentences in ``cited`` (document ids of the references it cites),
+    then the other references' at or above the relevance threshold; k of each at most."""
+    own = _sentences(retriever, claim, k, None, documents=cited) if cited else []
+    others = _sentences(retriever, claim, k, threshold, exclude_documents=cited)
+    flag = (True, False) if cited else (None, None)
     out, seen = [], set()
-    for ev, sim in scored:
-        key = (ev.chunk.document_id, ev.sentence)
-        if sim >= threshold and key not in seen:
-            seen.add(key)
-            out.append(_evidence_quote(ev, sim))
-    return out[:k]
+    for group, mark in ((own, flag[0]), (others, flag[1])):
+        kept = 0
+        for ev, sim in group:
+            key = (ev.chunk.document_id, ev.sentence)
+            if key not in seen and kept < k:
+                seen.add(key)
+                kept += 1
+                out.append(_evidence_quote(ev, sim, mark))
+    return out
 
 
 class BatchedEmbedder:

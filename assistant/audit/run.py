@@ -6,12 +6,14 @@ citations):
 1. Citations, deterministically (citing.py). A cited work that matches no entry of the
    reference list, or a link whose journal, year, authors or study type disagree with what
    the entry really is, makes the claim "miscited", with both sides named.
-2. Evidence (evidence.py): the claim's best sentences in the REFERENCES (never the article)
-   above the index's calibrated relevance threshold; metadata-only records never count.
-3. The verifier (verify.py) reads only the sentences that address the claim; its call, and
-   the calibrated bars "supported" must clear, go into the verdict (verdict.py).
-4. Deterministic rules on top (verdict.py): missing figures, named terms, dependent clauses
-   or study designs make support "partial"; contradiction needs opposite polarity.
+2. Evidence (evidence.py): the claim's best sentences in the references it cites, then in
+   the other REFERENCES (never the article) above the index's calibrated relevance
+   threshold; metadata-only records never count.
+3. The verifier (verify.py) reads the cited sentences, the others that address the claim,
+   and the best of them as one passage; its call, and the calibrated probability
+   "supported" must reach, go into the verdict (verdict.py).
+4. Named parts (verdict.py): a figure, named term, dependent clause or study design missing
+   from the evidence makes support "partial".
 
 Without trained verifier weights the audit runs the deterministic checks only and says so; it
 then never calls a claim supported. No verdict needs an LLM.
@@ -27,11 +29,12 @@ from collections import Counter
 from typing import Any
 
 from assistant.audit.cache import VERDICTS, AuditReport, audit_key, cached_audit, save_audit
-from assistant.audit.claims import extract_claims
+from assistant.audit.citing import citation_findings
+from assistant.audit.claims import Claim, extract_claims
 from assistant.audit.evidence import BatchedEmbedder, gather_evidence
 from assistant.audit.linking import ReferenceFacts, reference_facts
 from assistant.audit.verdict import decide
-from assistant.audit.verify import VerifierLike, choose_verifier, verifier_scores
+from assistant.audit.verify import Reading, VerifierLike, choose_verifier, verifier_scores
 from assistant.errors import IndexMissingError, UsageError
 from assistant.index import HybridRetriever, Store, load_embedder, load_threshold
 from assistant.settings import Settings
@@ -55,6 +58,17 @@ def _article(
     return docs, article, reference_facts(article, [d for d in docs if d.kind == "reference"])
 
 
+def _cited(claim: Claim, refs: list[ReferenceFacts], docs: list[Document]) -> frozenset[str]:
+    """The documents, with text, of the references the claim's citations link to."""
+    links, _ = citation_findings(claim, refs)
+    numbers = {row["reference"] for row in links if row["reference"] is not None}
+    return frozenset(
+        d.id
+        for d in docs
+        if d.kind == "reference" and d.reference in numbers and d.provenance != "metadata_only"
+    )
+
+
 def run_audit(
     settings: Settings,
     *,
@@ -75,16 +89,28 @@ def run_audit(
     claims = extract_claims(article)
     if isinstance(retriever.embedder, BatchedEmbedder):
         retriever.embedder.prime([c.context for c in claims])
-    evidence = [gather_evidence(retriever, c, threshold, settings.top_k) for c in claims]
-    scores: list[list[dict[str, float]] | None] = [None] * len(claims)
-    extra: list[list[list[dict[str, float]]]] = [[] for _ in claims]
+    evidence = [
+        gather_evidence(retriever, c, threshold, settings.top_k, _cited(c, refs, docs))
+        for c in claims
+    ]
+    readings: list[Reading | None] = [None] * len(claims)
     if choice.model is not None:
         topic = content_stems(article.title)
         cut = load_threshold(settings)
-        scores, extra = verifier_scores(choice.model, claims, evidence, cut, topic)
+        readings = list(verifier_scores(choice.model, claims, evidence, cut, topic))
     verdicts = [
-        decide(c, ev, sc, refs, cs, choice.support_bar, choice.coverage_bar)
-        for c, ev, sc, cs in zip(claims, evidence, scores, extra, strict=True)
+        decide(
+            c,
+            ev,
+            r and r.sentences,
+            refs,
+            r and r.clauses,
+            choice.support_bar,
+            r and r.passage,
+            choice.contradict_bar,
+            choice.curves,
+        )
+        for c, ev, r in zip(claims, evidence, readings, strict=True)
     ]
     counts = Counter(v.verdict for v in verdicts)
     return AuditReport(

@@ -1,17 +1,19 @@
 """The verifier's part in the audit: which model reads the evidence, and what it reads.
 
-The verifier (a cross-encoder trained on SciFact, assistant.verifier) reads only the
-sentences that address a claim: cosine at or above the claim-to-sentence threshold calibrated
-on SciFact train, and a content word shared beyond the article's topic. All claims, and each
-of their dependent clauses, are scored in one batch. The calibrated bars a "supported" call
-must clear come with the shipped model; an injected verifier's argmax is taken as it is.
+The verifier (a cross-encoder, assistant.verifier) reads every sentence the claim's cited
+references give, and from the other references those that address it (cosine at or above
+the claim-to-sentence threshold, a content word shared beyond the article's topic); it also
+reads the best of them joined as one passage. All claims, and each of their dependent
+clauses, are scored in one batch. The support probability a "supported" call must reach is
+calibrated on dev sets and ships with the model; an injected verifier's argmax is taken as
+it is.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from assistant.audit.claims import Claim, clauses
 from assistant.errors import ModelError
@@ -22,7 +24,8 @@ from assistant.verifier import (
     SUPPORT_CALIBRATION_FILE,
     TARGET_PRECISION,
     Verifier,
-    coverage_threshold,
+    contradict_threshold,
+    dev_curves,
     support_threshold,
 )
 
@@ -36,12 +39,14 @@ class VerifierLike(Protocol):
 @dataclass(frozen=True)
 class VerifierChoice:
     """The verifier an audit uses (None: deterministic checks only), its name for the report,
-    and the calibrated bars a support call must clear (None: take its argmax as it is)."""
+    and the calibrated support probability a support call must reach (None: take its argmax
+    as it is)."""
 
     model: VerifierLike | None
     name: str | None
     support_bar: float | None = None
-    coverage_bar: float | None = None
+    contradict_bar: float | None = None
+    curves: dict[str, list[dict[str, float]]] = field(default_factory=dict)
 
 
 def _load_verifier(settings: Settings, notes: list[str]) -> tuple[VerifierLike | None, str | None]:
@@ -53,26 +58,32 @@ def _load_verifier(settings: Settings, notes: list[str]) -> tuple[VerifierLike |
     return verifier, str(verifier.path)
 
 
-def _support_bar(settings: Settings, notes: list[str]) -> float:
-    """The calibrated support probability for the shipped verifier (see
-    verifier_calibration); never called supported when it cannot reach the precision asked."""
-    bar = support_threshold(settings)
-    if bar is None:
+def _bars(settings: Settings, notes: list[str]) -> tuple[float, float]:
+    """The calibrated support and contradiction probabilities for the shipped verifier (see
+    verifier.calibrate); a call it cannot make at the precision asked is never made (inf)."""
+    support, contradict = support_threshold(settings), contradict_threshold(settings)
+    if support is None or contradict is None:
         notes.append(
-            "the verifier has no support calibration for these weights: nothing is "
-            "called supported. Run `assistant calibrate-verifier`."
+            "the verifier has no calibration for these weights: nothing is called supported "
+            "or contradicted. Run `assistant calibrate-verifier`."
         )
-        return float("inf")
+        return float("inf"), float("inf")
     data = json.loads((settings.verifier_path / SUPPORT_CALIBRATION_FILE).read_text())
-    if data["precision"] < TARGET_PRECISION:
-        notes.append(
-            f"the verifier reaches only {data['precision']:.0%} precision on support at best "
-            f"(held-out SciFact train; {TARGET_PRECISION:.0%} asked): a claim is called "
-            "supported on its word only when a backing sentence also holds most of the "
-            "claim's own words (the calibrated coverage bar); related passages are shown."
-        )
-        return float("inf")
-    return bar
+    bars = []
+    for name, bar, precision in (
+        ("supported", support, data["precision"]),
+        ("contradicted", contradict, data.get("contradict_precision", 0.0)),
+    ):
+        if precision < TARGET_PRECISION:
+            notes.append(
+                f"the verifier reaches only {precision:.0%} precision on '{name}' at best "
+                f"({data['data']}; {TARGET_PRECISION:.0%} asked): a claim whose cited "
+                f"references give no text is never called {name}; the closest passages are "
+                "shown."
+            )
+            bar = float("inf")
+        bars.append(bar)
+    return bars[0], bars[1]
 
 
 def choose_verifier(
@@ -85,8 +96,7 @@ def choose_verifier(
         loaded, name = _load_verifier(settings, notes)
         if loaded is None:
             return VerifierChoice(None, name)
-        support_bar = _support_bar(settings, notes)
-        return VerifierChoice(loaded, name, support_bar, coverage_threshold(settings))
+        return VerifierChoice(loaded, name, *_bars(settings, notes), dev_curves(settings))
     if not use_verifier:
         notes.append("deterministic checks only: the verifier was turned off.")
     return VerifierChoice(verifier, name)
@@ -98,37 +108,79 @@ def anchored(statement: str, sentence: str, topic: set[str]) -> bool:
     return bool((content_stems(statement) & content_stems(sentence)) - topic)
 
 
+PASSAGE_SENTENCES = 3  # the best sentences the verifier also reads as one passage
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The verifier's reading of one claim's evidence: its probabilities per evidence
+    sentence (NOT_ADDRESSED for a sentence it did not read), for the best sentences read
+    together as one passage (None when fewer than two were read), and per dependent clause
+    of the claim (claims.clauses, after the first), sentence by sentence."""
+
+    sentences: list[dict[str, float]]
+    passage: dict[str, float] | None = None
+    clauses: list[list[dict[str, float]]] = field(default_factory=list)
+
+
+def _read(c: Claim, ev: list[EvidenceQuote], cut: float, topic: set[str]) -> list[int]:
+    """Which sentences the verifier reads: all from the references the claim cites; from the
+    others, those that address it (cosine at or above ``cut``, a content word shared beyond
+    the article's topic)."""
+    return [
+        j
+        for j, e in enumerate(ev)
+        if e.cited or ((e.score or 0.0) >= cut and anchored(c.statement, e.quote, topic))
+    ]
+
+
+def _passage(ev: list[EvidenceQuote], read: list[int]) -> str | None:
+    """The best read sentences as one passage: the cited ones when there are, else all."""
+    basis = [j for j in read if ev[j].cited] or read
+    chosen = basis[:PASSAGE_SENTENCES]
+    return " ".join(ev[j].quote for j in chosen) if len(chosen) > 1 else None
+
+
 def verifier_scores(
     verifier: VerifierLike,
     claims: list[Claim],
     evidence: list[list[EvidenceQuote]],
     cut: float,
     topic: set[str],
-) -> tuple[list[Any], list[Any]]:
-    """Verifier scores per claim and evidence sentence, and per dependent clause, in one batch.
+) -> list[Reading]:
+    """The verifier's reading of every claim's evidence (``Reading``), in one batch.
 
-    Only sentences that address the claim are read: cosine at or above ``cut`` (the
-    claim-to-sentence relevance threshold calibrated on SciFact train claims) and sharing a
-    content word with it beyond the article's topic. The others are "not enough info" by
-    definition: a sentence on another matter can neither back nor refute the claim.
+    A sentence it does not read (``_read``) is "not enough info" by definition: a sentence on
+    another matter can neither back nor refute the claim. The passage matters because a
+    finding is often spread over two sentences (a result and its comparison group); the
+    verifier was trained on such joined rationales.
     """
-    jobs: list[tuple[int, int, int]] = []  # (claim, clause or -1 for the whole claim, sentence)
+    jobs: list[tuple[int, int, int, int]] = []  # (claim, clause or -1: the claim, sentence, pair)
     pairs: list[tuple[str, str]] = []
+    passages: dict[int, int] = {}  # claim -> its passage's index in pairs
     for i, (c, ev) in enumerate(zip(claims, evidence, strict=True)):
         texts = [c.context, *clauses(c.statement)[1:]]
-        for j, e in enumerate(ev):
-            if (e.score or 0.0) >= cut and anchored(c.statement, e.quote, topic):
-                for k, text in enumerate(texts):
-                    jobs.append((i, k - 1, j))
-                    pairs.append((text, e.quote))
+        read = _read(c, ev, cut, topic)
+        for j in read:
+            for k, text in enumerate(texts):
+                jobs.append((i, k - 1, j, len(pairs)))
+                pairs.append((text, ev[j].quote))
+        if (joined := _passage(ev, read)) is not None:
+            passages[i] = len(pairs)
+            pairs.append((c.context, joined))
+    predicted = verifier.predict(pairs)
     scores = [[NOT_ADDRESSED] * len(ev) for ev in evidence]
     extra = [
         [[NOT_ADDRESSED] * len(ev) for _ in clauses(c.statement)[1:]]
         for c, ev in zip(claims, evidence, strict=True)
     ]
-    for (i, k, j), probs in zip(jobs, verifier.predict(pairs), strict=True):
+    for i, k, j, at in jobs:
+        probs = predicted[at]
         if k < 0:
             scores[i][j] = probs
         else:
             extra[i][k][j] = probs
-    return scores, extra
+    return [
+        Reading(scores[i], predicted[passages[i]] if i in passages else None, extra[i])
+        for i in range(len(claims))
+    ]

@@ -286,9 +286,7 @@ def bench_claims(dataset: str, split: str, models: str, limit: int | None, as_js
 
 
 @bench.command("audit")
-@click.option(
-    "--dataset", type=click.Choice(DATASETS), default="check-covid", show_default=True
-)
+@click.option("--dataset", type=click.Choice(DATASETS), default="check-covid", show_default=True)
 @click.option("--split", default="dev", show_default=True, help="dev (healthver: dev or fit).")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N claims.")
 @click.option("--workdir", type=click.Path(path_type=Path), default=Path(".cache/audit-bench"))

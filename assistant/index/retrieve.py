@@ -107,10 +107,18 @@ class HybridRetriever:
 
     # --- the two retrievers ---------------------------------------------------------------
     def dense(
-        self, query_vec: np.ndarray, n: int, kind: str | None, snap: _Snapshot | None = None
+        self,
+        query_vec: np.ndarray,
+        n: int,
+        kind: str | None,
+        snap: _Snapshot | None = None,
+        documents: frozenset[str] | None = None,
     ) -> list[tuple[str, float]]:
         snap = snap or self._snap
-        where = {"kind": kind} if kind else None
+        wanted = [{"kind": kind}] if kind else []
+        if documents is not None:
+            wanted.append({"document_id": {"$in": sorted(documents)}})
+        where = wanted[0] if len(wanted) == 1 else ({"$and": wanted} if wanted else None)
         count = len(snap.order)
         if count == 0:
             return []
@@ -129,7 +137,12 @@ class HybridRetriever:
         return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
 
     def bm25(
-        self, query: str, n: int, kind: str | None, snap: _Snapshot | None = None
+        self,
+        query: str,
+        n: int,
+        kind: str | None,
+        snap: _Snapshot | None = None,
+        documents: frozenset[str] | None = None,
     ) -> list[tuple[str, float]]:
         snap = snap or self._snap
         tokens = words(query)
@@ -142,7 +155,9 @@ class HybridRetriever:
             if scores[i] <= 0:
                 break
             chunk = snap.chunks[snap.order[i]]
-            if kind and chunk.kind != kind:
+            if (kind and chunk.kind != kind) or (
+                documents is not None and chunk.document_id not in documents
+            ):
                 continue
             out.append((chunk.id, float(scores[i])))
             if len(out) == n:
@@ -157,16 +172,22 @@ class HybridRetriever:
         source: SourceFilter = "all",
         mode: Literal["hybrid", "dense", "bm25"] = "hybrid",
         exclude_documents: Iterable[str] = (),
+        documents: Iterable[str] | None = None,
     ) -> list[Evidence]:
+        """The k best passages for the query, fused from dense and BM25 rankings; only from
+        ``documents`` when given, never from ``exclude_documents``."""
         snap = self._snap  # one build for the whole search, even if a rebuild lands meanwhile
         chunks = snap.chunks
         k = k or self.settings.top_k
         kind = _kind_filter(source)
         n = max(self.settings.candidates, k)
         excluded = set(exclude_documents)
+        only = frozenset(documents) if documents is not None else None
+        if only is not None and not only:
+            return []
         qvec = self.embedder.embed([query])[0] if mode != "bm25" else None
-        dense = self.dense(qvec, n, kind, snap) if qvec is not None else []
-        sparse = self.bm25(query, n, kind, snap) if mode != "dense" else []
+        dense = self.dense(qvec, n, kind, snap, only) if qvec is not None else []
+        sparse = self.bm25(query, n, kind, snap, only) if mode != "dense" else []
         dense = [(i, s) for i, s in dense if chunks[i].document_id not in excluded]
         sparse = [(i, s) for i, s in sparse if chunks[i].document_id not in excluded]
         fused = rrf_fuse([[i for i, _ in dense], [i for i, _ in sparse]], self.settings.rrf_k)

@@ -10,7 +10,8 @@ from assistant.verifier.calibrate import (
     SUPPORT_CALIBRATION_FILE,
     TARGET_PRECISION,
     calibrate_support,
-    coverage_threshold,
+    contradict_threshold,
+    dev_curves,
     support_threshold,
 )
 from assistant.verifier.data import LABELS
@@ -35,8 +36,9 @@ __all__ = [
     "Verifier",
     "aggregate",
     "calibrate_support",
-    "coverage_threshold",
+    "contradict_threshold",
     "describe_strength_gap",
+    "dev_curves",
     "evaluate_items",
     "evaluate_scifact_dev",
     "exaggerates",

@@ -1,19 +1,14 @@
 """How sure must the verifier be before the audit says "supported"?
 
-The verifier's argmax calls too much "support" (its model card: on SciFact dev, fewer than
-half of its support calls are right). For a fact-checking tool a false "supported" is the
-costly error, so the audit asks for a support probability at which the verifier is right
-at least TARGET_PRECISION of the time, measured on the HELD-OUT part of SciFact TRAIN (the
-claims the verifier did not train on; dev stays for measurement). The result is stored beside
-the weights with their checksum, so new weights are never judged by an old threshold.
-
-A second way to "supported", for a verifier that no probability makes precise enough: its
-argmax says support AND one sentence holds most of the claim's own content words (lexical
-coverage, verification.content_stems). Coverage is not learned, so it adds evidence the
-verifier lacks. The coverage bar is the lowest on a grid at which such calls are right at
-least TARGET_PRECISION of the time on the same held-out claims, read sentence by sentence
-as the audit reads them (after its deterministic gates: same polarity, every figure carried),
-with at least MIN_CALLS calls so one lucky call cannot set it.
+For a fact-checking tool a false "supported" is the costly error, so the audit asks for a
+support probability at which the verifier is right at least TARGET_PRECISION of the time,
+measured on dev sets (CALIBRATION_SETS: claim vs its gold evidence, or, for not enough info,
+evidence that decides nothing), read as the audit reads evidence: each sentence, and the
+sentences joined as one passage, aggregated (model.aggregate). Among the claims whose most
+probable label is support, the lowest cut on that probability whose calls are right often
+enough is the bar. The precision-recall curve and the contradiction calls' precision are
+saved with it, beside the weights and their checksum, so new weights are never judged by an
+old bar. SciFact dev stays for measuring (`assistant bench audit --dataset scifact`).
 """
 
 from __future__ import annotations
@@ -26,46 +21,68 @@ from typing import Any
 import numpy as np
 
 from assistant.settings import Settings
-from assistant.text import carried, coverage, negated, quantities
-from assistant.verifier.data import Idf, load_scifact, split_holdout
-from assistant.verifier.evaluate import items, oracle_pairs
-from assistant.verifier.model import Verifier, label_of
-from assistant.verifier.train import HYPER
+from assistant.verifier.datasets import load_claims
+from assistant.verifier.model import Verifier, aggregate, label_of
 
 TARGET_PRECISION = 0.8
 SUPPORT_CALIBRATION_FILE = "support_calibration.json"
-COVERAGE_GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0)
-MIN_CALLS = 5
+MIN_CALLS = 10  # so that one or two lucky calls cannot set a bar
+CALIBRATION_SETS = (("check-covid", "dev"), ("healthver", "dev"))
 
 
-def coverage_bar(
-    calls: list[tuple[float, bool]], target: float = TARGET_PRECISION, least: int = MIN_CALLS
-) -> tuple[float | None, float, int]:
-    """(lowest grid bar whose calls, coverage >= bar, are right >= target, with at least
-    `least` calls; None if none is), its precision and its number of calls."""
-    for bar in COVERAGE_GRID:
-        chosen = [ok for cov, ok in calls if cov >= bar]
-        if len(chosen) >= least and sum(chosen) / len(chosen) >= target:
-            return bar, sum(chosen) / len(chosen), len(chosen)
-    return None, 0.0, 0
+def audit_reading(verifier: Any, items: list[Any]) -> list[dict[str, float]]:
+    """Each item's aggregated probabilities, as the audit reads its evidence: every sentence,
+    and (for two or more) the first three joined as one passage."""
+    pairs, owner = [], []
+    for n, item in enumerate(items):
+        texts = list(item.evidence)
+        if len(texts) > 1:
+            texts.append(" ".join(texts[:3]))
+        pairs += [(item.claim, t) for t in texts]
+        owner += [n] * len(texts)
+    read: list[list[dict[str, float]]] = [[] for _ in items]
+    for n, probs in zip(owner, verifier.predict(pairs) if pairs else [], strict=True):
+        read[n].append(probs)
+    return [aggregate(r) for r in read]
 
 
-def _sentence_calls(verifier: Any, held: list[dict], corpus: dict) -> list[tuple[float, bool]]:
-    """(coverage, is a gold support rationale) for every sentence of the held-out claims' cited
-    abstracts that the verifier calls support and the audit's gates let through."""
-    pairs, meta = [], []
-    for item in items(held, corpus):
-        claim = item["claim"]["claim"]
-        gold = {i for s in item["sets"] for i in s} if item["label"] == "support" else set()
-        for i, sentence in enumerate(item["doc"]["abstract"]):
-            if negated(sentence) != negated(claim):
-                continue
-            if not all(carried(q, sentence) for q in quantities(claim)):
-                continue
-            pairs.append((claim, sentence))
-            meta.append((coverage(claim, sentence), i in gold))
-    predictions = verifier.predict(pairs) if pairs else []
-    return [m for m, p in zip(meta, predictions, strict=True) if label_of(p) == "support"]
+def curve(probs: np.ndarray, right: np.ndarray, total: int) -> list[dict[str, float]]:
+    """Precision and recall of the calls at cuts spread over their probabilities (deciles)."""
+    out = []
+    for cut in sorted(set(np.quantile(probs, np.linspace(0, 0.9, 10)).round(4))):
+        called = probs >= cut
+        hits = int((called & right).sum())
+        out.append(
+            {
+                "cut": float(cut),
+                "precision": round(hits / int(called.sum()), 3),
+                "recall": round(hits / max(1, total), 3),
+            }
+        )
+    return out
+
+
+def label_bar(read: list[dict[str, float]], gold: list[str], label: str) -> dict[str, Any]:
+    """Among the items whose most probable label is ``label``: the lowest cut on its
+    probability whose calls are right at least TARGET_PRECISION of the time (1.0 when none
+    is: then the audit never makes the call), its precision and recall, and the curve."""
+    calls = [n for n, r in enumerate(read) if label_of(r) == label]
+    probs = np.array([read[n][label] for n in calls])
+    right = np.array([gold[n] == label for n in calls])
+    total = gold.count(label)
+    if not calls:
+        return {"threshold": 1.0, "precision": 0.0, "recall": 0.0, "calls": 0, "curve": []}
+    cut, precision, _ = precision_threshold(probs, right, TARGET_PRECISION, MIN_CALLS)
+    kept = probs >= cut
+    return {
+        "threshold": round(cut, 4),
+        "precision": round(precision, 3),
+        "recall": round(int((right & kept).sum()) / max(1, total), 3),
+        "calls": int(kept.sum()),
+        "argmax_calls": len(calls),
+        "argmax_precision": round(float(right.mean()), 3),
+        "curve": curve(probs, right, total),
+    }
 
 
 def weights_digest(folder: Path) -> str:
@@ -77,46 +94,46 @@ def weights_digest(folder: Path) -> str:
 
 
 def precision_threshold(
-    probs: np.ndarray, is_support: np.ndarray, target: float
+    probs: np.ndarray, is_support: np.ndarray, target: float, least: int = 1
 ) -> tuple[float, float, float]:
-    """Lowest cut with precision >= target (recall as high as that allows); if no cut reaches
-    the target, the cut with the best precision. Returns (cut, precision, recall)."""
+    """Lowest cut with precision >= target and at least `least` calls (recall as high as that
+    allows); if no cut reaches the target, the cut with the best precision among those with
+    enough calls. Returns (cut, precision, recall)."""
     order = np.argsort(-probs)
     hits = np.cumsum(is_support[order])
     called = np.arange(1, len(order) + 1)
     precision = hits / called
     recall = hits / max(1, int(is_support.sum()))
-    ok = np.flatnonzero(precision >= target)
-    i = int(ok.max()) if len(ok) else int(np.argmax(precision))
+    enough = called >= min(least, len(called))
+    ok = np.flatnonzero((precision >= target) & enough)
+    i = int(ok.max()) if len(ok) else int(np.argmax(np.where(enough, precision, -1.0)))
     return float(probs[order][i]), float(precision[i]), float(recall[i])
 
 
 def calibrate_support(settings: Settings, verifier: Any = None) -> dict[str, Any]:
-    """Measure the threshold on held-out train claims and save it beside the weights."""
+    """Measure the support and contradiction bars on CALIBRATION_SETS; save them beside the
+    weights."""
     verifier = verifier or Verifier.load(settings=settings)
-    data = load_scifact(settings.scifact_path)
-    seed = json.loads((settings.verifier_path / "metrics.json").read_text()).get("seed", 13)
-    _, held = split_holdout(data.train, HYPER["holdout_fraction"], seed)
-    batch = items(held, data.corpus)
-    pairs = oracle_pairs(batch, Idf(data.corpus))
-    labels = [item["label"].lower() for item in batch]
-    probs = np.array([p["support"] for p in verifier.predict(pairs)])
-    is_support = np.array([lab == "support" for lab in labels])
-    cut, precision, recall = precision_threshold(probs, is_support, TARGET_PRECISION)
-    calls = _sentence_calls(verifier, held, data.corpus)
-    cov_bar, cov_precision, cov_calls = coverage_bar(calls)
+    batch = [
+        item
+        for name, split in CALIBRATION_SETS
+        for item in load_claims(settings.benchmarks_path, name, split)
+    ]
+    read = audit_reading(verifier, batch)
+    gold = [i.label for i in batch]
+    support, contradict = label_bar(read, gold, "support"), label_bar(read, gold, "contradict")
     result = {
-        "support_threshold": round(cut, 4),
-        "precision": round(precision, 3),
-        "recall": round(recall, 3),
+        "support_threshold": support["threshold"],
+        "precision": support["precision"],
+        "recall": support["recall"],
+        "contradict_threshold": contradict["threshold"],
+        "contradict_precision": contradict["precision"],
         "target_precision": TARGET_PRECISION,
-        "items": len(pairs),
-        "support_items": int(is_support.sum()),
-        "data": "SciFact train, the claims held out from verifier training (seeded split)",
-        "coverage_threshold": cov_bar,
-        "coverage_precision": round(cov_precision, 3),
-        "coverage_calls": cov_calls,
-        "coverage_candidates": len(calls),
+        "items": len(batch),
+        "gold": {name: gold.count(name) for name in ("support", "contradict", "nei")},
+        "support": support,
+        "contradict": contradict,
+        "data": " and ".join(f"{name} {split}" for name, split in CALIBRATION_SETS),
         "weights": weights_digest(settings.verifier_path),
         "command": "assistant calibrate-verifier",
     }
@@ -141,7 +158,14 @@ def support_threshold(settings: Settings) -> float | None:
     return float(data["support_threshold"]) if data else None
 
 
-def coverage_threshold(settings: Settings) -> float | None:
-    """The calibrated coverage bar for the shipped weights, or None (no second way)."""
-    bar = (_calibration(settings) or {}).get("coverage_threshold")
+def dev_curves(settings: Settings) -> dict[str, list[dict[str, float]]]:
+    """Per label, the saved precision-recall curve of the verifier's calls (empty when the
+    calibration is missing or for other weights)."""
+    data = _calibration(settings) or {}
+    return {label: data.get(label, {}).get("curve", []) for label in ("support", "contradict")}
+
+
+def contradict_threshold(settings: Settings) -> float | None:
+    """The calibrated contradiction cut for the shipped weights, or None (argmax decides)."""
+    bar = (_calibration(settings) or {}).get("contradict_threshold")
     return float(bar) if bar is not None else None

@@ -4,6 +4,7 @@ index, its cache, the span lookup answers use, and the `assistant audit` command
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -176,36 +177,43 @@ def test_support_must_clear_the_calibrated_bar(refs) -> None:
     scores = [{"support": 0.7, "contradict": 0.1, "nei": 0.2}]
     assert decide(c, evidence, scores, refs, support_bar=0.6).verdict == "supported"
     below = decide(c, evidence, scores, refs, support_bar=0.8)
-    assert below.verdict == "unsupported" and "not precise enough" in below.reason
+    assert below.verdict == "unsupported" and "not sure enough" in below.reason
+    assert below.checks["support_bar"] == 0.8
     never = decide(c, evidence, scores, refs, support_bar=float("inf"))
     assert never.verdict == "unsupported"
 
 
-def test_below_the_bar_a_sentence_holding_the_claims_words_still_supports(refs) -> None:
+def test_contradiction_must_clear_its_own_bar_and_needs_no_negation_word(refs) -> None:
+    c = claim("Magnesium supplementation reduced CRP.")
+    evidence = [ev("Magnesium supplementation raised serum CRP compared with placebo.")]
+    scores = [{"support": 0.1, "contradict": 0.8, "nei": 0.1}]
+    v = decide(c, evidence, scores, refs, contradict_bar=0.7)
+    assert v.verdict == "contradicted" and "says otherwise" in v.reason  # no 'not' anywhere
+    unsure = decide(c, evidence, scores, refs, contradict_bar=0.9)
+    assert unsure.verdict == "unsupported" and "may say otherwise" in unsure.reason
+
+
+def test_the_passage_read_as_one_can_carry_the_call(refs) -> None:
     c = claim("Magnesium supplementation lowers CRP.")
-    scores = [{"support": 0.7, "contradict": 0.1, "nei": 0.2}]
-    holding = [ev("Magnesium supplementation lowered serum CRP in adults.", "full_text")]
-    v = decide(c, holding, scores, refs, support_bar=0.8, coverage_bar=0.6)
-    assert v.verdict == "supported" and v.checks["coverage"]["best"] >= 0.6
-    # the verifier's call alone, on a sentence that shares few of the claim's words, is not
-    sparse = [ev("CRP levels were measured at baseline.", "full_text")]
-    v = decide(c, sparse, scores, refs, support_bar=0.8, coverage_bar=0.6)
-    assert v.verdict == "unsupported" and "not precise enough" in v.reason
-    # no second way when calibration found no bar
-    v = decide(c, holding, scores, refs, support_bar=0.8, coverage_bar=None)
-    assert v.verdict == "unsupported"
+    evidence = [ev("CRP fell in the treated group.", "full_text"), ev("It rose on placebo.")]
+    nei = {"support": 0.2, "contradict": 0.1, "nei": 0.7}
+    passage = {"support": 0.8, "contradict": 0.1, "nei": 0.1}
+    assert decide(c, evidence, [nei, nei], refs).verdict == "unsupported"
+    v = decide(c, evidence, [nei, nei], refs, passage=passage)
+    assert v.verdict == "supported" and "CRP fell in the treated group" in v.reason
 
 
-def test_coverage_bar_is_the_lowest_meeting_the_target_with_enough_calls() -> None:
-    from assistant.verifier.calibrate import coverage, coverage_bar
-
-    assert coverage("Magnesium lowers CRP", "CRP fell with magnesium") == 2 / 3  # no 'lower'
-    assert coverage("What does it say?", "anything") == 0.0  # no content words at all
-    calls = [(0.5, False), (0.55, False), (0.6, True), (0.65, True), (0.7, True), (0.9, True)]
-    assert coverage_bar(calls, target=0.8, least=2) == (0.55, 0.8, 5)  # 4 of 5 right
-    assert coverage_bar(calls, target=0.9, least=2) == (0.6, 1.0, 4)
-    assert coverage_bar(calls, target=0.9, least=5) == (None, 0.0, 0)  # too few calls there
-    assert coverage_bar(calls, target=0.6, least=5)[0] == 0.5  # 4 right of 6: 0.67
+def test_the_cited_reference_decides_and_another_that_backs_it_is_named(refs) -> None:
+    c = claim("Magnesium supplementation lowers CRP [2].")
+    cited = replace(ev("Trials pooled 889 adults.", "full_text"), cited=True)
+    other = replace(ev("Supplements lowered CRP.", "full_text", reference=4), cited=False)
+    support = {"support": 0.8, "contradict": 0.1, "nei": 0.1}
+    nei = {"support": 0.1, "contradict": 0.1, "nei": 0.8}
+    v = decide(c, [cited, other], [nei, support], refs)
+    assert v.verdict == "unsupported", v.reason  # reference 2 does not say it
+    assert v.evidence[0] is cited and "(not cited for this claim) backs it" in v.reason
+    both = decide(c, [replace(other, cited=True)], [support], refs)
+    assert both.verdict == "supported"
 
 
 def test_precision_threshold_finds_the_lowest_cut_meeting_the_target() -> None:
@@ -364,11 +372,24 @@ def test_an_abbreviation_in_capitals_is_not_a_negation() -> None:
     assert negated("NO EFFECT WAS SEEN.")  # a sentence in capitals keeps its words
 
 
-def test_a_contradiction_read_as_a_related_finding_names_the_missing_figure(refs) -> None:
+def test_bars_hold_only_for_evidence_found_by_search_and_calls_say_how_often_right(
+    refs,
+) -> None:
+    c = claim("Magnesium supplementation lowers CRP [2].")
+    found = ev("Supplements lowered CRP.", "full_text")
+    scores = [{"support": 0.6, "contradict": 0.2, "nei": 0.2}]
+    assert decide(c, [found], scores, refs, support_bar=0.8).verdict == "unsupported"
+    curves = {"support": [{"cut": 0.3, "precision": 0.55}, {"cut": 0.5, "precision": 0.7}]}
+    cited = replace(found, cited=True)
+    v = decide(c, [cited], scores, refs, support_bar=0.8, curves=curves)
+    assert v.verdict == "supported" and v.checks["dev_precision"] == 0.7
+    assert "right 70% of the time" in v.reason
+
+
+def test_a_contradiction_names_the_figure_no_source_gives(refs) -> None:
     c = claim("Magnesium supplementation reduced CRP by 35%.")
     evidence = [ev("Magnesium supplementation lowered serum CRP compared with placebo.")]
     scores = [{"support": 0.1, "contradict": 0.8, "nei": 0.1}]
     v = decide(c, evidence, scores, refs)
-    # no negation on either side: a related finding the claim restates, without its figure
-    assert v.verdict == "partial"
-    assert v.reason.startswith("No source gives 35%;") and "not as the article puts it" in v.reason
+    assert v.verdict == "contradicted"
+    assert v.reason.startswith("No source gives 35%;") and "says otherwise" in v.reason
