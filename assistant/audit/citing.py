@@ -59,11 +59,13 @@ def citation_findings(claim: Claim, refs: list[ReferenceFacts]) -> tuple[list[di
 
 def unverifiable(links: list[dict], refs: list[ReferenceFacts]) -> str:
     """A lead-in naming the first cited entry that could not be checked (no verified record
-    and no text), or "" when every linked entry could be."""
+    and no text), or "" when every linked entry could be. An entry with text was checked
+    against it, whatever its record says."""
     by_number = {r.number: r for r in refs}
     for row in links:
         ref = by_number.get(row.get("reference"))  # type: ignore[arg-type]
-        if ref is not None and row.get("status") == "unresolved":
+        with_text = ref is not None and ref.provenance in ("full_text", "curated_notes")
+        if ref is not None and row.get("status") == "unresolved" and not with_text:
             why = (ref.remark or "no verified record and no text").split(". ")[0].rstrip(".")
             return f"It cites {ref.label}, which could not be checked ({why}). "
     return ""

@@ -13,7 +13,9 @@ citations):
    and the best of them as one passage; its call, and the calibrated probability
    "supported" must reach, go into the verdict (verdict.py).
 4. Named parts (verdict.py): a figure, named term, dependent clause or study design missing
-   from the evidence makes support "partial".
+   from the evidence makes support "partial"; so does a relation stated stronger than the
+   best evidence states it (the claim-strength model: "the article states a direct cause;
+   the source reports an association").
 
 Without trained verifier weights the audit runs the deterministic checks only and says so; it
 then never calls a claim supported. No verdict needs an LLM.
@@ -33,14 +35,21 @@ from assistant.audit.citing import citation_findings
 from assistant.audit.claims import Claim, extract_claims
 from assistant.audit.evidence import BatchedEmbedder, gather_evidence
 from assistant.audit.linking import ReferenceFacts, reference_facts
-from assistant.audit.verdict import decide
-from assistant.audit.verify import Reading, VerifierLike, choose_verifier, verifier_scores
+from assistant.audit.verdict import decide, overstated
+from assistant.audit.verify import (
+    Reading,
+    StrengthLike,
+    VerifierLike,
+    choose_verifier,
+    load_strength,
+    verifier_scores,
+)
 from assistant.errors import IndexMissingError, UsageError
 from assistant.index import HybridRetriever, Store, load_embedder, load_threshold
 from assistant.settings import Settings
 from assistant.sources import load_corpus
 from assistant.text import content_stems
-from assistant.types import Document
+from assistant.types import ClaimVerdict, Document
 
 
 def _article(
@@ -69,12 +78,27 @@ def _cited(claim: Claim, refs: list[ReferenceFacts], docs: list[Document]) -> fr
     )
 
 
+def _with_strength(
+    strength: StrengthLike, claims: list[Claim], verdicts: list[ClaimVerdict]
+) -> list[ClaimVerdict]:
+    """Each verdict with evidence, checked for a relation stated stronger than its best
+    evidence states it (verdict.overstated); claims and evidence scored in one batch."""
+    judged = [(i, v) for i, v in enumerate(verdicts) if v.evidence]
+    texts = [t for i, v in judged for t in (claims[i].statement, v.evidence[0].quote)]
+    said = strength.predict(texts) if texts else []
+    out = list(verdicts)
+    for n, (i, v) in enumerate(judged):
+        out[i] = overstated(v, said[2 * n]["strength"], said[2 * n + 1]["strength"])
+    return out
+
+
 def run_audit(
     settings: Settings,
     *,
     retriever: Any = None,
     verifier: VerifierLike | None = None,
     use_verifier: bool = True,
+    strength: StrengthLike | None = None,
 ) -> AuditReport:
     """Audit every claim of the article against the indexed references (see module doc)."""
     started = time.perf_counter()
@@ -112,6 +136,10 @@ def run_audit(
         )
         for c, ev, r in zip(claims, evidence, readings, strict=True)
     ]
+    if strength is None and verifier is None and choice.model is not None:
+        strength = load_strength(settings, notes)  # with the shipped verifier, the shipped one
+    if strength is not None:
+        verdicts = _with_strength(strength, claims, verdicts)
     counts = Counter(v.verdict for v in verdicts)
     return AuditReport(
         verdicts=verdicts,

@@ -31,7 +31,7 @@ from assistant.audit.claims import Claim, clauses
 from assistant.audit.linking import ReferenceFacts
 from assistant.text import carried, quantities, specific_terms, term_carried
 from assistant.types import ClaimVerdict, EvidenceQuote
-from assistant.verifier import aggregate, label_of
+from assistant.verifier import aggregate, describe_strength_gap, exaggerates, label_of
 
 NOTES_SUFFIX = " (from curated notes, not the paper's text)"
 SHOWN_EVIDENCE = 3  # quotes kept per claim for display; the verdict weighs all retrieved
@@ -289,3 +289,19 @@ def decide(
         evidence=found.evidence[:SHOWN_EVIDENCE],
         checks=found.checks,
     )
+
+
+def overstated(verdict: ClaimVerdict, claim_strength: int, evidence_strength: int) -> ClaimVerdict:
+    """A supported (or partial) claim that states a stronger relation than its best evidence
+    (claim strength, verifier.strength: causal vs correlational) is partial, and its reason
+    says so in plain words; the evidence must state some relation itself."""
+    verdict.checks["strength"] = {"claim": claim_strength, "evidence": evidence_strength}
+    if verdict.verdict not in ("supported", "partial") or evidence_strength < 1:
+        return verdict
+    if not exaggerates(claim_strength, evidence_strength):
+        return verdict
+    gap = describe_strength_gap(claim_strength, evidence_strength)
+    verdict.checks["overstated"] = True
+    if verdict.checks.get("content_verdict") == "supported":
+        verdict.checks["content_verdict"] = "partial"
+    return replace(verdict, verdict="partial", reason=f"Overstated: {gap}. {verdict.reason}")

@@ -23,6 +23,7 @@ from assistant.types import EvidenceQuote
 from assistant.verifier import (
     SUPPORT_CALIBRATION_FILE,
     TARGET_PRECISION,
+    StrengthClassifier,
     Verifier,
     contradict_threshold,
     dev_curves,
@@ -34,6 +35,19 @@ NOT_ADDRESSED = {"support": 0.0, "contradict": 0.0, "nei": 1.0}
 
 class VerifierLike(Protocol):
     def predict(self, pairs: list[tuple[str, str]]) -> list[dict[str, float]]: ...
+
+
+class StrengthLike(Protocol):
+    def predict(self, texts: list[str]) -> list[dict]: ...
+
+
+def load_strength(settings: Settings, notes: list[str]) -> StrengthLike | None:
+    """The shipped claim-strength model, or None (overstatement is then not checked)."""
+    try:
+        return StrengthClassifier.load(settings=settings)
+    except ModelError as exc:
+        notes.append(f"overstated relations are not checked, no claim-strength model: {exc}")
+        return None
 
 
 @dataclass(frozen=True)

@@ -265,6 +265,16 @@ def test_run_audit_quotes_only_references_at_exact_spans(indexed: Settings) -> N
     assert not any("(2021)" in claim for claim, _ in fake.pairs)  # citations not verified
 
 
+def test_overstated_needs_a_relation_in_the_evidence() -> None:
+    from assistant.audit.verdict import overstated
+    from assistant.types import ClaimVerdict
+
+    v = ClaimVerdict("Zinc cures acne.", (0, 16), "", "supported", "Reference 1: 'x'.")
+    assert overstated(v, 3, 0).verdict == "supported"  # the evidence states no relation
+    assert overstated(v, 1, 1).verdict == "supported"  # as strong as its evidence
+    assert overstated(v, 2, 1).verdict == "partial"
+
+
 def test_without_weights_the_audit_says_it_is_deterministic(indexed: Settings) -> None:
     report = run_audit(indexed)
     assert report.verifier is None and "no verifier" in report.notes[0]

@@ -98,3 +98,32 @@ def test_the_audit_of_the_built_article_is_scored_against_gold(tmp_path: Path) -
     assert result["cited_reference_first"] == 1.0
     table = format_audit_table(result)
     assert "| supported | 1 | 0 | 0 | 0 | 0 | 0 |" in table and "accuracy 1.000" in table
+
+
+class CausalMasks:
+    """The seam for the claim-strength model: the masks claim states a direct cause (3),
+    everything else an association (1)."""
+
+    def predict(self, texts: list[str]) -> list[dict]:
+        return [{"strength": 3 if t.startswith("Wearing masks") else 1} for t in texts]
+
+
+def test_a_claim_stated_stronger_than_its_source_is_partial(tmp_path: Path) -> None:
+    settings = Settings(benchmarks_dir=_benchmarks(tmp_path / "benchmarks"))
+    seen = {}
+
+    def audit(s: Settings):
+        seen["report"] = run_audit(s, verifier=ByWord(), strength=CausalMasks())
+        return seen["report"]
+
+    result = run_audit_bench(settings, tmp_path / "work", audit=audit, log=lambda _: None)
+    assert result["confusion"]["support"]["partial"] == 1  # was supported without the check
+    masks = next(v for v in seen["report"].verdicts if v.claim.startswith("Wearing masks"))
+    assert masks.checks["strength"] == {"claim": 3, "evidence": 1}
+    assert masks.reason.startswith(
+        "Overstated: the article states a direct cause; the source reports an association."
+    )
+    # its fetched text was checked: no "could not be checked (... no text)" lead-in
+    assert "could not be checked" not in masks.reason
+    others = [v for v in seen["report"].verdicts if v is not masks]
+    assert all(not v.checks.get("overstated") for v in others)
