@@ -11,7 +11,7 @@ import click
 
 from assistant.audit import load_or_run_audit, source_overview
 from assistant.cli.common import Progress, emit_json, get_settings, handle_errors
-from assistant.errors import InputError
+from assistant.errors import InputError, UsageError
 from assistant.index import (
     HybridRetriever,
     build_index,
@@ -21,7 +21,7 @@ from assistant.index import (
 )
 from assistant.index import calibrate as calibrate_threshold
 from assistant.settings import Settings
-from assistant.sources import add_document, fetch_references
+from assistant.sources import add_documents, fetch_references
 
 
 # --- index ---------------------------------------------------------------------------------
@@ -210,7 +210,7 @@ def sources(as_json: bool) -> None:
         head = "Article" if row["kind"] == "article" else f"Reference {row['reference']}"
         click.echo(f"{head}: {row['title']}")
         click.echo(
-            f"  provenance: {row['provenance']}; licence: {row['licence'] or 'unknown'}; "
+            f"  provenance: {row['meta'].get('supplied') or row['provenance']}; licence: {row['licence'] or 'unknown'}; "
             f"fetch: {row['fetch_status'] or 'not fetched'}"
         )
         if row.get("url"):
@@ -220,21 +220,43 @@ def sources(as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--as",
     "kind",
     type=click.Choice(["reference", "article"]),
     default="reference",
-    help="Add it as a reference (default) or as an article to check.",
+    help="Add them as references (default) or as an article to check.",
 )
-@click.option("--title", default=None, help="Title to show (default: from the document).")
+@click.option(
+    "--ref",
+    type=click.IntRange(1),
+    default=None,
+    help="Make the one document the text of reference N of references.toml.",
+)
+@click.option("--replace", is_flag=True, help="Replace a document already added under that name.")
+@click.option("--title", default=None, help="Title to show (one document only; default: its own).")
 @handle_errors
-def add(path: Path, kind: str, title: str | None) -> None:
-    """Add your own document (plain text, Markdown, JATS XML or HTML) to the sources.
+def add(
+    paths: tuple[Path, ...], kind: str, ref: int | None, replace: bool, title: str | None
+) -> None:
+    """Add your own documents (plain text, Markdown, JATS XML or HTML): files, or folders of
+    them. A file that cannot be added is reported and the others are still added (exit 2).
 
-    Example: assistant add ~/papers/trial.xml && assistant index
+    Examples: assistant add ~/papers/ && assistant index;
+    assistant add trial.xml --ref 3 (the text of reference 3)
     """
-    doc = add_document(get_settings(), path, kind=kind, title=title)  # type: ignore[arg-type]
-    click.echo(f"added {doc.id} ({doc.kind}, {len(doc.body_blocks())} passages): {doc.title}")
-    click.echo("run `assistant index` to make it searchable")
+    if title is not None and (len(paths) > 1 or Path(paths[0]).is_dir()):
+        raise UsageError("--title names one document; give one file with it.")
+    added, errors = add_documents(
+        get_settings(), list(paths), kind=kind, title=title, ref=ref, replace=replace
+    )
+    for doc in added:
+        what = f"reference {doc.reference}" if doc.reference is not None else doc.kind
+        click.echo(f"added {doc.id} ({what}, {len(doc.body_blocks())} passages): {doc.title}")
+    for line in errors:
+        click.echo(f"error: {line}", err=True)
+    if added:
+        click.echo("run `assistant index` to make them searchable")
+    if errors:
+        sys.exit(2)

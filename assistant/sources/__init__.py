@@ -5,7 +5,7 @@ fetching full text from PubMed Central / Europe PMC, and adding a user's own doc
 Everything downstream sees only ``Document`` (assistant.types), never a file format.
 """
 
-from assistant.sources.add import add_document
+from assistant.sources.add import add_document, add_documents
 from assistant.sources.corpus import FETCHED_DIR, REFERENCES_FILE, corpus_files, load_corpus
 from assistant.sources.fetch import fetch_references
 from assistant.sources.references import extract_identifiers, load_references
@@ -14,6 +14,7 @@ __all__ = [
     "FETCHED_DIR",
     "REFERENCES_FILE",
     "add_document",
+    "add_documents",
     "corpus_files",
     "extract_identifiers",
     "fetch_references",

@@ -22,6 +22,7 @@ from assistant.files import atomic_write
 from assistant.settings import Settings
 from assistant.sources.article import parse_article
 from assistant.sources.jats import parse_jats
+from assistant.sources.references import load_references
 from assistant.types import Block, Document
 
 FORMATS = {
@@ -34,6 +35,8 @@ FORMATS = {
     ".html": "html",
     ".htm": "html",
 }
+SUPPLIED_DIR = "supplied"
+SUPPLIED_NOTE = "full text you supplied"
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _MD_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -266,25 +269,62 @@ def _parse(fmt: str, text: str, data: bytes, doc_id: str, kind: str, name: str) 
     return Document(doc_id, kind, title, builder.text, builder.blocks)  # type: ignore[arg-type]
 
 
+def _target(settings: Settings, doc_id: str, ref: int | None) -> Path:
+    """Where the parsed document is stored: ``supplied/<N>.json`` for the text of reference
+    N (corpus.py reads it as that reference), else ``added/<id>.json``."""
+    if ref is not None:
+        return settings.sources_path / SUPPLIED_DIR / f"{ref}.json"
+    return settings.sources_path / "added" / f"{doc_id}.json"
+
+
+def _check_reference(settings: Settings, ref: int) -> None:
+    refs_file = settings.sources_path / "references.toml"
+    numbers = {r.number for r in load_references(refs_file)[1]} if refs_file.is_file() else set()
+    if ref not in numbers:
+        listed = ", ".join(map(str, sorted(numbers))) or "none"
+        raise InputError(
+            f"--ref {ref}: {refs_file} has no reference {ref} (it lists: {listed}). Add a "
+            "[[reference]] entry for it first, or leave out --ref."
+        )
+
+
 def add_document(
     settings: Settings,
     path: Path,
     *,
     kind: Literal["article", "reference"] = "reference",
     title: str | None = None,
+    ref: int | None = None,
+    replace: bool = False,
 ) -> Document:
-    """Parse a user's document, store it under ``<sources>/added/`` and return it."""
+    """Parse a user's document, store it and return it: under ``<sources>/added/``, or, with
+    ``ref``, as the text of that reference of references.toml ("full text you supplied").
+    A document already stored under the same name is replaced only when ``replace``."""
     path = Path(path)
     if kind not in ("article", "reference"):
         raise InputError(f"kind must be 'article' or 'reference', not {kind!r}.")
+    if ref is not None and kind != "reference":
+        raise InputError(
+            "--ref makes a document a reference's text: it cannot go with --as article."
+        )
     fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
+    if fmt is None and not path.is_dir():
         raise InputError(
             f"{path.name}: unsupported file type {path.suffix or '(none)'!r}. "
             f"Give one of: {', '.join(sorted(FORMATS))}."
         )
     text, data = read_upload(settings, path)
-    doc_id = f"added-{slug(path.stem)}"
+    assert fmt is not None
+    if ref is not None:
+        _check_reference(settings, ref)
+    doc_id = f"ref-{ref}" if ref is not None else f"added-{slug(path.stem)}"
+    target = _target(settings, doc_id, ref)
+    if target.exists() and not replace:
+        was = json.loads(target.read_text(encoding="utf-8")).get("meta", {}).get("added_from")
+        raise InputError(
+            f"{path.name}: {'reference ' + str(ref) if ref is not None else doc_id} already has "
+            f"a document ({was or target.name}). Pass --replace to replace it."
+        )
     doc = _parse(fmt, text, data, doc_id, kind, path.name)
     if not doc.body_blocks():
         raise InputError(f"{path.name}: no readable text found in it. Check the file's format.")
@@ -292,6 +332,7 @@ def add_document(
     doc.citation = doc.citation or doc.title
     if fmt != "jats":  # a JATS file without a body stays metadata only
         doc.provenance = "full_text"
+    doc.reference = ref
     doc.meta.update(
         {
             "added_from": path.name,
@@ -299,8 +340,45 @@ def add_document(
             "sha256": hashlib.sha256(data).hexdigest(),
             "added_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
+        | ({"supplied": SUPPLIED_NOTE} if ref is not None else {})
     )
-    added = settings.sources_path / "added"
-    atomic_write(added / "originals" / f"{doc_id}{path.suffix.lower()}", data)
-    atomic_write(added / f"{doc_id}.json", json.dumps(doc.to_dict(), ensure_ascii=False).encode())
+    atomic_write(target.parent / "originals" / f"{target.stem}{path.suffix.lower()}", data)
+    atomic_write(target, json.dumps(doc.to_dict(), ensure_ascii=False).encode())
     return doc
+
+
+def document_files(paths: list[Path]) -> list[Path]:
+    """The files to add: each file given, and every file of a supported type in each folder
+    given (its subfolders too, in name order; ``originals`` folders are skipped)."""
+    out: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            out += sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in FORMATS and "originals" not in p.parts
+            )
+        else:
+            out.append(path)
+    return out
+
+
+def add_documents(
+    settings: Settings,
+    paths: list[Path],
+    **options: object,
+) -> tuple[list[Document], list[str]]:
+    """Add every file of ``paths`` (see ``document_files``); a file that cannot be added is
+    reported (one line each) and the others are still added. ``options`` as add_document."""
+    files = document_files(paths)
+    if not files:
+        raise InputError(f"no documents to add in {', '.join(map(str, paths))}.")
+    if options.get("ref") is not None and len(files) > 1:
+        raise InputError(f"--ref takes one document; {len(files)} were given.")
+    added, errors = [], []
+    for path in files:
+        try:
+            added.append(add_document(settings, path, **options))  # type: ignore[arg-type]
+        except InputError as exc:
+            errors.append(str(exc))
+    return added, errors

@@ -1,8 +1,9 @@
 """The corpus: the article, each of its references in the best form we have, added documents.
 
-For each reference the best available form wins: full text fetched from PubMed Central
-(``fetched/<PMCID>.json``), else curated notes (``notes/...md``), else a metadata-only record
-built from references.toml. Whatever the form, the document carries the reference's
+For each reference the best available form wins: the text a user supplied for it
+(``supplied/<N>.json``, from `assistant add FILE --ref N`), else full text fetched from PubMed
+Central (``fetched/<PMCID>.json``), else curated notes (``notes/...md``), else a metadata-only
+record built from references.toml. Whatever the form, the document carries the reference's
 bibliographic facts, so answers can always say which paper a passage comes from.
 """
 
@@ -28,6 +29,7 @@ __all__ = ["corpus_files", "load_corpus", "load_references", "parse_article", "p
 REFERENCES_FILE = "references.toml"
 FETCHED_DIR = "fetched"
 ADDED_DIR = "added"
+SUPPLIED_DIR = "supplied"
 
 
 def _read(path: Path) -> str:
@@ -95,9 +97,28 @@ def _fetched_metadata(sources: Path, rec: ReferenceRecord) -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
+def _supplied_path(sources: Path, rec: ReferenceRecord) -> Path | None:
+    path = sources / SUPPLIED_DIR / f"{rec.number}.json"
+    return path if path.is_file() else None
+
+
 def _reference_document(sources: Path, rec: ReferenceRecord) -> Document:
-    """Full text > curated notes > fetched metadata > metadata from references.toml, enriched
-    with the record's facts. A fetched form replaces what the record said was unresolved."""
+    """Supplied text > fetched full text > curated notes > fetched metadata > metadata from
+    references.toml, enriched with the record's facts. A fetched or supplied form replaces
+    what the record said was unresolved."""
+    supplied = _supplied_path(sources, rec)
+    if supplied is not None:
+        doc = _load_json_document(
+            supplied, f"Add it again: `assistant add FILE --ref {rec.number} --replace`."
+        )
+        doc.id, doc.reference, doc.kind = f"ref-{rec.number}", rec.number, "reference"
+        facts = {k: v for k, v in rec.bibliographic().items() if k not in ("status", "remark")}
+        for key, value in facts.items():
+            doc.meta.setdefault(key, value)
+        doc.title = rec.title or doc.title
+        doc.citation = format_citation(rec)
+        doc.url = doc.url or rec.url
+        return doc
     fetched = _fetched_path(sources, rec)
     meta_only = _fetched_metadata(sources, rec) if fetched is None and not rec.notes else None
     facts = rec.bibliographic()
@@ -167,7 +188,14 @@ def corpus_files(settings: Settings) -> list[Path]:
     except SourceError:  # still watch everything that could feed it, so a fix is noticed
         return sorted(
             p
-            for pattern in ("*.toml", "*.txt", "notes/*.md", "fetched/*.json", "added/*.json")
+            for pattern in (
+                "*.toml",
+                "*.txt",
+                "notes/*.md",
+                "fetched/*.json",
+                "added/*.json",
+                "supplied/*.json",
+            )
             for p in sources.glob(pattern)
         )
     if refs_file.is_file():
@@ -175,7 +203,9 @@ def corpus_files(settings: Settings) -> list[Path]:
     for rec in records:
         fetched = _fetched_path(sources, rec)
         meta_only = _fetched_metadata(sources, rec)
-        if fetched is not None and fetched.is_file():
+        if (supplied := _supplied_path(sources, rec)) is not None:
+            files.append(supplied)
+        elif fetched is not None and fetched.is_file():
             files.append(fetched)
         elif meta_only is not None and not rec.notes:
             files.append(meta_only)

@@ -149,3 +149,70 @@ def test_symlinks(settings: Settings, tmp_path: Path) -> None:
     inside = write(folder, "real.txt", "Fine text.")
     os.symlink(inside, folder / "alias.txt")
     assert add_document(settings, folder / "alias.txt").text == "Fine text."
+
+
+def test_ref_makes_a_document_the_text_of_that_reference(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "in", "trial.md", "# Results\n\nMagnesium lowered CRP in adults.\n")
+    doc = add_document(settings, path, ref=1)
+    assert doc.id == "ref-1" and doc.reference == 1
+    assert doc.meta["supplied"] == "full text you supplied"
+    corpus = {d.id: d for d in load_corpus(settings)}
+    ref = corpus["ref-1"]
+    assert ref.reference == 1 and ref.provenance == "full_text" and ref.kind == "reference"
+    assert "Magnesium lowered CRP in adults." in ref.text
+    assert not any(d.id.startswith("added-") for d in corpus.values())  # not a loose document
+    with pytest.raises(InputError, match="reference 1 already has a document"):
+        add_document(settings, path, ref=1)
+    again = write(tmp_path / "in", "trial2.md", "# Results\n\nA second reading.\n")
+    add_document(settings, again, ref=1, replace=True)
+    assert "A second reading." in {d.id: d for d in load_corpus(settings)}["ref-1"].text
+    with pytest.raises(InputError, match="has no reference 99"):
+        add_document(settings, path, ref=99)
+    with pytest.raises(InputError, match="cannot go with --as article"):
+        add_document(settings, path, ref=1, kind="article")
+
+
+def test_a_second_file_with_the_same_name_is_refused_unless_replaced(
+    settings: Settings, tmp_path: Path
+) -> None:
+    add_document(settings, write(tmp_path / "a", "notes.txt", "First text."))
+    second = write(tmp_path / "b", "notes.txt", "Other text.")
+    with pytest.raises(InputError, match=r"already has a document \(notes.txt\).*--replace"):
+        add_document(settings, second)
+    assert add_document(settings, second, replace=True).text == "Other text."
+
+
+def test_add_many_files_and_folders_reporting_the_bad_ones(
+    settings: Settings, cli, tmp_path
+) -> None:
+    folder = tmp_path / "papers"
+    write(folder, "one.txt", "One paper's text.")
+    write(folder / "sub", "two.md", "# Two\n\nThe second paper.\n")
+    write(folder, "bad.txt", b"\x00binary")
+    write(folder, "skip.pdf", "not taken from a folder")
+    loose = write(tmp_path, "three.html", "<p>The third paper.</p>")
+    env = {"ASSISTANT_SOURCES_DIR": str(settings.sources_path)}
+    result = cli("add", str(folder), str(loose), env=env)
+    assert result.exit_code == 2, result.output
+    assert "added added-one" in result.stdout and "added added-two" in result.stdout
+    assert "added added-three" in result.stdout
+    assert "bad.txt looks binary" in result.stderr and "skip.pdf" not in result.output
+    ids = {d.id for d in load_corpus(settings)}
+    assert {"added-one", "added-two", "added-three"} <= ids and "added-bad" not in ids
+    ref = cli("add", str(loose), str(folder / "one.txt"), "--ref", "2", env=env)
+    assert ref.exit_code != 0 and "--ref takes one document; 2 were given" in ref.output
+    titled = cli("add", str(folder), "--title", "X", env=env)
+    assert titled.exit_code != 0 and "--title names one document" in titled.output
+
+
+def test_sources_lists_supplied_text_under_its_reference(settings: Settings, cli, tmp_path) -> None:
+    paper = write(tmp_path, "paper.md", "# A mouse study\n\nMagnesium grew follicles in mice.\n")
+    env = {"ASSISTANT_SOURCES_DIR": str(settings.sources_path)}
+    added = cli("add", str(paper), "--ref", "1", env=env)
+    assert added.exit_code == 0 and "added ref-1 (reference 1" in added.stdout
+    listing = cli("sources", env=env)
+    assert listing.exit_code == 0, listing.output
+    entry = listing.stdout.split("Reference 1:")[1].split("Reference 2:")[0]
+    assert "provenance: full text you supplied" in entry
