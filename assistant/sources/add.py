@@ -22,6 +22,7 @@ from assistant.files import atomic_write
 from assistant.settings import Settings
 from assistant.sources.article import parse_article
 from assistant.sources.jats import parse_jats
+from assistant.sources.markdown import markdown_blocks
 from assistant.sources.references import load_references
 from assistant.types import Block, Document
 
@@ -37,10 +38,6 @@ FORMATS = {
 }
 SUPPLIED_DIR = "supplied"
 SUPPLIED_NOTE = "full text you supplied"
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_MD_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
 
 
 def slug(name: str) -> str:
@@ -79,40 +76,6 @@ class _Blocks:
 def _plain(text: str, builder: _Blocks) -> None:
     for para in re.split(r"\n\s*\n", text):
         builder.add("paragraph", " ".join(para.split()))
-
-
-def _markdown(text: str, builder: _Blocks) -> None:
-    """Headings '#'..'######' set the section path; list items and paragraphs become blocks."""
-
-    def inline(s: str) -> str:
-        return " ".join(_MD_EMPHASIS.sub(r"\2", _MD_LINK.sub(r"\1", s)).split())
-
-    unit: dict[str, object] = {"kind": "paragraph", "lines": []}
-    lines: list[str] = unit["lines"]  # type: ignore[assignment]
-    in_code = False
-
-    def flush(next_kind: str = "paragraph") -> None:
-        builder.add(str(unit["kind"]), inline(" ".join(lines)))
-        lines.clear()
-        unit["kind"] = next_kind
-
-    for line in text.splitlines():
-        if line.strip().startswith(("```", "~~~")):
-            flush()
-            in_code = not in_code
-        elif in_code:
-            lines.append(line)
-        elif m := _MD_HEADING.match(line):
-            flush()
-            builder.heading(len(m.group(1)), inline(m.group(2)))
-        elif m := _MD_ITEM.match(line):
-            flush("list_item")
-            lines.append(m.group(1))
-        elif not line.strip():
-            flush()
-        else:  # a paragraph line, or the continuation of a list item
-            lines.append(line.strip())
-    flush()
 
 
 _BLOCK_TAGS = {
@@ -259,8 +222,9 @@ def _parse(fmt: str, text: str, data: bytes, doc_id: str, kind: str, name: str) 
         parser.close()
         parser.flush()
         title = " ".join(parser.title.split())
-    elif fmt == "markdown":
-        _markdown(text, builder)
+    elif fmt == "markdown":  # read in place: quotes stay verbatim substrings of the file
+        blocks, title = markdown_blocks(text)
+        return Document(doc_id, kind, title, text, blocks)  # type: ignore[arg-type]
     else:
         _plain(text, builder)
     first_heading = next((b for b in builder.blocks if b.kind == "heading"), None)

@@ -8,32 +8,21 @@ the document's notice, which every chunk and quote from the notes carries.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from assistant.errors import SourceError
+from assistant.sources.markdown import line_spans, markdown_blocks
 from assistant.sources.references import format_citation
 from assistant.types import Block, Document, ReferenceRecord
 
 DEFAULT_NOTICE = "Curated notes restated in our own words, not the authors' text."
-_HEADING_RE = re.compile(r"(#{1,6})[ \t]+")
-_ITEM_RE = re.compile(r"(?:[-*+]|\d{1,3}[.)])[ \t]+")
-
-
-def _lines(text: str, start: int) -> list[tuple[int, int]]:
-    """(start, end) of each line from ``start`` on, without the line break."""
-    out, pos = [], start
-    for raw in text[start:].splitlines(keepends=True):
-        out.append((pos, pos + len(raw.rstrip("\r\n"))))
-        pos += len(raw)
-    return out
 
 
 def parse_front_matter(text: str, name: str = "notes") -> tuple[dict[str, str], int]:
     """The ``key: value`` pairs between the opening and closing ``---``, and where it ends."""
     fix = "Start the file with a '---' line, then 'reference: N' and 'provenance: ...' lines, "
     fix += "then a closing '---' line."
-    lines = _lines(text, 0)
+    lines = line_spans(text, 0)
     if not lines or text[lines[0][0] : lines[0][1]].strip().lstrip("\ufeff") != "---":
         raise SourceError(f"{name}: no front matter (the first line is not '---'). {fix}")
     fields: dict[str, str] = {}
@@ -59,54 +48,6 @@ def parse_front_matter(text: str, name: str = "notes") -> tuple[dict[str, str], 
     return fields, e
 
 
-def _markdown_blocks(text: str, body_start: int) -> tuple[list[Block], str]:
-    """Blocks of the Markdown body, and the text of its first '# ' heading."""
-    blocks: list[Block] = []
-    path: list[str] = []
-    title = ""
-    para: list[int] = []  # [start, end, kind] of the open paragraph or item
-    kind = ""
-
-    def close() -> None:
-        if para:
-            blocks.append(Block(kind, para[0], para[1], tuple(path)))
-            para.clear()
-
-    for s, e in _lines(text, body_start):
-        line = text[s:e]
-        stripped = line.strip()
-        lead = s + len(line) - len(line.lstrip())
-        end = s + len(line.rstrip())
-        if not stripped:
-            close()
-            continue
-        heading = _HEADING_RE.match(text, lead, end)
-        item = _ITEM_RE.match(text, lead, end)
-        if heading:
-            close()
-            level, words = len(heading.group(1)), " ".join(text[heading.end() : end].split())
-            if level == 1 and not title:
-                title = words
-                blocks.append(Block("title", heading.end(), end, ()))
-                continue
-            depth = max(level - 2, 0)  # '##' is a top-level section under the '# ' title
-            del path[depth:]
-            blocks.append(Block("heading", heading.end(), end, tuple(path)))
-            path.append(words)
-        elif item:
-            close()
-            kind = "list_item"
-            para.extend([item.end(), end])
-        elif para and (kind == "paragraph" or lead > s):  # wrapped line, or indented under item
-            para[1] = end
-        else:
-            close()
-            kind = "paragraph"
-            para.extend([lead, end])
-    close()
-    return blocks, title
-
-
 def parse_notes(
     text: str, record: ReferenceRecord | None = None, name: str | Path = "notes"
 ) -> Document:
@@ -121,7 +62,7 @@ def parse_notes(
             f"{name}: the front matter says reference {number} but references.toml links this "
             f"file from reference {record.number}. Make the two numbers agree."
         )
-    blocks, heading_title = _markdown_blocks(text, fm_end)
+    blocks, heading_title = markdown_blocks(text, fm_end, title_heading=True)
     blocks.insert(0, Block("front_matter", 0, fm_end, ()))
     meta = {k: v for k, v in fields.items() if k not in ("reference", "provenance")}
     return Document(

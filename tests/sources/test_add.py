@@ -64,7 +64,9 @@ def test_plain_text_article_uses_the_article_parser(settings: Settings, tmp_path
     assert "Sleep helps memory consolidate overnight." in body
 
 
-def test_markdown_headings_lists_and_inline_markup(settings: Settings, tmp_path: Path) -> None:
+def test_markdown_is_read_in_place_headings_lists_and_inline_markup(
+    settings: Settings, tmp_path: Path
+) -> None:
     md = (
         "# Garden Guide\n\nIntro with **bold** and a [link](http://x.org).\n\n"
         "## Soil\n\n- Use *compost*\n- Water\n  deeply\n\n### Clay\n\nClay holds water.\n\n"
@@ -73,16 +75,32 @@ def test_markdown_headings_lists_and_inline_markup(settings: Settings, tmp_path:
     doc = add_document(settings, write(tmp_path, "guide.md", md))
     assert blocks(doc) == [
         ("heading", (), "Garden Guide"),
-        ("paragraph", ("Garden Guide",), "Intro with bold and a link."),
+        ("paragraph", ("Garden Guide",), "Intro with **bold** and a [link](http://x.org)."),
         ("heading", ("Garden Guide",), "Soil"),
-        ("list_item", ("Garden Guide", "Soil"), "Use compost"),
-        ("list_item", ("Garden Guide", "Soil"), "Water deeply"),
+        ("list_item", ("Garden Guide", "Soil"), "Use *compost*"),
+        ("list_item", ("Garden Guide", "Soil"), "Water\n  deeply"),
         ("heading", ("Garden Guide", "Soil"), "Clay"),
         ("paragraph", ("Garden Guide", "Soil", "Clay"), "Clay holds water."),
         ("heading", ("Garden Guide",), "Light"),
         ("paragraph", ("Garden Guide", "Light"), "Six hours of sun."),
     ]
-    assert doc.title == "Garden Guide"
+    assert doc.title == "Garden Guide" and doc.text == md  # the file's own text
+
+
+def test_markdown_keeps_every_content_character(settings: Settings, tmp_path: Path) -> None:
+    md = (
+        "Carriers of HLA-DRB1*0101 and HLA-DRB1*0401 were typed.\n\n"
+        "Tolerance was [FTC](14.6%) in the trial.\n\n"
+        "1. Doses above 350 mg caused diarrhoea.\n"
+    )
+    doc = add_document(settings, write(tmp_path, "typed.md", md))
+    texts = [doc.text[b.start : b.end] for b in doc.blocks]
+    assert texts == [
+        "Carriers of HLA-DRB1*0101 and HLA-DRB1*0401 were typed.",
+        "Tolerance was [FTC](14.6%) in the trial.",
+        "1. Doses above 350 mg caused diarrhoea.",
+    ]
+    assert all(t in md for t in texts)
 
 
 def test_jats_xml(settings: Settings, tmp_path: Path) -> None:
