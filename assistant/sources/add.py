@@ -73,9 +73,18 @@ class _Blocks:
         self.blocks.append(Block(kind, start, len(self.text), tuple(t for _, t in self.path)))
 
 
-def _plain(text: str, builder: _Blocks) -> None:
-    for para in re.split(r"\n\s*\n", text):
-        builder.add("paragraph", " ".join(para.split()))
+def _plain_blocks(text: str) -> list[Block]:
+    """Paragraphs (split at blank lines) as spans of the text itself, so quotes from a plain
+    text file are verbatim substrings of it."""
+    blocks, start = [], 0
+    for gap in [*re.finditer(r"\n[ \t]*\n\s*", text), None]:
+        end = gap.start() if gap else len(text)
+        piece = text[start:end]
+        if piece.strip():
+            lead = start + len(piece) - len(piece.lstrip())
+            blocks.append(Block("paragraph", lead, start + len(piece.rstrip())))
+        start = gap.end() if gap else end
+    return blocks
 
 
 _BLOCK_TAGS = {
@@ -225,8 +234,8 @@ def _parse(fmt: str, text: str, data: bytes, doc_id: str, kind: str, name: str) 
     elif fmt == "markdown":  # read in place: quotes stay verbatim substrings of the file
         blocks, title = markdown_blocks(text)
         return Document(doc_id, kind, title, text, blocks)  # type: ignore[arg-type]
-    else:
-        _plain(text, builder)
+    else:  # plain text, read in place like Markdown
+        return Document(doc_id, kind, "", text, _plain_blocks(text))  # type: ignore[arg-type]
     first_heading = next((b for b in builder.blocks if b.kind == "heading"), None)
     if not title and first_heading is not None:
         title = builder.text[first_heading.start : first_heading.end]

@@ -41,10 +41,11 @@ def test_plain_text_reference_is_stored_and_loaded(settings: Settings, tmp_path:
     )
     doc = add_document(settings, path, title="Field notes")
     assert doc.id == "added-my-field-notes" and doc.kind == "reference"
-    assert blocks(doc) == [
-        ("paragraph", (), "First paragraph wraps here."),
+    assert blocks(doc) == [  # spans of the file's own text: quotes stay verbatim
+        ("paragraph", (), "First  paragraph\nwraps here."),
         ("paragraph", (), "Second one."),
     ]
+    assert doc.text == path.read_text()
     assert doc.title == "Field notes" and doc.provenance == "full_text"
     added = settings.sources_path / "added"
     stored = Document.from_dict(json.loads((added / f"{doc.id}.json").read_text()))
