@@ -106,14 +106,16 @@ def strip_label(text: str) -> tuple[str | None, str]:
 
 def is_imperative(text: str) -> bool:
     """Advice: the sentence (or its label) opens with a bare verb, after any purpose clause
-    ("To ensure safety, adhere ...") and leading adverb ("Always consult ...")."""
+    ("To ensure safety, adhere ...") and leading adverb ("Always consult ..."). A word
+    followed by "of" is a noun ("Use of X is associated with ..."), not an order."""
     label, body = strip_label(text.strip())
     for part in (label, body):
         if not part:
             continue
         part = _LEADING_ADVERB.sub("", _PURPOSE_CLAUSE.sub("", part.strip()))
-        first = re.match(r"[A-Za-z'’]+", part)
-        if first and first.group(0).lower().replace("’", "'") in ADVICE_VERBS:
+        first = re.match(r"([A-Za-z'’]+)(\s+of\b)?", part)
+        noun = first is not None and first.group(2) is not None  # "Use of X is associated..."
+        if first and not noun and first.group(1).lower().replace("’", "'") in ADVICE_VERBS:
             return True
     return False
 

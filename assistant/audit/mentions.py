@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from dateutil import parser as dateparser
+
 from assistant.audit.citations import design_of
 
 _YEAR = r"(?:19|20)\d{2}"
@@ -76,6 +78,16 @@ def _names(raw: str) -> tuple[str, tuple[str, ...]]:
     return "organization", (name,)
 
 
+def is_date(text: str) -> bool:
+    """Does the text read as a calendar date ("9 December 2011", "Dec. 9, 2011")? dateutil
+    decides; a name with a year ("Smith 2011", "WHO, 2021") is not one."""
+    try:
+        dateparser.parse(text.strip(" ,;"), fuzzy=False)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
+
 def find_mentions(text: str, offset: int = 0) -> list[Mention]:
     """In-text citations in ``text`` (spans absolute: ``offset`` is where text starts)."""
     found: list[Mention] = []
@@ -101,6 +113,8 @@ def find_mentions(text: str, offset: int = 0) -> list[Mention]:
         add(m.start(), m.end(), kind, year=int(m["year"]), names=names)
     for m in _PAREN_RE.finditer(text):  # "(Org, 2021)", "(Smith & Jones, 2019; Lee, 2020)"
         for p in _PAREN_PART_RE.finditer(text, m.start() + 1, m.end()):
+            if is_date(text[m.start() + 1 : p.end()].split(";")[-1]):
+                continue  # "(9 December 2011)" dates the sentence; it cites nothing
             kind, names = _names(p["names"])
             add(p.start(), p.end(), kind, year=int(p["year"]), names=names)
     for m in _NUMERIC_RE.finditer(text):

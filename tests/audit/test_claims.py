@@ -177,6 +177,8 @@ def test_imperative_mood() -> None:
     assert is_imperative("Use Scalp Massages: Stimulate circulation to the follicles.")
     assert not is_imperative("Biotin: Supports keratin production.")
     assert not is_imperative("Magnesium regulates the HPA axis.")
+    assert not is_imperative("Use of methylphenidate is associated with fewer injuries.")
+    assert is_imperative("Use magnesium of good quality.")
 
 
 # --- quantities --------------------------------------------------------------------------------
@@ -214,3 +216,13 @@ def test_named_terms_and_clauses() -> None:
     ]
     appositive = "Zinc—a trace metal—has emerged as a promising ally in restoring follicles."
     assert clauses(appositive) == [appositive]
+
+
+def test_a_date_in_parentheses_is_not_a_citation() -> None:
+    assert find_mentions("It was approved (9 December 2011).") == []
+    assert find_mentions("Trials ended (Dec. 9, 2011).") == []
+    mixed = find_mentions("Data (December 2011; Smith, 2012) and (WHO, 2021).")
+    assert [(m.text, m.names) for m in mixed] == [
+        ("Smith, 2012", ("Smith",)),
+        ("WHO, 2021", ("WHO",)),
+    ]
