@@ -2,10 +2,11 @@
 
 Owns the answer engine (an LCEL chain: retrieve -> select -> compose -> verify), the
 extractive composer, the optional LLM writer with its chat-model factory and prompts, the
-checks a written answer must pass (markers, verbatim quotes, grounded statements), and the
-JSON shapes of answers and verdicts.
+checks a written answer must pass (markers, verbatim quotes, grounded statements), the
+JSON shapes of answers and verdicts, and batches of questions (`batch`).
 """
 
+from assistant.answer.batch import answer_lines, read_questions
 from assistant.answer.engine import AnswerEngine
 from assistant.answer.extractive import source_lines
 from assistant.answer.formats import answer_to_dict, verdict_to_dict
@@ -17,8 +18,10 @@ __all__ = [
     "MARKER",
     "AnswerEngine",
     "Turn",
+    "answer_lines",
     "answer_to_dict",
     "clean_question",
+    "read_questions",
     "retrieval_query",
     "source_lines",
     "verdict_to_dict",

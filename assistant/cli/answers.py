@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import click
 
-from assistant.answer import AnswerEngine, Turn, answer_to_dict, source_lines, verdict_to_dict
+from assistant.answer import (
+    AnswerEngine,
+    Turn,
+    answer_lines,
+    answer_to_dict,
+    source_lines,
+    verdict_to_dict,
+)
 from assistant.audit import (
     audit_lookup,
     evaluate_audit_gold,
@@ -17,7 +27,7 @@ from assistant.audit import (
     load_or_run_audit,
 )
 from assistant.cli.common import emit_json, get_settings, handle_errors
-from assistant.errors import InputError
+from assistant.errors import InputError, UsageError
 from assistant.settings import Settings
 from assistant.web import serve as run_page
 
@@ -32,22 +42,46 @@ def _engine(settings: Settings) -> Any:
 
 
 @click.command()
-@click.argument("question")
+@click.argument("question", required=False)
 @click.option(
     "--engine",
     type=click.Choice(["extractive", "llm"]),
     default=None,
     help="Answer engine (default from settings: extractive).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
+@click.option(
+    "--batch",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None,
+    help='One question per line: plain text, or JSON {"id": ..., "question": "..."}.',
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (a batch always prints JSON).")
 @handle_errors
-def ask(question: str, engine: str | None, as_json: bool) -> None:
-    """Answer one question, quoting the passages it rests on.
+def ask(question: str | None, engine: str | None, batch: Path | None, as_json: bool) -> None:
+    """Answer one question, quoting the passages it rests on; or every question of a file,
+    one JSON answer per line, in one warm process.
 
     Example: assistant ask "Does magnesium lower cortisol by 25%?" --json
+
+    Example: assistant ask --batch questions.txt > answers.jsonl
     """
+    if (batch is None) == (question is None):
+        raise UsageError("give a QUESTION, or --batch FILE (not both).")
     settings = get_settings()
     answerer = _engine(settings)
+    if batch is not None:
+        bad = 0
+        with batch.open(encoding="utf-8") as handle:
+            for row in answer_lines(answerer, handle, engine):
+                bad += "error" in row
+                click.echo(json.dumps(row, ensure_ascii=False))
+        if bad:
+            click.echo(
+                f"{bad} line(s) of {batch} were not answered; see their error entries.", err=True
+            )
+            sys.exit(2)
+        return
+    assert question is not None
     if as_json:
         emit_json(answer_to_dict(answerer.ask(question, engine=engine)))
         return

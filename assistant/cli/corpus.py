@@ -210,7 +210,8 @@ def sources(as_json: bool) -> None:
         head = "Article" if row["kind"] == "article" else f"Reference {row['reference']}"
         click.echo(f"{head}: {row['title']}")
         click.echo(
-            f"  provenance: {row['meta'].get('supplied') or row['provenance']}; licence: {row['licence'] or 'unknown'}; "
+            f"  provenance: {row['meta'].get('supplied') or row['provenance']}; "
+            f"licence: {row['licence'] or 'unknown'}; "
             f"fetch: {row['fetch_status'] or 'not fetched'}"
         )
         if row.get("url"):
