@@ -67,9 +67,17 @@ def index(
 
 
 def _refresh_audit(settings: Settings) -> None:
-    """Bring the cached claim audit up to date, so the first answer need not wait for it."""
-    click.echo("claim audit: checking (cached until the sources change)...", err=True)
-    report = load_or_run_audit(settings)
+    """Bring the cached claim audit up to date, so the first answer need not wait for it.
+    A corpus of references alone (no article) is indexed and searchable; it has no claims."""
+    click.echo(
+        "claim audit: checking (cached until the sources change; --skip-audit skips it)...",
+        err=True,
+    )
+    try:
+        report = load_or_run_audit(settings)
+    except UsageError as exc:  # no article: nothing to audit, and nothing wrong with the index
+        click.echo(f"claim audit: skipped: {exc}", err=True)
+        return
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items() if v)
     click.echo(f"claim audit: {len(report.verdicts)} claims ({counts})")
 
@@ -93,15 +101,17 @@ def _print_build(report: Any, as_json: bool) -> None:
 def _format_status(status: Any) -> str:
     if not status.built:
         return f"no index at {status.location}: run `assistant index`"
+    width = max([12, *(len(d.id) for d in status.documents)])  # long ids keep columns aligned
     lines = [
         f"index at {status.location}, built {status.built_at}, "
         f"{'fresh' if status.fresh else 'STALE: run `assistant index`'}"
         + ("" if status.settings_match else " (settings changed: full rebuild needed)"),
-        f"{'document':<12} {'kind':<10} {'provenance':<14} {'chunks':>6}  state   title",
+        f"{'document':<{width}} {'kind':<10} {'provenance':<14} {'chunks':>6}  state   title",
     ]
     for d in status.documents:
         lines.append(
-            f"{d.id:<12} {d.kind:<10} {d.provenance:<14} {d.chunks:>6}  {d.state:<7} {d.title[:60]}"
+            f"{d.id:<{width}} {d.kind:<10} {d.provenance:<14} {d.chunks:>6}  {d.state:<7} "
+            f"{d.title[:60]}"
         )
     return "\n".join(lines)
 

@@ -235,3 +235,22 @@ def test_sources_lists_supplied_text_under_its_reference(settings: Settings, cli
     assert listing.exit_code == 0, listing.output
     entry = listing.stdout.split("Reference 1:")[1].split("Reference 2:")[0]
     assert "provenance: full text you supplied" in entry
+
+
+def test_a_folder_of_references_alone_indexes_and_lists_aligned(tmp_path: Path, cli) -> None:
+    sources = tmp_path / "library"
+    env = {"ASSISTANT_SOURCES_DIR": str(sources), "ASSISTANT_INDEX_DIR": str(tmp_path / "store")}
+    papers = tmp_path / "papers"
+    write(papers, "a-rather-long-file-name-for-a-paper.txt", "Zinc lowered CRP in adults.")
+    write(papers, "b.md", "# B\n\nVitamin D did not change outcomes.\n")
+    assert cli("add", str(papers), env=env).exit_code == 0
+    built = cli("index", env=env)
+    assert built.exit_code == 0, built.output
+    assert "claim audit: skipped" in built.stderr and "no article" in built.stderr
+    status = cli("index", "--status", env=env)
+    assert status.exit_code == 0, status.output
+    rows = [line for line in status.stdout.splitlines()[1:] if line.strip()]
+    kind_at = {
+        row.index(" reference ") if "reference" in row else row.index(" kind ") for row in rows
+    }
+    assert len(kind_at) == 1, status.stdout  # one column for every id, however long
