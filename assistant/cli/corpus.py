@@ -217,7 +217,13 @@ def sources(as_json: bool) -> None:
         emit_json(rows)
         return
     for row in rows:
-        head = "Article" if row["kind"] == "article" else f"Reference {row['reference']}"
+        head = (
+            "Article"
+            if row["kind"] == "article"
+            else f"Reference {row['reference']}"
+            if row["reference"] is not None
+            else f"Added document ({row['id']})"  # not one of the article's numbered references
+        )
         click.echo(f"{head}: {row['title']}")
         click.echo(
             f"  provenance: {row['meta'].get('supplied') or row['provenance']}; "

@@ -235,6 +235,10 @@ def test_sources_lists_supplied_text_under_its_reference(settings: Settings, cli
     assert listing.exit_code == 0, listing.output
     entry = listing.stdout.split("Reference 1:")[1].split("Reference 2:")[0]
     assert "provenance: full text you supplied" in entry
+    loose = write(tmp_path, "loose.txt", "A paper that is no numbered reference.")
+    assert cli("add", str(loose), env=env).exit_code == 0
+    listing = cli("sources", env=env).stdout
+    assert "Added document (added-loose): loose" in listing and "Reference None" not in listing
 
 
 def test_a_folder_of_references_alone_indexes_and_lists_aligned(tmp_path: Path, cli) -> None:
