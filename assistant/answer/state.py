@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.errors import InputError
+from assistant.text import content_stems
 from assistant.types import PROVENANCE_LABELS, Answer, Citation, ClaimVerdict, Evidence
 
 DECLINE_TEXT = "The article and its sources do not cover this question."
@@ -22,6 +23,7 @@ DECLINE_TEXT = "The article and its sources do not cover this question."
 NOT_KEPT = "\n\n--- not verified, so not kept; the extractive answer: ---\n\n"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _REFERRING = re.compile(r"\b(it|its|that|this|these|those|they|them|same|such|above)\b", re.I)
+_CONTINUING = re.compile(r"(?:and|or|but|also|then|what about|how about)\b", re.I)
 
 AuditLookup = Callable[[int, int], list[ClaimVerdict]]  # article span -> verdicts touching it
 
@@ -46,13 +48,22 @@ def clean_question(question: str, max_chars: int) -> str:
     return text
 
 
+def refers_back(question: str) -> bool:
+    """Does the question lean on the conversation? A pronoun pointing back ("is that
+    supported?"), an opening that continues the last question ("And for women?", "What about
+    men?"), or no content word of its own ("Why?"). Its length does not matter: "What is the
+    capital of France?" stands alone."""
+    return bool(
+        _REFERRING.search(question)
+        or _CONTINUING.match(question.strip())
+        or not content_stems(question)
+    )
+
+
 def retrieval_query(question: str, history: Sequence[Turn]) -> str:
-    """A follow-up that leans on the conversation ("is that supported?") borrows the previous
-    question's words for retrieval."""
-    if not history:
-        return question
-    words = re.findall(r"\w+", question)
-    if len(words) <= 6 or _REFERRING.search(question):
+    """A follow-up that leans on the conversation (``refers_back``) borrows the previous
+    question's words for retrieval; a self-contained question is retrieved alone."""
+    if history and refers_back(question):
         return f"{history[-1].question} {question}"
     return question
 

@@ -78,6 +78,11 @@ def test_follow_up_borrows_previous_question() -> None:
     assert retrieval_query("Is that supported?", history).startswith("Does magnesium")
     long = "What dose of the supplement do studies of adults with deficiency use each day?"
     assert retrieval_query(long, history) == long
+    assert retrieval_query("And for women?", history).startswith("Does magnesium")
+    assert retrieval_query("Why?", history).startswith("Does magnesium")  # no words of its own
+    short = "What is the capital of France?"  # short, but self-contained: retrieved alone
+    assert retrieval_query(short, history) == short
+    assert retrieval_query("Andrographis lowers fever?", history) == "Andrographis lowers fever?"
 
 
 def _quote_first_sentence(messages: list[dict]) -> str:
