@@ -11,7 +11,6 @@ it is.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -21,13 +20,10 @@ from assistant.settings import Settings
 from assistant.text import content_stems
 from assistant.types import EvidenceQuote
 from assistant.verifier import (
-    SUPPORT_CALIBRATION_FILE,
     TARGET_PRECISION,
     StrengthClassifier,
     Verifier,
-    contradict_threshold,
-    dev_curves,
-    support_threshold,
+    load_calibration,
 )
 
 NOT_ADDRESSED = {"support": 0.0, "contradict": 0.0, "nei": 1.0}
@@ -72,21 +68,20 @@ def _load_verifier(settings: Settings, notes: list[str]) -> tuple[VerifierLike |
     return verifier, str(verifier.path)
 
 
-def _bars(settings: Settings, notes: list[str]) -> tuple[float, float]:
-    """The calibrated support and contradiction probabilities for the shipped verifier (see
-    verifier.calibrate); a call it cannot make at the precision asked is never made (inf)."""
-    support, contradict = support_threshold(settings), contradict_threshold(settings)
-    if support is None or contradict is None:
+def _bars(data: dict | None, notes: list[str]) -> tuple[float, float]:
+    """The calibrated support and contradiction probabilities for the shipped verifier, from
+    its saved calibration (verifier.calibrate); a call it cannot make at the precision asked
+    is never made (inf)."""
+    if data is None or data.get("contradict_threshold") is None:
         notes.append(
             "the verifier has no calibration for these weights: nothing is called supported "
             "or contradicted. Run `assistant calibrate-verifier`."
         )
         return float("inf"), float("inf")
-    data = json.loads((settings.verifier_path / SUPPORT_CALIBRATION_FILE).read_text())
     bars = []
     for name, bar, precision in (
-        ("supported", support, data["precision"]),
-        ("contradicted", contradict, data.get("contradict_precision", 0.0)),
+        ("supported", data["support_threshold"], data["precision"]),
+        ("contradicted", data["contradict_threshold"], data["contradict_precision"]),
     ):
         if precision < TARGET_PRECISION:
             notes.append(
@@ -96,8 +91,16 @@ def _bars(settings: Settings, notes: list[str]) -> tuple[float, float]:
                 "shown."
             )
             bar = float("inf")
-        bars.append(bar)
+        bars.append(float(bar))
     return bars[0], bars[1]
+
+
+def _curves(data: dict | None) -> dict[str, list[dict[str, float]]]:
+    """Per label, the saved precision-recall curve of the verifier's calls (none without a
+    calibration)."""
+    return {
+        label: (data or {}).get(label, {}).get("curve", []) for label in ("support", "contradict")
+    }
 
 
 def choose_verifier(
@@ -110,7 +113,8 @@ def choose_verifier(
         loaded, name = _load_verifier(settings, notes)
         if loaded is None:
             return VerifierChoice(None, name)
-        return VerifierChoice(loaded, name, *_bars(settings, notes), dev_curves(settings))
+        data = load_calibration(settings)
+        return VerifierChoice(loaded, name, *_bars(data, notes), _curves(data))
     if not use_verifier:
         notes.append("deterministic checks only: the verifier was turned off.")
     return VerifierChoice(verifier, name)

@@ -10,9 +10,7 @@ from assistant.verifier.calibrate import (
     SUPPORT_CALIBRATION_FILE,
     TARGET_PRECISION,
     calibrate_support,
-    contradict_threshold,
-    dev_curves,
-    support_threshold,
+    load_calibration,
 )
 from assistant.verifier.data import LABELS
 from assistant.verifier.datasets import DATASETS, ClaimItem, load_claims
@@ -36,16 +34,14 @@ __all__ = [
     "Verifier",
     "aggregate",
     "calibrate_support",
-    "contradict_threshold",
     "describe_strength_gap",
-    "dev_curves",
     "evaluate_items",
     "evaluate_scifact_dev",
     "exaggerates",
     "label_of",
+    "load_calibration",
     "load_claims",
     "scores",
-    "support_threshold",
     "train_strength",
     "train_verifier",
 ]

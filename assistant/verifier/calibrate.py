@@ -143,29 +143,11 @@ def calibrate_support(settings: Settings, verifier: Any = None) -> dict[str, Any
     return result
 
 
-def _calibration(settings: Settings) -> dict[str, Any] | None:
-    """The saved calibration, if it was made for the weights that are there now."""
+def load_calibration(settings: Settings) -> dict[str, Any] | None:
+    """The saved calibration (``calibrate_support``'s result), if it was made for the weights
+    that are there now; None otherwise. Read once per audit: it checksums the weights."""
     path = settings.verifier_path / SUPPORT_CALIBRATION_FILE
     if not path.exists() or not (settings.verifier_path / "model.safetensors").exists():
         return None
     data = json.loads(path.read_text())
     return data if data.get("weights") == weights_digest(settings.verifier_path) else None
-
-
-def support_threshold(settings: Settings) -> float | None:
-    """The calibrated cut for the shipped weights, or None (then argmax alone decides)."""
-    data = _calibration(settings)
-    return float(data["support_threshold"]) if data else None
-
-
-def dev_curves(settings: Settings) -> dict[str, list[dict[str, float]]]:
-    """Per label, the saved precision-recall curve of the verifier's calls (empty when the
-    calibration is missing or for other weights)."""
-    data = _calibration(settings) or {}
-    return {label: data.get(label, {}).get("curve", []) for label in ("support", "contradict")}
-
-
-def contradict_threshold(settings: Settings) -> float | None:
-    """The calibrated contradiction cut for the shipped weights, or None (argmax decides)."""
-    bar = (_calibration(settings) or {}).get("contradict_threshold")
-    return float(bar) if bar is not None else None
