@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,7 @@ from assistant.audit import (
     format_text,
     load_or_run_audit,
 )
-from assistant.cli.common import emit_json, get_settings, handle_errors
+from assistant.cli.common import batch_option, emit_batch, emit_json, get_settings, handle_errors
 from assistant.errors import InputError, UsageError
 from assistant.settings import Settings
 from assistant.web import serve as run_page
@@ -49,12 +47,7 @@ def _engine(settings: Settings) -> Any:
     default=None,
     help="Answer engine (default from settings: extractive).",
 )
-@click.option(
-    "--batch",
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    default=None,
-    help='One question per line: plain text, or JSON {"id": ..., "question": "..."}.',
-)
+@batch_option('One question per line: plain text, or JSON {"id": ..., "question": "..."}.')
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (a batch always prints JSON).")
 @handle_errors
 def ask(question: str | None, engine: str | None, batch: Path | None, as_json: bool) -> None:
@@ -70,16 +63,8 @@ def ask(question: str | None, engine: str | None, batch: Path | None, as_json: b
     settings = get_settings()
     answerer = _engine(settings)
     if batch is not None:
-        bad = 0
         with batch.open(encoding="utf-8") as handle:
-            for row in answer_lines(answerer, handle, engine):
-                bad += "error" in row
-                click.echo(json.dumps(row, ensure_ascii=False))
-        if bad:
-            click.echo(
-                f"{bad} line(s) of {batch} were not answered; see their error entries.", err=True
-            )
-            sys.exit(2)
+            emit_batch(answer_lines(answerer, handle, engine), batch, "were not answered")
         return
     assert question is not None
     if as_json:

@@ -3,13 +3,12 @@ claim-strength classifier, one claim or a JSON-lines batch."""
 
 from __future__ import annotations
 
-import json
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
-from assistant.cli.common import emit_json, get_settings, handle_errors
+from assistant.cli.common import batch_option, emit_batch, emit_json, get_settings, handle_errors
 from assistant.errors import InputError, UsageError
 from assistant.verifier import StrengthClassifier, Verifier
 from assistant.verifier.check import batches, check_claims, make_input, read_batch
@@ -30,32 +29,23 @@ def _print_one(result: dict, as_json: bool) -> None:
         click.echo("the claim states a stronger relation than its evidence")
 
 
-def _run_batch(path: Path, verifier: Verifier, strength: StrengthClassifier) -> int:
-    """Print one JSON line per input line; returns how many lines were bad."""
-    bad = 0
+def _batch_rows(path: Path, verifier: Verifier, strength: StrengthClassifier) -> Iterator[dict]:
+    """One result (or error entry) per input line, checked a batch at a time."""
     with path.open(encoding="utf-8") as handle:
         for piece in batches(read_batch(handle)):
             good = [(n, item) for n, item, _ in piece if not isinstance(item, InputError)]
             results = iter(check_claims([item for _, item in good], verifier, strength))
             for number, item, line_id in piece:
                 if isinstance(item, InputError):
-                    bad += 1
-                    row = {"id": line_id, "line": number, "error": str(item)}
+                    yield {"id": line_id, "line": number, "error": str(item)}
                 else:
-                    row = next(results)
-                click.echo(json.dumps(row, ensure_ascii=False))
-    return bad
+                    yield next(results)
 
 
 @click.command("verify")
 @click.argument("claim", required=False)
 @click.option("--evidence", multiple=True, help="Evidence text (repeat for several sentences).")
-@click.option(
-    "--batch",
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    default=None,
-    help='JSON lines: {"id": ..., "claim": "...", "evidence": "text" or ["sentence", ...]}.',
-)
+@batch_option('JSON lines: {"id": ..., "claim": "...", "evidence": "text" or ["sentence", ...]}.')
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (a batch always prints JSON).")
 @handle_errors
 def verify(claim: str | None, evidence: tuple[str, ...], batch: Path | None, as_json: bool) -> None:
@@ -71,12 +61,7 @@ def verify(claim: str | None, evidence: tuple[str, ...], batch: Path | None, as_
     verifier = Verifier.load(settings=settings)
     strength = StrengthClassifier.load(settings=settings)
     if batch is not None:
-        bad = _run_batch(batch, verifier, strength)
-        if bad:
-            click.echo(
-                f"{bad} line(s) of {batch} could not be read; see their error entries.", err=True
-            )
-            sys.exit(2)
+        emit_batch(_batch_rows(batch, verifier, strength), batch, "could not be read")
         return
     if not evidence:
         raise UsageError("give the evidence with --evidence TEXT.")

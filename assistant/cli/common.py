@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -20,6 +21,28 @@ __all__ = ["Progress", "emit_json", "get_settings", "handle_errors"]
 
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def batch_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The ``--batch FILE`` option of a command that also takes one item on the command line."""
+    return click.option(
+        "--batch",
+        type=click.Path(path_type=Path, exists=True, dir_okay=False),
+        default=None,
+        help=help_text,
+    )
+
+
+def emit_batch(rows: Iterable[dict], source: Path, failed: str) -> None:
+    """Print each row as one JSON line, as it comes. Rows holding an "error" are the input
+    lines that ``failed`` ("could not be read"): if any, say how many and exit 2."""
+    bad = 0
+    for row in rows:
+        bad += "error" in row
+        click.echo(json.dumps(row, ensure_ascii=False))
+    if bad:
+        click.echo(f"{bad} line(s) of {source} {failed}; see their error entries.", err=True)
+        sys.exit(2)
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
