@@ -200,7 +200,8 @@ def run_audit_bench(
     sources = workdir / "sources"
     spans = write_article(sources, items)
     s = settings.model_copy(update={"sources_dir": sources, "index_dir": workdir / "store"})
-    log(f"indexing {len(_reference_texts(items))} references")
+    references = len(_reference_texts(items))
+    log(f"indexing {references} references")
     built = build_index(s, embedder=load_embedder(s))
     log(f"auditing {len(items)} claims")
     started = time.perf_counter()
@@ -213,7 +214,7 @@ def run_audit_bench(
         "n": len(items),
         "left_out": dropped,
         "labels": dict(sorted(Counter(i.label for i in items).items())),
-        "references": len(_reference_texts(items)),
+        "references": references,
         "index_seconds": round(built.seconds, 1),
         "audit_seconds": round(seconds, 1),
         "verifier": report.verifier,
