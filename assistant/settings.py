@@ -24,6 +24,7 @@ from pydantic_settings import (
 from assistant.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = "bundled"  # the library's name for the article that ships with the product
 
 # Offline by default: nothing may reach a model hub or an analytics endpoint at run time.
 OFFLINE_ENV = {
@@ -55,8 +56,18 @@ class Settings(BaseSettings):
 
     # --- where things live -------------------------------------------------------------
     root_dir: Path = Field(REPO_ROOT, description="Repository root; other paths default below it.")
+    article: str | None = Field(
+        None,
+        description="Which article of the library to work on (`assistant articles` lists "
+        "them); unset or 'bundled' means the bundled article.",
+    )
+    library_dir: Path | None = Field(
+        None, description="The library of articles (default: <root>/index/library)."
+    )
     sources_dir: Path | None = Field(
-        None, description="Documents to index (default: <root>/index/sources)."
+        None,
+        description="Documents to index (default: <root>/index/sources, or the article's "
+        "sources/ in the library).",
     )
     index_dir: Path | None = Field(
         None, description="Built index: Chroma store, manifest (default: <root>/index/store)."
@@ -174,12 +185,37 @@ class Settings(BaseSettings):
 
     # --- resolved paths -------------------------------------------------------------------
     @property
+    def library_path(self) -> Path:
+        return self.library_dir or self.root_dir / "index" / "library"
+
+    @property
+    def in_library(self) -> bool:
+        """Is the article one of the library's (not the bundled one)?"""
+        return self.article not in (None, "", BUNDLED)
+
+    @property
     def sources_path(self) -> Path:
-        return self.sources_dir or self.root_dir / "index" / "sources"
+        if self.sources_dir:
+            return self.sources_dir
+        if self.in_library:
+            return self.library_path / str(self.article) / "sources"
+        return self.root_dir / "index" / "sources"
 
     @property
     def index_path(self) -> Path:
-        return self.index_dir or self.root_dir / "index" / "store"
+        if self.index_dir:
+            return self.index_dir
+        if self.in_library:
+            return self.library_path / str(self.article) / "store"
+        return self.root_dir / "index" / "store"
+
+    @property
+    def collection_namespace(self) -> str:
+        """Prefix of this article's Chroma collections: each library article has its own, so
+        articles can share one Chroma server without touching each other's collections."""
+        if self.in_library:
+            return f"{self.collection_prefix}-{self.article}"
+        return self.collection_prefix
 
     @property
     def prompts_path(self) -> Path:

@@ -153,6 +153,7 @@ _CLOSERS = "\"'”’)]»"
 _OPENERS = "\"'“‘([«•"
 _HARD_BREAK_RE = re.compile(r"\n[ \t]*\n\s*|\n[ \t]*(?=[•◦▪‣●*\-–]\s|\d{1,3}[.)]\s)")
 _BULLET_RE = re.compile(r"[•◦▪‣●*\-–][ \t]+")
+_AFTER_MARK_CITE_RE = re.compile(r"\[\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\]")
 
 
 def _word_before(text: str, pos: int, lo: int) -> tuple[str, int]:
@@ -208,6 +209,8 @@ def _split_segment(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
         end = k + 1
         while end < hi and (text[end] in ".!?…" or text[end] in _CLOSERS):
             end += 1
+        if cite := _AFTER_MARK_CITE_RE.match(text, end, hi):  # "half.[1] The effect"
+            end = cite.end()
         nxt = end
         while nxt < hi and text[nxt].isspace():
             nxt += 1

@@ -2,9 +2,10 @@
 
 Each command calls one function and prints text, or JSON with --json. Errors from the
 hierarchy in assistant.errors become a message on stderr and their exit code (usage 2, other
-1). Commands live by subject in assistant.cli.corpus, .answers, .check and .measure; the group
-imports a command's module only when that command runs, so `assistant ask` never pays for
-the benchmarks' imports.
+1). Commands live by subject in assistant.cli.corpus, .library, .answers, .check and
+.measure; the group imports a command's module only when that command runs, so
+`assistant ask` never pays for the benchmarks' imports. ``--article ID`` before the command
+picks the library article every command works on.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ COMMANDS = {
     "fetch": "assistant.cli.corpus:fetch",
     "sources": "assistant.cli.corpus:sources",
     "add": "assistant.cli.corpus:add",
+    "new": "assistant.cli.library:new",
+    "articles": "assistant.cli.library:articles",
     "ask": "assistant.cli.answers:ask",
     "chat": "assistant.cli.answers:chat",
     "audit": "assistant.cli.answers:audit",
@@ -53,11 +56,20 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="health-article-assistant")
+@click.option(
+    "--article",
+    "article",
+    default=None,
+    metavar="ID",
+    help="The library article to work on (`assistant articles` lists them; default: the "
+    "bundled one, or ASSISTANT_ARTICLE).",
+)
 @click.pass_context
-def main(ctx: click.Context) -> None:
+def main(ctx: click.Context, article: str | None) -> None:
     """Ask what a health article and the papers it cites really say.
 
     Example: assistant index && assistant search "cortisol reduction"
     """
     set_offline_env()
     ctx.obj = None
+    ctx.meta["article"] = article

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from assistant.errors import AssistantError
 from assistant.settings import Settings, load_settings
+from assistant.sources import for_article
 
 __all__ = ["Progress", "emit_json", "get_settings", "handle_errors"]
 
@@ -84,5 +85,6 @@ def get_settings() -> Settings:
     ctx = click.get_current_context()
     root = ctx.find_root()
     if root.obj is None:
-        root.obj = load_settings()
+        settings = load_settings()
+        root.obj = for_article(settings, root.meta.get("article") or settings.article)
     return root.obj

@@ -257,7 +257,7 @@ def sources(as_json: bool) -> None:
 def add(
     paths: tuple[Path, ...], kind: str, ref: int | None, replace: bool, title: str | None
 ) -> None:
-    """Add your own documents (plain text, Markdown, JATS XML or HTML): files, or folders of
+    """Add your own documents (plain text, Markdown, JATS XML, HTML or PDF): files, or folders of
     them. A file that cannot be added is reported and the others are still added (exit 2).
 
     Examples: assistant add ~/papers/ && assistant index;

@@ -106,7 +106,7 @@ class Store:
 
     # --- collections ----------------------------------------------------------------------
     def new_collection_name(self) -> str:
-        return f"{self.settings.collection_prefix}_{uuid.uuid4().hex[:12]}"
+        return f"{self.settings.collection_namespace}_{uuid.uuid4().hex[:12]}"
 
     def create_collection(self, name: str) -> Any:
         try:
@@ -127,7 +127,7 @@ class Store:
 
     def build_collections(self) -> list[str]:
         """Names of all collections this project made (current, previous and orphans)."""
-        prefix = f"{self.settings.collection_prefix}_"
+        prefix = f"{self.settings.collection_namespace}_"
         try:
             names = [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
         except Exception as exc:
@@ -145,7 +145,7 @@ class Store:
 
     @property
     def _registry_name(self) -> str:
-        return f"{self.settings.collection_prefix}_registry"
+        return f"{self.settings.collection_namespace}_registry"
 
     def read_manifest(self) -> dict[str, Any] | None:
         """The current manifest, or None when no index has been built."""

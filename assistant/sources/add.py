@@ -1,4 +1,4 @@
-"""`assistant add PATH`: take a user's own document (text, Markdown, JATS XML, HTML).
+"""`assistant add PATH`: take a user's own document (text, Markdown, JATS XML, HTML, PDF).
 
 So the product is not tied to one article: any document becomes a Document with the same
 blocks and exact spans as the built-in ones, stored as ``<sources>/added/<id>.json`` (which
@@ -21,6 +21,7 @@ from assistant.errors import InputError, SourceError
 from assistant.files import atomic_write
 from assistant.settings import Settings
 from assistant.sources.article import parse_article
+from assistant.sources.intake import pdf_text
 from assistant.sources.jats import parse_jats
 from assistant.sources.markdown import markdown_blocks
 from assistant.sources.references import load_references
@@ -35,6 +36,7 @@ FORMATS = {
     ".nxml": "jats",
     ".html": "html",
     ".htm": "html",
+    ".pdf": "pdf",
 }
 SUPPLIED_DIR = "supplied"
 SUPPLIED_NOTE = "full text you supplied"
@@ -200,6 +202,8 @@ def read_upload(settings: Settings, path: Path) -> tuple[str, bytes]:
             "(setting max_upload_bytes). Split the document or raise the limit."
         )
     data = path.read_bytes()[: settings.max_upload_bytes + 1]
+    if path.suffix.lower() == ".pdf":  # its text layer, read once here
+        return pdf_text(data, path.name)[0], data
     if b"\0" in data:
         raise InputError(f"{path} looks binary (it holds NUL bytes). Give a text document.")
     try:
@@ -221,7 +225,7 @@ def _parse(fmt: str, text: str, data: bytes, doc_id: str, kind: str, name: str) 
             raise InputError(f"{name}: {exc}") from exc
         doc.kind = kind  # type: ignore[assignment]
         return doc
-    if fmt == "text" and kind == "article":
+    if fmt in ("text", "pdf") and kind == "article":
         return parse_article(text, doc_id, None, source_name=name)
     builder = _Blocks()
     title = ""
@@ -234,7 +238,7 @@ def _parse(fmt: str, text: str, data: bytes, doc_id: str, kind: str, name: str) 
     elif fmt == "markdown":  # read in place: quotes stay verbatim substrings of the file
         blocks, title = markdown_blocks(text)
         return Document(doc_id, kind, title, text, blocks)  # type: ignore[arg-type]
-    else:  # plain text, read in place like Markdown
+    else:  # plain text (a PDF's text layer too), read in place like Markdown
         return Document(doc_id, kind, "", text, _plain_blocks(text))  # type: ignore[arg-type]
     first_heading = next((b for b in builder.blocks if b.kind == "heading"), None)
     if not title and first_heading is not None:

@@ -144,7 +144,8 @@ def reject(settings: Settings, path: Path, match: str) -> None:
 def test_rejections(settings: Settings, tmp_path: Path) -> None:
     folder = tmp_path / "in"
     reject(settings, folder / "missing.txt", "no such file")
-    reject(settings, write(folder, "x.pdf", "text"), "unsupported file type")
+    reject(settings, write(folder, "x.docx", "text"), "unsupported file type")
+    reject(settings, write(folder, "x.pdf", "text"), "not a readable PDF")
     (folder / "dir.txt").mkdir()
     reject(settings, folder / "dir.txt", "is a folder")
     reject(settings, write(folder, "big.txt", "a" * 20_001), "over the 20,000-byte limit")
@@ -210,14 +211,14 @@ def test_add_many_files_and_folders_reporting_the_bad_ones(
     write(folder, "one.txt", "One paper's text.")
     write(folder / "sub", "two.md", "# Two\n\nThe second paper.\n")
     write(folder, "bad.txt", b"\x00binary")
-    write(folder, "skip.pdf", "not taken from a folder")
+    write(folder, "skip.docx", "not taken from a folder")
     loose = write(tmp_path, "three.html", "<p>The third paper.</p>")
     env = {"ASSISTANT_SOURCES_DIR": str(settings.sources_path)}
     result = cli("add", str(folder), str(loose), env=env)
     assert result.exit_code == 2, result.output
     assert "added added-one" in result.stdout and "added added-two" in result.stdout
     assert "added added-three" in result.stdout
-    assert "bad.txt looks binary" in result.stderr and "skip.pdf" not in result.output
+    assert "bad.txt looks binary" in result.stderr and "skip.docx" not in result.output
     ids = {d.id for d in load_corpus(settings)}
     assert {"added-one", "added-two", "added-three"} <= ids and "added-bad" not in ids
     ref = cli("add", str(loose), str(folder / "one.txt"), "--ref", "2", env=env)
@@ -258,3 +259,31 @@ def test_a_folder_of_references_alone_indexes_and_lists_aligned(tmp_path: Path, 
         row.index(" reference ") if "reference" in row else row.index(" kind ") for row in rows
     }
     assert len(kind_at) == 1, status.stdout  # one column for every id, however long
+
+
+def _pdf(path: Path, lines: list[str]) -> Path:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for line in lines:
+        pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf.output(str(path))
+    return path
+
+
+def test_a_pdf_is_read_by_its_text_layer_as_a_reference_text(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = _pdf(tmp_path / "in" / "trial.pdf", ["Results", "", "Magnesium lowered CRP in adults."])
+    doc = add_document(settings, path, ref=2)
+    assert doc.meta["format"] == "pdf" and doc.provenance == "full_text"
+    assert "Magnesium lowered CRP in adults." in doc.text
+    assert (tmp_path / "sources" / "supplied" / "originals" / "2.pdf").read_bytes() == (
+        path.read_bytes()
+    )
+    empty = _pdf(tmp_path / "in" / "scan.pdf", [])
+    with pytest.raises(InputError, match="no text layer"):
+        add_document(settings, empty)

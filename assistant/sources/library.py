@@ -1,0 +1,168 @@
+"""The library of articles: the bundled one, and each article a user brings with `assistant new`.
+
+Every library article is one folder, ``<library>/<ID>/``, holding ``sources/`` (the article
+as text, its original under ``sources/originals/``, its references.toml, and later the
+fetched and supplied texts) and ``store/`` (its own index and audit). `assistant new`
+writes a new article's folder under a temporary name and renames it into place only when
+its text and reference file are complete, so a failure leaves the library as it was;
+``--replace`` swaps in new sources the same way and keeps the index, which the next build
+updates like any other change.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from assistant.errors import ConfigError, InputError
+from assistant.files import atomic_write
+from assistant.settings import BUNDLED, Settings
+from assistant.sources.article import parse_article
+from assistant.sources.fetch import PmcClient, RateLimiter
+from assistant.sources.intake import article_text, read_source
+from assistant.sources.references import load_references
+from assistant.sources.resolve import Resolution, references_toml, resolve_references
+
+ARTICLE_FILE = "article.txt"
+_ID_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?")
+
+
+@dataclass
+class LibraryEntry:
+    id: str
+    title: str
+    settings: Settings  # the settings that work on this article
+    references: int = 0
+    identified: int = 0  # references with a PMCID, PMID or DOI
+
+
+@dataclass
+class NewArticle:
+    id: str
+    title: str
+    settings: Settings
+    source: str
+    resolutions: list[Resolution] = field(default_factory=list)
+    linked: int = 0
+    offline: str = ""
+
+
+def for_article(settings: Settings, article_id: str | None) -> Settings:
+    """The settings for one article of the library ('bundled' or None: the bundled one)."""
+    if article_id in (None, "", BUNDLED):
+        return settings.model_copy(update={"article": None})
+    if not _ID_RE.fullmatch(article_id):
+        raise ConfigError(
+            f"article id {article_id!r}: use lowercase letters, digits and hyphens "
+            "(`assistant articles` lists the ids)."
+        )
+    chosen = settings.model_copy(update={"article": article_id})
+    if not (chosen.library_path / article_id).is_dir():
+        known = ", ".join(e.id for e in list_articles(settings))
+        raise ConfigError(f"no article {article_id!r} in the library (it has: {known}).")
+    return chosen
+
+
+def _entry(article_id: str, settings: Settings) -> LibraryEntry:
+    refs_file = settings.sources_path / "references.toml"
+    article, records = load_references(refs_file) if refs_file.is_file() else ({}, [])
+    title = str(article.get("title") or article_id)
+    identified = sum(1 for r in records if r.pmcid or r.pmid or r.doi)
+    return LibraryEntry(article_id, title, settings, len(records), identified)
+
+
+def list_articles(settings: Settings) -> list[LibraryEntry]:
+    """The bundled article first, then the library's articles by id."""
+    base = settings.model_copy(update={"article": None})
+    entries = [_entry(BUNDLED, base)] if base.sources_path.is_dir() else []
+    library = settings.library_path
+    if library.is_dir():
+        for folder in sorted(p for p in library.iterdir() if p.is_dir()):
+            if _ID_RE.fullmatch(folder.name):
+                entries.append(
+                    _entry(folder.name, settings.model_copy(update={"article": folder.name}))
+                )
+    return entries
+
+
+def article_id_for(title: str, source: str) -> str:
+    text = re.sub(r"[^a-z0-9]+", "-", (title or Path(source).stem).lower()).strip("-")
+    return text[:60].strip("-") or "article"
+
+
+def new_article(
+    settings: Settings,
+    source: str,
+    *,
+    article_id: str | None = None,
+    replace: bool = False,
+    offline: bool = False,
+    client: httpx.Client | None = None,
+    progress: Callable[[Resolution], None] | None = None,
+) -> NewArticle:
+    """Read ``source`` (a file or URL), resolve its references and add it to the library."""
+    src = read_source(source, settings, client)
+    text = article_text(src)
+    article_id = article_id or article_id_for(text.title, src.name)
+    if not _ID_RE.fullmatch(article_id) or article_id == BUNDLED:
+        raise InputError(
+            f"--id {article_id!r}: use lowercase letters, digits and hyphens, and not {BUNDLED!r}."
+        )
+    target = settings.library_path / article_id
+    if target.exists() and not replace:
+        raise InputError(
+            f"the library already has an article {article_id!r} ({target}). Pass --id with "
+            "another id, or --replace to build it again from this source."
+        )
+    doc = parse_article(text.text, source_name=ARTICLE_FILE)
+    own = client is None and not offline
+    http = client or httpx.Client(
+        follow_redirects=True, headers={"User-Agent": f"{settings.tool_name} (python-httpx)"}
+    )
+    try:
+        rate = 10.0 if settings.ncbi_api_key is not None else 3.0
+        pmc = None if offline else PmcClient(settings, http, RateLimiter(rate))
+        resolutions, why = resolve_references(
+            doc.references, pmc, settings.europepmc_base_url, progress
+        )
+    finally:
+        if own:
+            http.close()
+    settings.library_path.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{article_id}.", dir=settings.library_path))
+    try:
+        sources = staging / "sources"
+        atomic_write(sources / ARTICLE_FILE, text.text.encode("utf-8"))
+        atomic_write(sources / "originals" / src.name, src.data)
+        described = {
+            "file": ARTICLE_FILE,
+            "title": text.title,
+            "url": src.url,
+            "source": src.url or str(Path(source).expanduser().resolve()),
+            "original": f"originals/{src.name}",
+            "format": src.fmt,
+        }
+        atomic_write(
+            sources / "references.toml", references_toml(described, resolutions).encode("utf-8")
+        )
+        load_references(sources / "references.toml")  # what we wrote must read back
+        if not target.exists():
+            staging.rename(target)
+        else:  # new sources, the index kept: the next build updates it like any change
+            old = staging / "old-sources"
+            (target / "sources").rename(old)
+            sources.rename(target / "sources")
+            shutil.rmtree(staging, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    chosen = settings.model_copy(update={"article": article_id})
+    return NewArticle(
+        article_id, text.title, chosen, src.url or source, resolutions, text.linked, why
+    )
