@@ -66,11 +66,13 @@ class Settings(BaseSettings):
     )
     sources_dir: Path | None = Field(
         None,
-        description="Documents to index (default: <root>/index/sources, or the article's "
-        "sources/ in the library).",
+        description="The bundled article's documents (default: <root>/index/sources); a "
+        "library article always uses its own sources/.",
     )
     index_dir: Path | None = Field(
-        None, description="Built index: Chroma store, manifest (default: <root>/index/store)."
+        None,
+        description="The bundled article's built index: Chroma store, manifest (default: "
+        "<root>/index/store); a library article always uses its own store/.",
     )
     prompts_dir: Path | None = Field(
         None, description="Prompt templates (default: <root>/prompts)."

@@ -43,6 +43,7 @@ def make_settings(tmp: Path, **overrides: object) -> Settings:
         "root_dir": REPO,
         "sources_dir": sources,
         "index_dir": tmp / "store",
+        "library_dir": tmp / "library",
         "embedding_model": "hash:256",
     }
     values.update(overrides)

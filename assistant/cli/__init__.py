@@ -40,6 +40,10 @@ COMMANDS = {
     "train-strength": "assistant.cli.measure:train_strength_cmd",
 }
 
+# commands that work on one article of the library: they take --article after their name too
+ARTICLE_COMMANDS = {"index", "search", "calibrate", "fetch", "sources", "add"}
+ARTICLE_COMMANDS |= {"ask", "chat", "audit", "serve"}
+
 
 class LazyGroup(click.Group):
     """A group whose commands are imported when first asked for (by name, or for --help)."""
@@ -50,8 +54,29 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in COMMANDS and cmd_name not in self.commands:
             module, attribute = COMMANDS[cmd_name].split(":")
-            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+            command = getattr(importlib.import_module(module), attribute)
+            if cmd_name in ARTICLE_COMMANDS:
+                _take_article_option(command)
+            self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
+
+
+def _remember_article(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.find_root().meta["article"] = value
+
+
+def _take_article_option(command: click.Command) -> None:
+    if not any(p.name == "article" for p in command.params):
+        command.params.append(
+            click.Option(
+                ["--article"],
+                metavar="ID",
+                expose_value=False,
+                callback=_remember_article,
+                help="The library article to work on (as `assistant --article ID`).",
+            )
+        )
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -113,7 +113,25 @@ def _format_status(status: Any) -> str:
             f"{d.id:<{width}} {d.kind:<10} {d.provenance:<14} {d.chunks:>6}  {d.state:<7} "
             f"{d.title[:60]}"
         )
-    return "\n".join(lines)
+    return "\n".join([*lines, _format_calibration(status)])
+
+
+def _format_calibration(status: Any) -> str:
+    """Which decline threshold answers use, and how well this corpus calibrated it."""
+    r, used = status.relevance, status.threshold
+    if r.get("threshold") is not None and used == r["threshold"]:
+        return (
+            f"decline threshold {used:.3f}, calibrated on this corpus: held-out balanced "
+            f"accuracy {r.get('held_out_balanced_accuracy', r.get('balanced_accuracy', 0)):.2f} "
+            f"({r['positives']} questions from its sentences, {r['negatives']} off-topic)"
+        )
+    if r.get("threshold") is not None:
+        return f"decline threshold {used:.3f} (set by relevance_threshold)"
+    why = r.get("reason", "no calibration in this build")
+    return (
+        f"WARNING: decline threshold {used:.3f} is the default (calibrated on SciFact where "
+        f"the embedder has one), not this corpus's own: {why}"
+    )
 
 
 # --- search --------------------------------------------------------------------------------

@@ -3,11 +3,12 @@ chunks read back from its Chroma collection (the BM25 side is rebuilt from them)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.errors import IndexMissingError, IndexStaleError, StoreError
 from assistant.index.build import all_metadatas, chunk_from_row
+from assistant.index.relevance import load_threshold
 from assistant.index.store import Store
 from assistant.settings import Settings
 from assistant.sources import load_corpus
@@ -31,6 +32,8 @@ class IndexStatus:
     settings_match: bool
     built_at: str | None
     documents: list[DocumentStatus]
+    relevance: dict[str, Any] = field(default_factory=dict)  # this corpus's calibration
+    threshold: float | None = None  # the decline threshold answers use
 
     @property
     def fresh(self) -> bool:
@@ -73,6 +76,8 @@ def index_status(settings: Settings, documents: list[Document] | None = None) ->
         settings_match=bool(manifest) and manifest["settings_hash"] == settings.index_hash(),
         built_at=manifest["built_at"] if manifest else None,
         documents=rows,
+        relevance=(manifest or {}).get("relevance", {}),
+        threshold=load_threshold(settings, manifest) if manifest else None,
     )
 
 

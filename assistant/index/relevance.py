@@ -1,11 +1,14 @@
 """When is evidence too weak to answer? A threshold on question-sentence cosine similarity,
 calibrated on data rather than picked by eye.
 
-Per corpus (at every index build, ``calibrate_corpus``): positives are the corpus's own section
-headings scored against the sentences of their sections (a question the corpus does answer);
-negatives are general questions unrelated to health (assistant/data/offtopic_questions.txt)
-scored against every sentence. The threshold is the middle of the range of cuts with the best
-balanced accuracy. It is stored in the index manifest.
+Per corpus (at every index build, ``calibrate_corpus``): positives are questions made from the
+corpus's own sentences (half of a sentence's content words, asked about), scored against
+every sentence; negatives are general questions unrelated to health
+(assistant/data/offtopic_questions.txt) scored the same way. Nothing depends on headings or
+file format. The threshold is the middle of the range of cuts with the best balanced
+accuracy; its accuracy is also measured on held-out halves, and a calibration under
+``MIN_HELD_OUT`` is not used (the SciFact threshold below is, and the status says so). It is
+stored in the index manifest.
 
 Reference calibration on SciFact:
 
@@ -31,10 +34,13 @@ import numpy as np
 from assistant.errors import ModelError
 from assistant.index.embeddings import Embedder, load_embedder
 from assistant.settings import Settings
+from assistant.text import words
 from assistant.types import Chunk
 
 RELEVANCE_CALIBRATION_PATH = Path(__file__).resolve().parents[1] / "models" / "relevance.json"
 FALLBACK_THRESHOLD = 0.45  # used only if the calibration file is missing; says so in notes
+MIN_QUESTIONS = 20  # sentence questions needed to calibrate a corpus at all
+MIN_HELD_OUT = 0.8  # held-out balanced accuracy below which a corpus calibration is not used
 
 
 def load_threshold(settings: Settings, manifest: dict[str, Any] | None = None) -> float:
@@ -79,39 +85,81 @@ def offtopic_questions() -> list[str]:
     return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
 
 
+def _sentence_questions(sentences: list[str], rng: random.Random, most: int) -> list[str]:
+    """Questions the corpus answers, made from its own sentences: half of a sentence's
+    content words, in order, asked about. No headings or file format are needed."""
+    questions = []
+    for i in rng.sample(range(len(sentences)), len(sentences)):
+        content = [w for w in words(sentences[i]) if len(w) > 3 and not w.isdigit()]
+        if len(content) < 4:
+            continue
+        keep = sorted(rng.sample(range(len(content)), max(3, len(content) // 2)))
+        questions.append(f"What does it say about {' '.join(content[j] for j in keep)}?")
+        if len(questions) == most:
+            break
+    return questions
+
+
+def _held_out_accuracy(pos: np.ndarray, neg: np.ndarray, rng: random.Random) -> float:
+    """Balanced accuracy of the cut on data it was not fitted on (two folds, averaged)."""
+    pos_fold = np.array([rng.random() < 0.5 for _ in pos])
+    neg_fold = np.array([rng.random() < 0.5 for _ in neg])
+    scores = []
+    for fold in (True, False):
+        fit_pos, fit_neg = pos[pos_fold == fold], neg[neg_fold == fold]
+        test_pos, test_neg = pos[pos_fold != fold], neg[neg_fold != fold]
+        if not (len(fit_pos) and len(fit_neg) and len(test_pos) and len(test_neg)):
+            return 0.0
+        cut, _ = best_threshold(fit_pos, fit_neg)
+        scores.append(((test_pos >= cut).mean() + (test_neg < cut).mean()) / 2)
+    return float(np.mean(scores))
+
+
 def calibrate_corpus(
-    chunks: list[Chunk], embedder: Embedder, *, max_sentences: int = 1500, seed: int = 13
+    chunks: list[Chunk],
+    embedder: Embedder,
+    *,
+    max_sentences: int = 1500,
+    questions: int = 200,
+    seed: int = 13,
 ) -> dict[str, Any]:
-    """The decline threshold for one corpus (see the module docstring)."""
+    """The decline threshold for one corpus (see the module docstring), with its held-out
+    balanced accuracy; a poor calibration gives no threshold, so the SciFact one is used."""
     rng = random.Random(seed)
-    sentences = [(c, t) for c in chunks for t in c.sentence_texts() if t.strip()]
+    sentences = [t for c in chunks for t in c.sentence_texts() if t.strip()]
     if len(sentences) > max_sentences:
         sentences = rng.sample(sentences, max_sentences)
-    by_section: dict[tuple[str, tuple[str, ...]], list[int]] = {}
-    for i, (c, _) in enumerate(sentences):
-        if c.section:
-            by_section.setdefault((c.document_id, c.section), []).append(i)
-    headings = [(key[1][-1], idx) for key, idx in by_section.items()]
-    questions = offtopic_questions()
-    if len(headings) < 5 or not sentences:
-        return {"threshold": None, "reason": "too few sections to calibrate on"}
-    sent_vecs = embedder.embed([t for _, t in sentences])
-    head_vecs = embedder.embed([h for h, _ in headings])
-    neg_vecs = embedder.embed(questions)
-    pos = np.array(
-        [float((sent_vecs[idx] @ v).max()) for (_, idx), v in zip(headings, head_vecs, strict=True)]
-    )
-    neg = (neg_vecs @ sent_vecs.T).max(axis=1)
+    asked = _sentence_questions(sentences, rng, questions)
+    offtopic = offtopic_questions()
+    if len(asked) < MIN_QUESTIONS:
+        return {
+            "threshold": None,
+            "reason": f"too little text to calibrate on ({len(asked)} sentences to ask about, "
+            f"{MIN_QUESTIONS} needed)",
+        }
+    sent_vecs = embedder.embed(sentences)
+    pos = (embedder.embed(asked) @ sent_vecs.T).max(axis=1)
+    neg = (embedder.embed(offtopic) @ sent_vecs.T).max(axis=1)
     threshold, acc = best_threshold(pos, neg)
-    return {
+    held_out = _held_out_accuracy(pos, neg, rng)
+    result = {
         "threshold": round(threshold, 4),
         "balanced_accuracy": round(acc, 4),
+        "held_out_balanced_accuracy": round(held_out, 4),
         "positives": len(pos),
         "negatives": len(neg),
         "positive_median": round(float(np.median(pos)), 4),
         "negative_max": round(float(neg.max()), 4),
         "sentences": len(sentences),
     }
+    if held_out < MIN_HELD_OUT:
+        result |= {
+            "threshold": None,
+            "fitted_threshold": result["threshold"],
+            "reason": f"calibration poor: held-out balanced accuracy {held_out:.2f}, under "
+            f"{MIN_HELD_OUT:.2f}",
+        }
+    return result
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -53,6 +53,14 @@ class NewArticle:
     offline: str = ""
 
 
+def _library_article(settings: Settings, article_id: str) -> Settings:
+    """Settings on a library article: its own folders (sources_dir and index_dir, when set,
+    name the bundled article's)."""
+    return settings.model_copy(
+        update={"article": article_id, "sources_dir": None, "index_dir": None}
+    )
+
+
 def for_article(settings: Settings, article_id: str | None) -> Settings:
     """The settings for one article of the library ('bundled' or None: the bundled one)."""
     if article_id in (None, "", BUNDLED):
@@ -62,7 +70,7 @@ def for_article(settings: Settings, article_id: str | None) -> Settings:
             f"article id {article_id!r}: use lowercase letters, digits and hyphens "
             "(`assistant articles` lists the ids)."
         )
-    chosen = settings.model_copy(update={"article": article_id})
+    chosen = _library_article(settings, article_id)
     if not (chosen.library_path / article_id).is_dir():
         known = ", ".join(e.id for e in list_articles(settings))
         raise ConfigError(f"no article {article_id!r} in the library (it has: {known}).")
@@ -85,9 +93,7 @@ def list_articles(settings: Settings) -> list[LibraryEntry]:
     if library.is_dir():
         for folder in sorted(p for p in library.iterdir() if p.is_dir()):
             if _ID_RE.fullmatch(folder.name):
-                entries.append(
-                    _entry(folder.name, settings.model_copy(update={"article": folder.name}))
-                )
+                entries.append(_entry(folder.name, _library_article(settings, folder.name)))
     return entries
 
 
@@ -162,7 +168,7 @@ def new_article(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    chosen = settings.model_copy(update={"article": article_id})
+    chosen = _library_article(settings, article_id)
     return NewArticle(
         article_id, text.title, chosen, src.url or source, resolutions, text.linked, why
     )

@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
 MAX_LENGTH = 128  # models without a verifier.json were trained and are read at this length
 VERIFIER_CONFIG = "verifier.json"
 TRAIN_COMMAND = "assistant train-verifier"
+MODEL_LOADING = threading.Lock()  # one model load at a time: transformers' imports are lazy
 
 
 def quiet_transformers() -> None:
@@ -91,17 +92,18 @@ class Verifier:
             )
         set_offline_env()
         try:
-            import torch  # lazy: keeps torch out of light CLI paths
-            from transformers import (  # lazy: keeps transformers out of light CLI paths
-                AutoModelForSequenceClassification,
-                AutoTokenizer,
-            )
+            with MODEL_LOADING:  # two threads importing transformers at once can fail
+                import torch  # lazy: keeps torch out of light CLI paths
+                from transformers import (  # lazy: keeps transformers out of light CLI paths
+                    AutoModelForSequenceClassification,
+                    AutoTokenizer,
+                )
 
-            quiet_transformers()
-            tokenizer = AutoTokenizer.from_pretrained(str(folder))
-            model = AutoModelForSequenceClassification.from_pretrained(
-                str(folder), dtype=torch.float32
-            )
+                quiet_transformers()
+                tokenizer = AutoTokenizer.from_pretrained(str(folder))
+                model = AutoModelForSequenceClassification.from_pretrained(
+                    str(folder), dtype=torch.float32
+                )
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelError(
                 f"the verifier in {folder} could not be loaded ({exc}); "

@@ -32,6 +32,7 @@ from assistant.errors import ModelError
 from assistant.files import atomic_write, swap_dir
 from assistant.index.embeddings import load_embedder
 from assistant.settings import Settings, set_offline_env
+from assistant.verifier.model import MODEL_LOADING
 from assistant.verifier.train import train_step
 
 LEVELS = (0, 1, 2, 3)
@@ -229,17 +230,18 @@ class StrengthClassifier:
 def _load_transformer(folder: Path):
     """The fine-tuned classifier (fp16 on disk) as fp32 on CPU, with its tokenizer."""
     set_offline_env()
-    import torch  # lazy: keeps torch out of light CLI paths
-    from transformers import (  # lazy: keeps transformers out of light CLI paths
-        AutoModelForSequenceClassification,
-        AutoTokenizer,
-    )
-    from transformers.utils import logging as hf_logging  # lazy: transformers only here
+    with MODEL_LOADING:  # two threads importing transformers at once can fail
+        import torch  # lazy: keeps torch out of light CLI paths
+        from transformers import (  # lazy: keeps transformers out of light CLI paths
+            AutoModelForSequenceClassification,
+            AutoTokenizer,
+        )
+        from transformers.utils import logging as hf_logging  # lazy: transformers only here
 
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    tokenizer = AutoTokenizer.from_pretrained(str(folder))
-    model = AutoModelForSequenceClassification.from_pretrained(str(folder), dtype=torch.float32)
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        model = AutoModelForSequenceClassification.from_pretrained(str(folder), dtype=torch.float32)
     return model.eval(), tokenizer
 
 

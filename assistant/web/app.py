@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -23,9 +22,19 @@ from assistant.answer import Turn, clean_question, verdict_to_dict
 from assistant.errors import AssistantError, InputError
 from assistant.files import atomic_write
 from assistant.settings import Settings
-from assistant.types import HEADING, Document
-from assistant.web.backend import WebBackend, llm_configured
-from assistant.web.render import esc, render_answer, render_error, render_streaming, render_user
+from assistant.types import Document
+from assistant.web.backend import Library, WebBackend, llm_configured
+from assistant.web.picker import (
+    ARTICLE_IN_URL,
+    MAX_EXAMPLES,
+    article_from_link,
+    article_view,
+    docs_of,
+    example_questions,
+    header_html,
+    per_article,
+)
+from assistant.web.render import render_answer, render_error, render_streaming, render_user
 from assistant.web.tables import (
     VERDICTS,
     audit_csv,
@@ -38,7 +47,6 @@ from assistant.web.tables import (
 )
 
 MAX_TURNS = 20  # turns kept per conversation (follow-ups lean on the latest ones)
-_NUMBERING = re.compile(r"^\s*(?:\d+|[ivx]+|[a-z])[.)]\s+", re.I)
 
 
 # --- chat --------------------------------------------------------------------------------------
@@ -86,35 +94,6 @@ def respond(
             "sources will appear in answers once it is done (see the Claim audit tab)."
         )
     yield chat, turns, "", pending
-
-
-def example_questions(docs: list[Document], most: int = 4) -> list[str]:
-    """Questions a first-time user can click, made from the article's own section headings."""
-    headings: list[str] = []
-    for doc in docs:
-        if doc.kind != "article":
-            continue
-        used = {b.section[-1] for b in doc.body_blocks() if b.section}
-        for b in doc.blocks:
-            text = " ".join(doc.text[b.start : b.end].split())
-            if b.kind == HEADING and text in used and text not in headings:
-                headings.append(text)
-    if not headings:
-        return []
-    step = max(1, len(headings) // most)
-    picked = headings[::step][:most]
-    return [_as_question(h) for h in picked]
-
-
-def _as_question(heading: str) -> str:
-    text = _NUMBERING.sub("", heading).strip().rstrip(".:")
-    if text.endswith("?"):
-        return text
-    words = text.split()
-    titled = sum(w[:1].isupper() for w in words) >= max(2, len(words) // 2)
-    if titled:  # Title Case reads oddly mid-sentence; keep acronyms as they are
-        words = [w if w.isupper() and len(w) > 1 else w.lower() for w in words]
-    return f"What does the article say about {' '.join(words)}?"
 
 
 # --- audit ------------------------------------------------------------------------------------
@@ -203,37 +182,53 @@ def fetch_view(backend: WebBackend) -> tuple[str, str]:
 
 
 # --- layout ------------------------------------------------------------------------------------
-def _header(docs: list[Document]) -> str:
-    article = next((d for d in docs if d.kind == "article"), None)
-    refs = sum(d.kind == "reference" for d in docs)
-    about = f"“{esc(article.title)}” and the {refs} papers it cites" if article else "the article"
-    return (
-        '<div class="app-header"><h1>Health article assistant</h1>'
-        f"<p>Ask about {about}. Every answer quotes the passages it rests on, and says where "
-        "the article goes beyond its sources.</p></div>"
-    )
-
-
-def build_app(backend: WebBackend) -> gr.Blocks:
-    """The page: a header over the Chat, Claim audit, Sources and Index tabs."""
-    try:
-        docs = backend.documents()
-    except AssistantError:
-        docs = []
+def build_app(backend: WebBackend, library: Library | None = None) -> gr.Blocks:
+    """The page: a header and article picker over the Chat, Claim audit, Sources and Index
+    tabs. Each handler works on the article the picker shows."""
+    library = library or Library(backend.settings, backend)
+    docs = docs_of(backend)
+    choices = library.choices()
     with gr.Blocks(title="Health article assistant", analytics_enabled=False) as app:
         turns = gr.State([])
-        gr.HTML(_header(docs))
+        header = gr.HTML(header_html(docs))
+        picker = gr.Dropdown(
+            choices,
+            value=library.default,
+            label="Article",
+            elem_id="article-picker",
+            visible=len(choices) > 1,
+        )
+        on = partial(per_article, library)
         with gr.Tabs():
-            _chat_tab(backend, docs, turns)
-            _audit_tab(backend)
-            _sources_tab(backend)
-            _index_tab(backend)
+            chat = _chat_tab(backend.settings, docs, turns, picker, on)
+            refresh = [
+                _audit_tab(picker, on),
+                _sources_tab(picker, on),
+                _index_tab(picker, on),
+            ]
+        switched = picker.change(
+            on(article_view), [picker], [header, *chat], js=ARTICLE_IN_URL, api_name="article"
+        )
+        for fn, inputs, outputs in refresh:
+            switched = switched.then(on(fn), [*inputs, picker], outputs, api_visibility="private")
+
+        def opened(request: gr.Request) -> tuple[Any, ...]:
+            return article_from_link(library, request)
+
+        app.load(
+            opened,
+            None,
+            [picker, header, *chat],
+            api_visibility="private",
+        )
     return app
 
 
-def _chat_tab(backend: WebBackend, docs: list[Document], turns: gr.State) -> None:
-    """The conversation, its input row, example questions and answer settings."""
-    s = backend.settings
+def _chat_tab(
+    s: Settings, docs: list[Document], turns: gr.State, picker: gr.Dropdown, on: Callable
+) -> list[Any]:
+    """The conversation, its input row, example questions and answer settings. Returns what
+    changing the article resets: the examples row and buttons, chat, memory, box, notice."""
     with gr.Tab("Chat", id="chat"):
         chatbot = _chatbot()
         chat_notice = gr.HTML(elem_id="chat-notice")
@@ -250,18 +245,23 @@ def _chat_tab(backend: WebBackend, docs: list[Document], turns: gr.State) -> Non
             )
             ask = gr.Button("Ask", variant="primary", elem_id="ask-btn", scale=1)
             new = gr.Button("New conversation", elem_id="new-chat", scale=1)
-        examples = example_questions(docs)
-        with gr.Row(elem_id="examples", visible=bool(examples)):
-            example_buttons = [gr.Button(q, size="sm") for q in examples]
+        examples = example_questions(docs, MAX_EXAMPLES)
+        with gr.Row(elem_id="examples", visible=bool(examples)) as example_row:
+            example_buttons = [
+                gr.Button(
+                    examples[i] if i < len(examples) else "", size="sm", visible=i < len(examples)
+                )
+                for i in range(MAX_EXAMPLES)
+            ]
         engine, top_k = _answer_settings(s)
 
     chat_limit = {"concurrency_limit": s.concurrency, "concurrency_id": "chat"}
-    chat_io = ([box, chatbot, turns, engine, top_k], [chatbot, turns, box, chat_notice])
-    box.submit(partial(respond, backend), *chat_io, api_name="ask", **chat_limit)
-    ask.click(partial(respond, backend), *chat_io, api_visibility="private", **chat_limit)
-    for button, question in zip(example_buttons, examples, strict=True):
-        button.click(lambda q=question: q, None, box, api_visibility="private").then(
-            partial(respond, backend), *chat_io, api_visibility="private", **chat_limit
+    chat_io = ([box, chatbot, turns, engine, top_k, picker], [chatbot, turns, box, chat_notice])
+    box.submit(on(respond), *chat_io, api_name="ask", **chat_limit)
+    ask.click(on(respond), *chat_io, api_visibility="private", **chat_limit)
+    for button in example_buttons:
+        button.click(lambda q: q, button, box, api_visibility="private").then(
+            on(respond), *chat_io, api_visibility="private", **chat_limit
         )
     new.click(
         lambda: ([], [], "", ""),
@@ -269,6 +269,7 @@ def _chat_tab(backend: WebBackend, docs: list[Document], turns: gr.State) -> Non
         [chatbot, turns, box, chat_notice],
         api_visibility="private",
     )
+    return [example_row, *example_buttons, chatbot, turns, box, chat_notice]
 
 
 def _chatbot() -> gr.Chatbot:
@@ -309,7 +310,10 @@ def _answer_settings(s: Settings) -> tuple[gr.Radio, gr.Slider]:
     return engine, top_k
 
 
-def _audit_tab(backend: WebBackend) -> None:
+Refresh = tuple[Callable[..., Any], list[Any], list[Any]]  # (handler, inputs, outputs)
+
+
+def _audit_tab(picker: gr.Dropdown, on: Callable) -> Refresh:
     """The claim audit table, its verdict filter and its downloads."""
     with gr.Tab("Claim audit", id="audit") as audit_tab:
         gr.Markdown("Each checkable claim of the article, and whether its sources back it.")
@@ -321,20 +325,22 @@ def _audit_tab(backend: WebBackend) -> None:
             dl_csv = gr.DownloadButton("Download CSV", size="sm", interactive=False)
         audit_out = gr.HTML(notice("Loading the claim audit…"), elem_id="audit")
 
-    audit_io = ([verdict], [audit_out, dl_json, dl_csv])
-    audit_tab.select(partial(audit_view, backend), *audit_io, api_visibility="private")
-    verdict.change(partial(audit_view, backend), *audit_io, api_name="audit")
+    audit_io = ([verdict, picker], [audit_out, dl_json, dl_csv])
+    audit_tab.select(on(audit_view), *audit_io, api_visibility="private")
+    verdict.change(on(audit_view), *audit_io, api_name="audit")
+    return audit_view, [verdict], audit_io[1]
 
 
-def _sources_tab(backend: WebBackend) -> None:
+def _sources_tab(picker: gr.Dropdown, on: Callable) -> Refresh:
     """Every document, with its provenance, fetch status and citation check."""
     with gr.Tab("Sources", id="sources") as sources_tab:
         sources_out = gr.HTML(notice("Loading the documents…"), elem_id="sources")
 
-    sources_tab.select(partial(sources_view, backend), None, sources_out, api_name="sources")
+    sources_tab.select(on(sources_view), [picker], sources_out, api_name="sources")
+    return sources_view, [], [sources_out]
 
 
-def _index_tab(backend: WebBackend) -> None:
+def _index_tab(picker: gr.Dropdown, on: Callable) -> Refresh:
     """The index status, and the rebuild and fetch buttons (one of those at a time)."""
     with gr.Tab("Index", id="index") as index_tab:
         status_out = gr.HTML(elem_id="index-status")
@@ -345,18 +351,19 @@ def _index_tab(backend: WebBackend) -> None:
         progress_out = gr.HTML(elem_id="index-progress")
 
     index_limit = {"concurrency_limit": 1, "concurrency_id": "index"}
-    index_tab.select(partial(status_view, backend), None, status_out, api_name="status")
+    index_tab.select(on(status_view), [picker], status_out, api_name="status")
     rebuild.click(
-        partial(rebuild_view, backend),
-        [full],
+        on(rebuild_view),
+        [full, picker],
         [progress_out, status_out],
         api_name="rebuild",
         **index_limit,
     )
     fetch.click(
-        partial(fetch_view, backend),
-        None,
+        on(fetch_view),
+        [picker],
         [progress_out, status_out],
         api_name="fetch",
         **index_limit,
     )
+    return status_view, [], [status_out]

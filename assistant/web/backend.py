@@ -19,8 +19,14 @@ from assistant.answer import AnswerEngine, Turn
 from assistant.audit import check_reference_list, load_or_run_audit
 from assistant.errors import AssistantError, IndexLockedError
 from assistant.index import HybridRetriever, Store, build_index, index_status
-from assistant.settings import Settings
-from assistant.sources import corpus_files, fetch_references, load_corpus
+from assistant.settings import BUNDLED, Settings
+from assistant.sources import (
+    corpus_files,
+    fetch_references,
+    for_article,
+    list_articles,
+    load_corpus,
+)
 from assistant.types import Answer, ClaimVerdict, Document
 
 AuditLoader = Callable[[], list[ClaimVerdict]]
@@ -245,3 +251,31 @@ def _build_message(report: Any) -> str:
         f"{report.chunks_embedded} chunks embedded, {report.chunks_total} in all, "
         f"in {report.seconds:.1f}s."
     )
+
+
+class Library:
+    """The page's articles: the one it started on, and any other of the library, each with
+    its own WebBackend, made when the article is first chosen."""
+
+    def __init__(self, settings: Settings, first: WebBackend | None = None) -> None:
+        self.settings = settings
+        self.default = settings.article or BUNDLED
+        self._backends = {self.default: first or WebBackend(settings)}
+        self._lock = threading.Lock()
+
+    def choices(self) -> list[tuple[str, str]]:
+        """(title, id) of each article, the one the page started on among them."""
+        try:
+            found = [(e.title, e.id) for e in list_articles(self.settings)]
+        except AssistantError:
+            found = []
+        if self.default not in {i for _, i in found}:
+            found.insert(0, (self.default, self.default))
+        return found
+
+    def get(self, article_id: str | None) -> WebBackend:
+        key = article_id or self.default
+        with self._lock:
+            if key not in self._backends:
+                self._backends[key] = WebBackend(for_article(self.settings, key))
+            return self._backends[key]

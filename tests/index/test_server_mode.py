@@ -86,3 +86,28 @@ def test_audit_and_the_page_backend_work_the_same_on_the_server(
     assert not answer.declined and answer.citations
     rows = [p for p in backend.rebuild(full=False, tick=0.05)]
     assert rows and rows[-1].finished
+
+
+def test_two_library_articles_share_one_server_untouched(
+    tmp_path: Path, server: ChromaServer
+) -> None:
+    """Each article keeps its own collections and manifest on the server: building (and
+    pruning after) one never removes the other's, and each searches only its own text."""
+    from conftest import REPO
+
+    from assistant.sources import new_article
+
+    bundled = _server_settings(tmp_path, server)
+    build_index(bundled)
+    moths = REPO / "tests" / "fixtures" / "articles" / "moths.html"
+    made = new_article(bundled, str(moths), article_id="moths", offline=True)
+    assert made.settings.collection_namespace == "t1-moths"
+    build_index(made.settings)
+    build_index(bundled, rebuild=True)  # prunes its own old collections, not the article's
+    build_index(made.settings, rebuild=True)
+    assert index_status(bundled).fresh and index_status(made.settings).fresh
+    moth_hits = HybridRetriever(made.settings).search("street lamps moth visits", k=3)
+    assert moth_hits and all("moth" in h.chunk.text.lower() for h in moth_hits[:1])
+    bundled_docs = {c.document_id for c in load_index(bundled).chunks}
+    moths_text = " ".join(c.text for c in load_index(made.settings).chunks)
+    assert "ref-1" in bundled_docs and "magnesium" not in moths_text.lower()

@@ -254,7 +254,9 @@ def test_a_folder_of_references_alone_indexes_and_lists_aligned(tmp_path: Path, 
     assert "claim audit: skipped" in built.stderr and "no article" in built.stderr
     status = cli("index", "--status", env=env)
     assert status.exit_code == 0, status.output
-    rows = [line for line in status.stdout.splitlines()[1:] if line.strip()]
+    lines = status.stdout.splitlines()
+    assert "decline threshold" in lines[-1]  # the calibration, under the table
+    rows = [line for line in lines[1:-1] if line.strip()]
     kind_at = {
         row.index(" reference ") if "reference" in row else row.index(" kind ") for row in rows
     }

@@ -175,7 +175,7 @@ def test_two_articles_keep_their_own_sources_and_answers(tmp_path: Path, cli: Ru
         found = cli("--article", article, "search", f"{word} sleep lamps", "--json", env=env)
         texts = " ".join(p["text"] for p in json.loads(found.output)).lower()
         assert word in texts and other not in texts
-    sources = cli("--article", "tea", "sources", env=env)
+    sources = cli("sources", "--article", "tea", env=env)  # after the command name too
     assert "Reference 1" in sources.output and "moth" not in sources.output.lower()
 
 

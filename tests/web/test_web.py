@@ -461,7 +461,7 @@ def test_audit_view_filters_counts_and_exports(hash_settings) -> None:
 
 
 def test_example_questions_come_from_the_article_headings(hash_settings) -> None:
-    from assistant.web.app import example_questions  # lazy: app.py imports gradio
+    from assistant.web.picker import example_questions  # lazy: picker.py imports gradio
 
     docs = load_corpus(hash_settings)
     questions = example_questions(docs)
