@@ -199,6 +199,14 @@ def _period_ends_sentence(text: str, k: int, nxt: int, lo: int) -> bool:
     return True
 
 
+def _named_lowercase(text: str, pos: int) -> bool:
+    """A sentence may open with a name written in lowercase: a gene, microRNA or measure
+    ("p53", "miR-375", "mtDNA", "pH"), told by a digit or capital inside the word."""
+    m = _TOKEN_RE.match(text, pos)
+    word = m.group(0) if m else ""
+    return len(word) > 1 and any(c.isdigit() or c.isupper() for c in word[1:])
+
+
 def _split_segment(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
     spans, start, k = [], lo, lo
     while k < hi:
@@ -218,7 +226,12 @@ def _split_segment(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
             k = end
             continue
         if nxt < hi:
-            starts_ok = text[nxt].isupper() or text[nxt].isdigit() or text[nxt] in _OPENERS
+            starts_ok = (
+                text[nxt].isupper()
+                or text[nxt].isdigit()
+                or text[nxt] in _OPENERS
+                or _named_lowercase(text, nxt)
+            )
             if not starts_ok or (ch == "." and not _period_ends_sentence(text, k, nxt, lo)):
                 k = end
                 continue

@@ -4,7 +4,8 @@ Owns SciFact retrieval (BEIR files, bm25 / dense / hybrid rankings, scores: beir
 with the cross-encoder reranker trained for it (reranker.py), the scale benchmark (scale.py),
 the corpus benchmark (corpus.py), the whole audit on an article made of a claim set
 (audit.py), the claim-verifier benchmark on public claim sets
-(claims.py), the exaggeration benchmark (exaggeration.py), the load test against a running
+(claims.py), the exaggeration benchmark (exaggeration.py), the sentence splitter against
+SciFact's gold sentences (sentences.py), the load test against a running
 page (load.py), and what they share: an on-disk embedding cache (cache.py) and latency /
 table helpers (timing.py).
 torch and transformers are imported only when the reranker is loaded or trained, and
@@ -24,6 +25,7 @@ from assistant.bench.scale import format_table as format_scale_table
 from assistant.bench.scale import run_scale
 from assistant.bench.scifact import format_table as format_retrieval_table
 from assistant.bench.scifact import run_retrieval_benchmark
+from assistant.bench.sentences import format_sentence_table, run_sentence_bench
 
 __all__ = [
     "EmbeddingCache",
@@ -35,6 +37,7 @@ __all__ = [
     "format_load_table",
     "format_retrieval_table",
     "format_scale_table",
+    "format_sentence_table",
     "rerank_rankings",
     "reranker_path",
     "run_audit_bench",
@@ -44,6 +47,7 @@ __all__ = [
     "run_load",
     "run_retrieval_benchmark",
     "run_scale",
+    "run_sentence_bench",
     "train_reranker",
     "write_strength_card",
 ]

@@ -16,6 +16,7 @@ from assistant.bench import (
     format_load_table,
     format_retrieval_table,
     format_scale_table,
+    format_sentence_table,
     reranker_path,
     run_audit_bench,
     run_claims_bench,
@@ -24,6 +25,7 @@ from assistant.bench import (
     run_load,
     run_retrieval_benchmark,
     run_scale,
+    run_sentence_bench,
     train_reranker,
     write_strength_card,
 )
@@ -222,6 +224,23 @@ def bench_train_reranker(epochs: int, seed: int, max_queries: int | None) -> Non
     finally:
         progress.close()
     emit_json({k: v for k, v in meta.items() if k != "log"} | {"epochs": meta["log"]["epochs"]})
+
+
+@bench.command("sentences")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N abstracts.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def bench_sentences(limit: int | None, as_json: bool) -> None:
+    """The sentence splitter against SciFact's gold sentences: boundary precision, recall,
+    F1 (pysbd and syntok too, when installed).
+
+    Example: assistant bench sentences --limit 1000
+    """
+    rows = run_sentence_bench(get_settings().scifact_path, limit)
+    if as_json:
+        emit_json(rows)
+        return
+    click.echo(format_sentence_table(rows))
 
 
 @bench.command("scifact-verify")

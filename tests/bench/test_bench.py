@@ -266,3 +266,20 @@ def test_corpus_benchmark_times_builds_and_answers_on_a_copy(tmp_path: Path) -> 
     # the user's own sources and index are untouched: the benchmark works on a copy
     assert {p: p.read_bytes() for p in original} == original
     assert not settings.index_path.exists()
+
+
+def test_sentence_bench_scores_boundaries_on_gold_sentences(tmp_path) -> None:
+    from assistant.bench.sentences import format_sentence_table, run_sentence_bench
+
+    abstracts = [
+        ["Dr. Lee saw a rise in mice.", "p53 rose.", "It held vs. placebo."],
+        ["One sentence only."],  # nothing to split: not counted
+        ["It rose in mice.", "this fell later."],  # a plain lowercase start is not split
+    ]
+    lines = [json.dumps({"doc_id": i, "abstract": a}) for i, a in enumerate(abstracts)]
+    (tmp_path / "corpus.jsonl").write_text("\n".join(lines) + "\n")
+    rows = run_sentence_bench(tmp_path)
+    ours = next(r for r in rows if r["splitter"] == "ours")
+    assert (ours["abstracts"], ours["boundaries"]) == (2, 3)
+    assert ours["precision"] == 1.0 and ours["recall"] == pytest.approx(2 / 3, abs=1e-4)
+    assert "ours" in format_sentence_table(rows)

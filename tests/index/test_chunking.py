@@ -79,6 +79,20 @@ def assert_exact(doc: Document, chunks: list[Chunk]) -> None:
         ("  padded.  ", ["padded."]),
         ("", []),
         ("The U.S. The trial was small.", ["The U.S.", "The trial was small."]),
+        (
+            "Levels fell. p53 rose in 50 cases. miR-375 bound it, e.g. mRNA. The pH was 7.4.",
+            [
+                "Levels fell.",
+                "p53 rose in 50 cases.",
+                "miR-375 bound it, e.g. mRNA.",
+                "The pH was 7.4.",
+            ],
+        ),
+        (
+            "It fell by half.[1] The effect held.[1, 2] Then it stopped [3]. Done.",
+            ["It fell by half.[1]", "The effect held.[1, 2]", "Then it stopped [3].", "Done."],
+        ),
+        ("It held in mice. then it did not.", ["It held in mice. then it did not."]),
     ],
 )
 def test_split_sentences(text: str, expected: list[str]) -> None:
