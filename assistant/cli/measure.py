@@ -231,16 +231,12 @@ def bench_train_reranker(epochs: int, seed: int, max_queries: int | None) -> Non
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @handle_errors
 def bench_sentences(limit: int | None, as_json: bool) -> None:
-    """The sentence splitter against SciFact's gold sentences: boundary precision, recall,
-    F1 (pysbd and syntok too, when installed).
+    """Sentence splitters (ours; pysbd, syntok if installed) on SciFact's gold sentences.
 
     Example: assistant bench sentences --limit 1000
     """
     rows = run_sentence_bench(get_settings().scifact_path, limit)
-    if as_json:
-        emit_json(rows)
-        return
-    click.echo(format_sentence_table(rows))
+    emit_json(rows) if as_json else click.echo(format_sentence_table(rows))
 
 
 @bench.command("scifact-verify")
