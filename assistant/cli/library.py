@@ -95,6 +95,7 @@ def new(
         "fetched": dict(fetched),
         "fetch_note": fetch_note,
         "links_made_citations": made.linked,
+        "blocks_found_in_original": [made.mapped, made.blocks],
         "chunks": build.chunks_total,
         "claims": claims,
         "reference_file": str(made.settings.sources_path / "references.toml"),
@@ -118,6 +119,8 @@ def _format_summary(s: dict[str, Any]) -> str:
         f"  references: {refs['total']} ({refs.get('identified', 0)} with an identifier given, "
         f"{refs.get('matched', 0)} matched by title, {refs.get('unresolved', 0)} unresolved)",
     ]
+    found, blocks = s["blocks_found_in_original"]
+    lines.append(f"  text: {blocks} blocks, {found} traced to their place in the original")
     if s["fetched"]:
         f = s["fetched"]
         lines.append(

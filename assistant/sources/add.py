@@ -13,7 +13,6 @@ import hashlib
 import json
 import re
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Literal
 
@@ -21,6 +20,7 @@ from assistant.errors import InputError, SourceError
 from assistant.files import atomic_write
 from assistant.settings import Settings
 from assistant.sources.article import parse_article
+from assistant.sources.html import read_html
 from assistant.sources.intake import pdf_text
 from assistant.sources.jats import parse_jats
 from assistant.sources.markdown import markdown_blocks
@@ -47,34 +47,6 @@ def slug(name: str) -> str:
     return text[:60].strip("-") or "document"
 
 
-class _Blocks:
-    """Accumulates (kind, text, section) units into text joined by blank lines, with spans."""
-
-    def __init__(self) -> None:
-        self.text = ""
-        self.blocks: list[Block] = []
-        self.path: list[tuple[int, str]] = []  # (heading level, title)
-
-    def heading(self, level: int, title: str) -> None:
-        title = " ".join(title.split())
-        if not title:
-            return
-        while self.path and self.path[-1][0] >= level:
-            self.path.pop()
-        self.add("heading", title)
-        self.path.append((level, title))
-
-    def add(self, kind: str, text: str) -> None:
-        text = text.strip()
-        if not text:
-            return
-        if self.text:
-            self.text += "\n\n"
-        start = len(self.text)
-        self.text += text
-        self.blocks.append(Block(kind, start, len(self.text), tuple(t for _, t in self.path)))
-
-
 def _plain_blocks(text: str) -> list[Block]:
     """Paragraphs (split at blank lines) as spans of the text itself, so quotes from a plain
     text file are verbatim substrings of it."""
@@ -87,94 +59,6 @@ def _plain_blocks(text: str) -> list[Block]:
             blocks.append(Block("paragraph", lead, start + len(piece.rstrip())))
         start = gap.end() if gap else end
     return blocks
-
-
-_BLOCK_TAGS = {
-    "p": "paragraph",
-    "li": "list_item",
-    "blockquote": "paragraph",
-    "pre": "paragraph",
-    "td": "paragraph",
-    "th": "paragraph",
-    "dd": "paragraph",
-    "dt": "paragraph",
-    "figcaption": "caption",
-    "caption": "caption",
-}
-_SKIP_TAGS = {"script", "style", "nav", "noscript", "template", "svg", "iframe", "head"}
-_BREAK_TAGS = {
-    "div",
-    "section",
-    "article",
-    "main",
-    "header",
-    "footer",
-    "aside",
-    "ul",
-    "ol",
-    "table",
-    "tr",
-    "br",
-    "hr",
-    "form",
-    "body",
-    "dl",
-    "figure",
-}
-
-
-class _Html(HTMLParser):
-    """HTML -> blocks: h1-h6 headings, p/li and other text blocks; no scripts, styles, nav."""
-
-    def __init__(self, builder: _Blocks) -> None:
-        super().__init__(convert_charrefs=True)
-        self.builder = builder
-        self.skip = 0
-        self.buf: list[str] = []
-        self.kind = "paragraph"
-        self.title = ""
-        self.in_title = False
-
-    def flush(self, next_kind: str = "paragraph") -> None:
-        text = " ".join("".join(self.buf).split())
-        self.buf.clear()
-        if self.kind.startswith("h") and self.kind[1:].isdigit():
-            self.builder.heading(int(self.kind[1:]), text)
-        else:
-            self.builder.add(self.kind, text)
-        self.kind = next_kind
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
-            self.skip += 1
-        elif tag == "title":
-            self.in_title = True
-        elif not self.skip and (tag in _BLOCK_TAGS or re.fullmatch(r"h[1-6]", tag)):
-            if (
-                tag == "p"
-                and self.kind in ("list_item", "caption")
-                and not "".join(self.buf).strip()
-            ):
-                return  # <li><p>...</p></li>: the paragraph is the list item
-            self.flush(_BLOCK_TAGS.get(tag, tag))
-        elif not self.skip and tag in _BREAK_TAGS:
-            self.flush()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
-            self.skip = max(0, self.skip - 1)
-        elif tag == "title":
-            self.in_title = False
-        elif not self.skip and (
-            tag in _BLOCK_TAGS or tag in _BREAK_TAGS or re.fullmatch(r"h[1-6]", tag)
-        ):
-            self.flush()
-
-    def handle_data(self, data: str) -> None:
-        if self.in_title:
-            self.title += data
-        elif not self.skip:
-            self.buf.append(data)
 
 
 # --- checks and the entry point -----------------------------------------------------------
@@ -227,23 +111,17 @@ def _parse(fmt: str, text: str, data: bytes, doc_id: str, kind: str, name: str) 
         return doc
     if fmt in ("text", "pdf") and kind == "article":
         return parse_article(text, doc_id, None, source_name=name)
-    builder = _Blocks()
-    title = ""
-    if fmt == "html":
-        parser = _Html(builder)
-        parser.feed(text)
-        parser.close()
-        parser.flush()
-        title = " ".join(parser.title.split())
-    elif fmt == "markdown":  # read in place: quotes stay verbatim substrings of the file
+    if fmt == "markdown":  # read in place: quotes stay verbatim substrings of the file
         blocks, title = markdown_blocks(text)
         return Document(doc_id, kind, title, text, blocks)  # type: ignore[arg-type]
-    else:  # plain text (a PDF's text layer too), read in place like Markdown
+    if fmt != "html":  # plain text (a PDF's text layer too), read in place like Markdown
         return Document(doc_id, kind, "", text, _plain_blocks(text))  # type: ignore[arg-type]
+    builder, title = read_html(text)
     first_heading = next((b for b in builder.blocks if b.kind == "heading"), None)
     if not title and first_heading is not None:
         title = builder.text[first_heading.start : first_heading.end]
-    return Document(doc_id, kind, title, builder.text, builder.blocks)  # type: ignore[arg-type]
+    meta = {"source_spans": builder.sources}  # each block's span in the file it came from
+    return Document(doc_id, kind, title, builder.text, builder.blocks, meta=meta)  # type: ignore[arg-type]
 
 
 def _target(settings: Settings, doc_id: str, ref: int | None) -> Path:

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ import httpx
 from assistant.errors import FetchError, InputError, SourceError
 from assistant.settings import Settings
 from assistant.sources.article import parse_article
+from assistant.sources.html import read_html
 from assistant.sources.jats import find_article, parse_jats, parse_xml
 from assistant.sources.jats_meta import parse_ref_list
 from assistant.sources.references import extract_identifiers
@@ -76,6 +78,7 @@ class ArticleText:
     text: str  # plain text, the reference list at its end
     title: str
     linked: int  # links to papers in the body that became numbered citations
+    source_map: list[dict[str, int]] = field(default_factory=list)  # text span -> file span
 
 
 def _format_of(name: str, content_type: str = "", data: bytes = b"") -> str | None:
@@ -287,6 +290,40 @@ def _link_citations(text: str) -> tuple[str, int]:
     return text, linked
 
 
+def _letters(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def map_to_source(text: str, original: str, fmt: str) -> list[dict[str, int]]:
+    """Each block of the article's text with the span of the original file it was read from
+    (HTML: tags and entities in it; text and Markdown: the paragraph itself), where it is
+    found: in order, its letters and digits at least 90% the same. PDF and JATS: none."""
+    if fmt == "html":
+        read, _ = read_html(original)
+        source = [
+            (_letters(read.text[b.start : b.end]), span)
+            for b, span in zip(read.blocks, read.sources, strict=True)
+            if span
+        ]
+    elif fmt in ("text", "markdown"):
+        source = [
+            (_letters(original[m.start() : m.end()]), [m.start(), m.end()])
+            for m in re.finditer(r"\S(?:.*\S)?", original)  # each non-blank line
+        ]
+    else:
+        return []
+    out, j = [], 0
+    for block in parse_article(text).blocks:
+        want = _letters(text[block.start : block.end])
+        for k in range(j, min(j + 8, len(source))):  # look a little ahead, never back
+            have, span = source[k]
+            if want and SequenceMatcher(None, want, have, autojunk=False).ratio() >= 0.9:
+                out.append({"start": block.start, "end": block.end, "source": list(span)})
+                j = k + 1
+                break
+    return out
+
+
 def article_text(src: ArticleSource) -> ArticleText:
     """The article as plain text with its reference list, whatever format it came in."""
     if src.fmt == "html":
@@ -300,5 +337,7 @@ def article_text(src: ArticleSource) -> ArticleText:
     if not text.strip():
         raise InputError(f"{src.name} is empty. Give an article with some text.")
     text, linked = _link_citations(text)
+    text = text if text.endswith("\n") else text + "\n"
     title = title or parse_article(text).title
-    return ArticleText(text if text.endswith("\n") else text + "\n", title, linked)
+    original = src.data.decode("utf-8", errors="replace") if src.fmt != "pdf" else ""
+    return ArticleText(text, title, linked, map_to_source(text, original, src.fmt))

@@ -2,7 +2,8 @@
 
 Every library article is one folder, ``<library>/<ID>/``, holding ``sources/`` (the article
 as text, its original under ``sources/originals/``, its references.toml, and later the
-fetched and supplied texts) and ``store/`` (its own index and audit). `assistant new`
+fetched and supplied texts; ``article.map.json`` gives each block of the text its span in
+the original file) and ``store/`` (its own index and audit). `assistant new`
 writes a new article's folder under a temporary name and renames it into place only when
 its text and reference file are complete, so a failure leaves the library as it was;
 ``--replace`` swaps in new sources the same way and keeps the index, which the next build
@@ -11,6 +12,7 @@ updates like any other change.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
@@ -30,6 +32,7 @@ from assistant.sources.references import load_references
 from assistant.sources.resolve import Resolution, references_toml, resolve_references
 
 ARTICLE_FILE = "article.txt"
+MAP_FILE = "article.map.json"  # each block of article.txt -> its span of the original file
 _ID_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?")
 
 
@@ -51,6 +54,8 @@ class NewArticle:
     resolutions: list[Resolution] = field(default_factory=list)
     linked: int = 0
     offline: str = ""
+    blocks: int = 0  # blocks of the article's text
+    mapped: int = 0  # of them, found in the original file (article.map.json)
 
 
 def _library_article(settings: Settings, article_id: str) -> Settings:
@@ -146,6 +151,11 @@ def new_article(
         sources = staging / "sources"
         atomic_write(sources / ARTICLE_FILE, text.text.encode("utf-8"))
         atomic_write(sources / "originals" / src.name, src.data)
+        where = {"text": ARTICLE_FILE, "original": f"originals/{src.name}"}
+        atomic_write(
+            sources / MAP_FILE,
+            json.dumps({**where, "blocks": text.source_map}, indent=1).encode("utf-8"),
+        )
         described = {
             "file": ARTICLE_FILE,
             "title": text.title,
@@ -170,5 +180,13 @@ def new_article(
         raise
     chosen = _library_article(settings, article_id)
     return NewArticle(
-        article_id, text.title, chosen, src.url or source, resolutions, text.linked, why
+        article_id,
+        text.title,
+        chosen,
+        src.url or source,
+        resolutions,
+        text.linked,
+        why,
+        len(doc.blocks),
+        len(text.source_map),
     )

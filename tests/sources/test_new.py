@@ -4,7 +4,9 @@ site, Europe PMC's search, NCBI's ID converter and efetch."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -85,6 +87,18 @@ def test_a_web_article_becomes_an_audited_library_entry(
     assert "by 40%, according to a field experiment in twelve paired meadow plots.[1]" in text
     assert "An older survey of city insects [3] found" in text  # the body link, now cited
     assert "Subscribe now" not in text and "Bats in the city" not in text  # page furniture
+    page = (ARTICLES / "moths.html").read_text()
+    mapping = json.loads((folder / "article.map.json").read_text())
+    assert mapping["original"] == "originals/street-lights-moths.html"
+    assert len(mapping["blocks"]) >= 8  # all but the reference the body link added
+    for m in mapping["blocks"]:
+        start, end = m["source"]
+        # the same words, once citation markers (superscripts in the page, [n] in the text)
+        # and list numbers are set aside
+        shown = re.sub(r"^\d+\. |\[\d+(?:,\d+)*\]|\s", "", text[m["start"] : m["end"]])
+        read = re.sub(r"<sup>[^<]*(?:</sup>)?|<[^>]*>|\s", "", page[start:end])
+        assert shown == html.unescape(read)
+    assert "8 traced to their place in the original" in result.output
 
     audit = cli("--article", "moths", "audit", "--json", env=env)
     assert audit.exit_code == 0, audit.output
