@@ -119,6 +119,12 @@ def _format_summary(s: dict[str, Any]) -> str:
         f"  references: {refs['total']} ({refs.get('identified', 0)} with an identifier given, "
         f"{refs.get('matched', 0)} matched by title, {refs.get('unresolved', 0)} unresolved)",
     ]
+    if not refs["total"]:
+        lines.append(
+            "  no reference list found (a heading such as 'References' followed by its "
+            "entries): claims are checked against nothing. Add the papers with "
+            f"`assistant --article {s['id']} add FILE` or write the entries into the file below."
+        )
     found, blocks = s["blocks_found_in_original"]
     lines.append(f"  text: {blocks} blocks, {found} traced to their place in the original")
     if s["fetched"]:

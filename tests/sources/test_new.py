@@ -191,6 +191,25 @@ def test_two_articles_keep_their_own_sources_and_answers(tmp_path: Path, cli: Ru
         assert word in texts and other not in texts
     sources = cli("sources", "--article", "tea", env=env)  # after the command name too
     assert "Reference 1" in sources.output and "moth" not in sources.output.lower()
+    audit = cli("audit", "--article", "tea", "--json", env=env)
+    assert audit.exit_code == 0, audit.output
+    claims = [v["claim"] for v in json.loads(audit.output)]
+    assert claims and all("moth" not in c.lower() for c in claims)
+    assert any("shortens sleep" in c for c in claims)
+
+
+def test_an_article_without_a_reference_list_says_what_that_means(
+    tmp_path: Path, cli: RunCli
+) -> None:
+    page = tmp_path / "opinion.txt"
+    page.write_text(
+        "Why I take zinc\n\nZinc cut my colds in half last winter.\n\n"
+        "Sources\nmy own experience, and friends who agree\n"
+    )
+    result = cli("new", page, "--offline", "--skip-audit", env=_offline_env(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "references: 0" in result.output
+    assert "no reference list found" in result.output
 
 
 @pytest.mark.parametrize(
