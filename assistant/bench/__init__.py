@@ -5,9 +5,9 @@ with the cross-encoder reranker trained for it (reranker.py), the scale benchmar
 the corpus benchmark (corpus.py), the whole audit on an article made of a claim set
 (audit.py), the claim-verifier benchmark on public claim sets
 (claims.py), the exaggeration benchmark (exaggeration.py), the sentence splitter against
-SciFact's gold sentences (sentences.py), the load test against a running
-page (load.py), and what they share: an on-disk embedding cache (cache.py) and latency /
-table helpers (timing.py).
+SciFact's gold sentences (sentences.py), lexical engines on SciFact (lexical.py), the load
+test against a running page (load.py), and what they share: an on-disk embedding cache
+(cache.py) and latency / table helpers (timing.py).
 torch and transformers are imported only when the reranker is loaded or trained, and
 gradio_client only when the load test connects.
 """
@@ -18,6 +18,7 @@ from assistant.bench.claims import format_claims_table, run_claims_bench
 from assistant.bench.corpus import format_corpus_report, run_corpus_bench
 from assistant.bench.exaggeration import format_exaggeration_table, run_exaggeration_bench
 from assistant.bench.exaggeration import write_model_card as write_strength_card
+from assistant.bench.lexical import format_lexical_table, run_lexical_bench
 from assistant.bench.load import format_table as format_load_table
 from assistant.bench.load import run_load
 from assistant.bench.reranker import rerank_rankings, reranker_path, train_reranker
@@ -34,6 +35,7 @@ __all__ = [
     "format_claims_table",
     "format_corpus_report",
     "format_exaggeration_table",
+    "format_lexical_table",
     "format_load_table",
     "format_retrieval_table",
     "format_scale_table",
@@ -44,6 +46,7 @@ __all__ = [
     "run_claims_bench",
     "run_corpus_bench",
     "run_exaggeration_bench",
+    "run_lexical_bench",
     "run_load",
     "run_retrieval_benchmark",
     "run_scale",

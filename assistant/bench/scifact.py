@@ -1,7 +1,7 @@
 """Retrieval on BEIR SciFact (test = the 300 SciFact dev claims): nDCG@10 and recall@100 for the
 product's own retrievers, printed beside published figures.
 
-- bm25: rank_bm25 over the product's tokenizer (assistant.text.words), title + text.
+- bm25: bm25s (Lucene scoring) over the product's tokenizer (assistant.text.words), title + text.
 - dense: the configured embedder (bundled all-MiniLM-L6-v2), "title text", cosine.
 - hybrid: reciprocal rank fusion (settings.rrf_k) of the two, each ranked to DEPTH documents
   (the product fuses 30 candidates per retriever; here 1,000, or recall@100 would be capped).

@@ -2,8 +2,8 @@
 
 Each command calls one function and prints text, or JSON with --json. Errors from the
 hierarchy in assistant.errors become a message on stderr and their exit code (usage 2, other
-1). Commands live by subject in assistant.cli.corpus, .library, .answers, .check and
-.measure; the group imports a command's module only when that command runs, so
+1). Commands live by subject in assistant.cli.corpus, .library, .answers, .check,
+.measure and .bench; the group imports a command's module only when that command runs, so
 `assistant ask` never pays for the benchmarks' imports. ``--article ID`` before the command
 picks the library article every command works on.
 """
@@ -34,7 +34,7 @@ COMMANDS = {
     "serve": "assistant.cli.answers:serve",
     "verify": "assistant.cli.check:verify",
     "eval": "assistant.cli.measure:eval_command",
-    "bench": "assistant.cli.measure:bench",
+    "bench": "assistant.cli.bench:bench",
     "calibrate-verifier": "assistant.cli.measure:calibrate_verifier_cmd",
     "train-verifier": "assistant.cli.measure:train_verifier_cmd",
     "train-strength": "assistant.cli.measure:train_strength_cmd",

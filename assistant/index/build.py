@@ -20,6 +20,13 @@ from watchfiles import watch
 from assistant.errors import AssistantError, IndexLockedError, StoreError
 from assistant.index.chunking import chunk_document
 from assistant.index.embeddings import Embedder, load_embedder
+from assistant.index.lexical import (
+    LEXICAL_DIR,
+    build_lexical,
+    lexical_path,
+    prune_lexical,
+    save_lexical,
+)
 from assistant.index.relevance import calibrate_corpus
 from assistant.index.store import Store
 from assistant.settings import Settings
@@ -208,6 +215,7 @@ def _switch_over(store: Store, manifest: dict[str, Any]) -> None:
     for orphan in store.build_collections():
         if orphan not in keep:
             store.delete_collection(orphan)
+    prune_lexical(store.settings.index_path, {k for k in keep if k})
 
 
 def build_index(
@@ -247,9 +255,11 @@ def build_index(
             settings, docs, set(plan["unchanged"]), old_collection, collection, embedder, progress
         )
         all_chunks = [chunk_from_row(m) for m in all_metadatas(collection)]
+        save_lexical(build_lexical(all_chunks), lexical_path(settings.index_path, name))
         _switch_over(
             store,
             {
+                "lexical": f"{LEXICAL_DIR}/{name}",
                 "build_id": name,
                 "collection": name,
                 "previous_collection": previous,

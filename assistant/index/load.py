@@ -1,5 +1,5 @@
 """Inspect and load the index: which documents are indexed and fresh, and the current build's
-chunks read back from its Chroma collection (the BM25 side is rebuilt from them)."""
+chunks read back from its Chroma collection (the lexical side is saved per build: lexical.py)."""
 
 from __future__ import annotations
 

@@ -4,20 +4,27 @@ diversity, and sentence-level evidence selection inside the retrieved passages.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
-from rank_bm25 import BM25Okapi
 
 from assistant.errors import StoreError
 from assistant.index.embeddings import Embedder, load_embedder
+from assistant.index.lexical import (
+    LexicalIndex,
+    build_lexical,
+    lexical_path,
+    load_lexical,
+    save_lexical,
+)
 from assistant.index.load import LoadedIndex, load_index
 from assistant.index.store import Store
 from assistant.settings import Settings
-from assistant.text import content_stems, words
+from assistant.text import content_stems
 from assistant.types import Chunk, Evidence
 
 SourceFilter = Literal["article", "references", "all"]
@@ -59,20 +66,24 @@ WARM_SENTENCES_MAX = 5000
 
 @dataclass(frozen=True)
 class _Snapshot:
-    """One loaded build: its chunks, their order and the BM25 index over them. A rebuild
+    """One loaded build: its chunks, their order and the lexical index over them. A rebuild
     swaps in a new snapshot as one object, so a search never mixes two builds."""
 
     index: LoadedIndex
     chunks: dict[str, Chunk]
     order: list[str]
-    bm25: Any
+    lexical: LexicalIndex
 
     @classmethod
-    def of(cls, index: LoadedIndex) -> _Snapshot:
-        corpus = [words(c.embed_text()) for c in index.chunks] or [[""]]
-        return cls(
-            index, {c.id: c for c in index.chunks}, [c.id for c in index.chunks], BM25Okapi(corpus)
-        )
+    def of(cls, index: LoadedIndex, settings: Settings) -> _Snapshot:
+        build = index.manifest.get("build_id") or index.manifest.get("collection", "")
+        folder = lexical_path(settings.index_path, str(build))
+        lexical = load_lexical(folder)
+        if lexical is None or len(lexical.ids) != len(index.chunks):  # not made here: make it
+            lexical = build_lexical(index.chunks)
+            with contextlib.suppress(OSError):  # read-only or shared folder: keep it in memory
+                save_lexical(lexical, folder)
+        return cls(index, {c.id: c for c in index.chunks}, [c.id for c in index.chunks], lexical)
 
 
 class HybridRetriever:
@@ -85,7 +96,7 @@ class HybridRetriever:
         self.embedder = embedder or load_embedder(settings)
         self._lock = threading.Lock()
         self._sentence_cache: dict[str, np.ndarray] = {}
-        self._snap = _Snapshot.of(index or load_index(settings))
+        self._snap = _Snapshot.of(index or load_index(settings), settings)
 
     @property
     def index(self) -> LoadedIndex:
@@ -102,7 +113,7 @@ class HybridRetriever:
             return False
         with self._lock:
             if stamp != self._snap.index.stamp:
-                self._snap = _Snapshot.of(load_index(self.settings))
+                self._snap = _Snapshot.of(load_index(self.settings), self.settings)
         return True
 
     # --- the two retrievers ---------------------------------------------------------------
@@ -145,24 +156,7 @@ class HybridRetriever:
         documents: frozenset[str] | None = None,
     ) -> list[tuple[str, float]]:
         snap = snap or self._snap
-        tokens = words(query)
-        if not tokens or not snap.order:
-            return []
-        scores = snap.bm25.get_scores(tokens)
-        ranked = np.argsort(-scores)
-        out: list[tuple[str, float]] = []
-        for i in ranked:
-            if scores[i] <= 0:
-                break
-            chunk = snap.chunks[snap.order[i]]
-            if (kind and chunk.kind != kind) or (
-                documents is not None and chunk.document_id not in documents
-            ):
-                continue
-            out.append((chunk.id, float(scores[i])))
-            if len(out) == n:
-                break
-        return out
+        return snap.lexical.search(query, n, kind, documents)
 
     # --- the public search ----------------------------------------------------------------
     def search(

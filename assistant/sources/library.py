@@ -27,7 +27,7 @@ from assistant.files import atomic_write
 from assistant.settings import BUNDLED, Settings
 from assistant.sources.article import parse_article
 from assistant.sources.fetch import PmcClient, RateLimiter
-from assistant.sources.intake import article_text, read_source
+from assistant.sources.intake import ArticleSource, ArticleText, article_text, read_source
 from assistant.sources.references import load_references
 from assistant.sources.resolve import Resolution, references_toml, resolve_references
 
@@ -107,6 +107,45 @@ def article_id_for(title: str, source: str) -> str:
     return text[:60].strip("-") or "article"
 
 
+def _write_sources(
+    library: Path,
+    article_id: str,
+    src: ArticleSource,
+    text: ArticleText,
+    resolutions: list[Resolution],
+    origin: str,
+) -> None:
+    """The article's sources/ folder, written under a temporary name and then moved into
+    place (replacing the sources of an article of that id, not its index)."""
+    library.mkdir(parents=True, exist_ok=True)
+    target = library / article_id
+    staging = Path(tempfile.mkdtemp(prefix=f".{article_id}.", dir=library))
+    try:
+        sources = staging / "sources"
+        atomic_write(sources / ARTICLE_FILE, text.text.encode("utf-8"))
+        atomic_write(sources / "originals" / src.name, src.data)
+        where = {"text": ARTICLE_FILE, "original": f"originals/{src.name}"}
+        atomic_write(
+            sources / MAP_FILE,
+            json.dumps({**where, "blocks": text.source_map}, indent=1).encode("utf-8"),
+        )
+        described = {"file": ARTICLE_FILE, "title": text.title, "url": src.url}
+        described |= {"source": origin, "original": where["original"], "format": src.fmt}
+        atomic_write(
+            sources / "references.toml", references_toml(described, resolutions).encode("utf-8")
+        )
+        load_references(sources / "references.toml")  # what we wrote must read back
+        if not target.exists():
+            staging.rename(target)
+        else:  # new sources, the index kept: the next build updates it like any change
+            (target / "sources").rename(staging / "old-sources")
+            sources.rename(target / "sources")
+            shutil.rmtree(staging, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
 def new_article(
     settings: Settings,
     source: str,
@@ -145,39 +184,8 @@ def new_article(
     finally:
         if own:
             http.close()
-    settings.library_path.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{article_id}.", dir=settings.library_path))
-    try:
-        sources = staging / "sources"
-        atomic_write(sources / ARTICLE_FILE, text.text.encode("utf-8"))
-        atomic_write(sources / "originals" / src.name, src.data)
-        where = {"text": ARTICLE_FILE, "original": f"originals/{src.name}"}
-        atomic_write(
-            sources / MAP_FILE,
-            json.dumps({**where, "blocks": text.source_map}, indent=1).encode("utf-8"),
-        )
-        described = {
-            "file": ARTICLE_FILE,
-            "title": text.title,
-            "url": src.url,
-            "source": src.url or str(Path(source).expanduser().resolve()),
-            "original": f"originals/{src.name}",
-            "format": src.fmt,
-        }
-        atomic_write(
-            sources / "references.toml", references_toml(described, resolutions).encode("utf-8")
-        )
-        load_references(sources / "references.toml")  # what we wrote must read back
-        if not target.exists():
-            staging.rename(target)
-        else:  # new sources, the index kept: the next build updates it like any change
-            old = staging / "old-sources"
-            (target / "sources").rename(old)
-            sources.rename(target / "sources")
-            shutil.rmtree(staging, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    origin = src.url or str(Path(source).expanduser().resolve())
+    _write_sources(settings.library_path, article_id, src, text, resolutions, origin)
     chosen = _library_article(settings, article_id)
     return NewArticle(
         article_id,

@@ -1,0 +1,82 @@
+"""The lexical index: written per build beside the collection, switched and pruned with it,
+opened memory-mapped, made again by a reader that lacks it; and its filters."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from assistant.index import build_index, load_index
+from assistant.index.lexical import (
+    LEXICAL_DIR,
+    build_lexical,
+    lexical_path,
+    load_lexical,
+    save_lexical,
+)
+from assistant.index.retrieve import HybridRetriever
+from assistant.settings import Settings
+
+
+def _folders(settings: Settings) -> set[str]:
+    root = settings.index_path / LEXICAL_DIR
+    return {p.name for p in root.iterdir()} if root.is_dir() else set()
+
+
+def test_each_build_writes_its_lexical_index_and_prunes_old_ones(hash_settings: Settings) -> None:
+    first = build_index(hash_settings).collection
+    manifest = load_index(hash_settings).manifest
+    assert manifest["lexical"] == f"{LEXICAL_DIR}/{first}"
+    assert _folders(hash_settings) == {first}
+    second = build_index(hash_settings, rebuild=True).collection
+    assert _folders(hash_settings) == {first, second}  # the previous build, for readers mid-query
+    third = build_index(hash_settings, rebuild=True).collection
+    assert _folders(hash_settings) == {second, third}
+    saved = load_lexical(lexical_path(hash_settings.index_path, third))
+    assert saved is not None
+    assert isinstance(saved.model.scores["data"], np.memmap)  # opened, not read whole
+    assert sorted(saved.ids) == sorted(c.id for c in load_index(hash_settings).chunks)
+
+
+def test_a_reader_without_the_lexical_index_makes_and_keeps_it(hash_settings: Settings) -> None:
+    build = build_index(hash_settings).collection
+    query = "magnesium inflammation C-reactive protein"
+    before = HybridRetriever(hash_settings).bm25(query, 5, None)
+    shutil.rmtree(lexical_path(hash_settings.index_path, build))  # as on another machine
+    again = HybridRetriever(hash_settings).bm25(query, 5, None)
+    assert before and [i for i, _ in again] == [i for i, _ in before]
+    assert [s for _, s in again] == pytest.approx([s for _, s in before])
+    assert (lexical_path(hash_settings.index_path, build) / "rows.json").is_file()
+
+
+def test_filters_and_ranking(hash_settings: Settings) -> None:
+    build_index(hash_settings)
+    chunks = load_index(hash_settings).chunks
+    index = build_lexical(chunks)
+    hits = index.search("magnesium", 50)
+    scores = [s for _, s in hits]
+    assert hits and scores == sorted(scores, reverse=True) and min(scores) > 0
+    kind_of = {c.id: c.kind for c in chunks}
+    doc_of = {c.id: c.document_id for c in chunks}
+    assert {kind_of[i] for i, _ in index.search("magnesium", 50, kind="reference")} == {"reference"}
+    only = frozenset({"article"})
+    assert {doc_of[i] for i, _ in index.search("magnesium", 50, documents=only)} == {"article"}
+    assert index.search("", 5) == [] and index.search("zzzqqq", 5) == []
+
+
+def test_saving_is_whole_or_nothing(hash_settings: Settings, tmp_path, monkeypatch) -> None:
+    build_index(hash_settings)
+    index = build_lexical(load_index(hash_settings).chunks)
+    target = tmp_path / "lexical" / "b1"
+    save_lexical(index, target)
+
+    def broken(*_a, **_k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(type(index.model), "save", broken)
+    with pytest.raises(OSError, match="disk full"):
+        save_lexical(index, target)
+    assert load_lexical(target) is not None  # the earlier index is still whole
+    assert [p.name for p in target.parent.iterdir()] == ["b1"]  # no half-written folder left
