@@ -24,10 +24,11 @@ set_offline_env()
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test reads the developer's ASSISTANT_* variables or config file."""
+    """No test reads the developer's ASSISTANT_* variables, config file or library."""
     for key in list(os.environ):
         if key.startswith("ASSISTANT_"):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("ASSISTANT_LIBRARY_DIR", str(tmp_path / "library"))
     monkeypatch.chdir(tmp_path)
 
 

@@ -86,8 +86,8 @@ def _take_article_option(command: click.Command) -> None:
     "article",
     default=None,
     metavar="ID",
-    help="The library article to work on (`assistant articles` lists them; default: the "
-    "bundled one, or ASSISTANT_ARTICLE).",
+    help="The library article to work on (`assistant articles` lists them; default: "
+    "ASSISTANT_ARTICLE, else the article added last, else the bundled one).",
 )
 @click.pass_context
 def main(ctx: click.Context, article: str | None) -> None:

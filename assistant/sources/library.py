@@ -66,9 +66,26 @@ def _library_article(settings: Settings, article_id: str) -> Settings:
     )
 
 
+def default_article(settings: Settings) -> str:
+    """The article a command works on when none is named: the library's most recently added
+    (or replaced) one, else the bundled one. Folders set by hand (sources_dir) name theirs."""
+    library = settings.library_path
+    if settings.sources_dir is not None or not library.is_dir():
+        return BUNDLED
+    made = [
+        (p.stat().st_mtime, p.parent.name)
+        for p in library.glob("*/sources")
+        if p.is_dir() and _ID_RE.fullmatch(p.parent.name)
+    ]
+    return max(made)[1] if made else BUNDLED
+
+
 def for_article(settings: Settings, article_id: str | None) -> Settings:
-    """The settings for one article of the library ('bundled' or None: the bundled one)."""
-    if article_id in (None, "", BUNDLED):
+    """The settings for one article of the library ('bundled': the bundled one; None: the
+    default one, see ``default_article``)."""
+    if article_id is None:
+        article_id = default_article(settings)
+    if article_id in ("", BUNDLED):
         return settings.model_copy(update={"article": None})
     if not _ID_RE.fullmatch(article_id):
         raise ConfigError(

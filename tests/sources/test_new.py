@@ -258,6 +258,21 @@ def test_an_article_id_is_taken_once_unless_replaced(tmp_path: Path, cli: RunCli
     assert [p.name for p in (tmp_path / "library").iterdir()] == ["moths"]  # no leftovers
 
 
+def test_without_article_commands_work_on_the_most_recent_one(tmp_path: Path, cli: RunCli) -> None:
+    env = _offline_env(tmp_path)
+    assert "Magnesium Glycinate" in cli("sources", env=env).output  # only the bundled one
+    made = cli(
+        "new", ARTICLES / "moths.html", "--id", "moths", "--offline", "--skip-audit", env=env
+    )
+    assert made.exit_code == 0, made.output
+    latest = cli("sources", env=env)
+    assert "Are street lights starving moths?" in latest.output
+    assert "Magnesium Glycinate" in cli("--article", "bundled", "sources", env=env).output
+    assert (
+        "Magnesium Glycinate" in cli("sources", env={**env, "ASSISTANT_ARTICLE": "bundled"}).output
+    )
+
+
 def test_an_unknown_article_is_named_with_the_ones_there_are(tmp_path: Path, cli: RunCli) -> None:
     result = cli("--article", "nope", "sources", env=_offline_env(tmp_path))
     assert result.exit_code == 2
