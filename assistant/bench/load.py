@@ -112,7 +112,7 @@ def _session(
 
 
 def run_level(
-    url: str,
+    url: str | list[str],
     sessions: int,
     per_session: int,
     questions: list[str],
@@ -121,13 +121,20 @@ def run_level(
     connect: ClientFactory | None = None,
 ) -> dict[str, Any]:
     """One concurrency level; ok + errors + hung_sessions + not_run == requests. `connect`
-    makes a session's client (default: gradio_client's)."""
+    makes a session's client (default: gradio_client's). Several URLs (replicas of one page)
+    take the sessions in turn."""
+    urls = [url] if isinstance(url, str) else list(url)
     tally = _Tally()
     deadline = time.monotonic() + time_limit
     t0 = time.perf_counter()
-    args = (connect or _gradio_client, url, per_session, questions, deadline, tally)
+    rest = (per_session, questions, deadline, tally)
     threads = [
-        threading.Thread(target=_session, args=(n, *args), daemon=True) for n in range(sessions)
+        threading.Thread(
+            target=_session,
+            args=(n, connect or _gradio_client, urls[n % len(urls)], *rest),
+            daemon=True,
+        )
+        for n in range(sessions)
     ]
     for t in threads:
         t.start()
@@ -157,7 +164,7 @@ def incomplete(row: dict[str, Any]) -> int:
 
 
 def run_load(
-    url: str,
+    url: str | list[str],
     levels: tuple[int, ...] = (1, 4, 16),
     per_session: int = 5,
     time_limit: float = 300.0,
@@ -168,7 +175,8 @@ def run_load(
 ) -> list[dict[str, Any]]:
     """Every level in turn. Raises AssistantError (after logging the table) when any request
     failed, hung or was not run: a load test that did not do its work has not passed."""
-    _check_loopback(url)
+    for one in [url] if isinstance(url, str) else url:
+        _check_loopback(one)
     rows = []
     for n in levels:
         row = run_level(

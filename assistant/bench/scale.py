@@ -199,7 +199,9 @@ def _synthetic(settings: Settings, size: int, dim: int, seed: int) -> float:
             "collection": name,
             "previous_collection": None,
             "settings_hash": settings.index_hash(),
-            "documents": {},
+            "documents": {
+                f"syn-{d}": {"chunks": min(10, size - 10 * d)} for d in range((size + 9) // 10)
+            },
             "embedding_model": settings.embedding_model,
             "built_at": "synthetic",
         }

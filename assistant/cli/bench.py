@@ -94,7 +94,11 @@ def bench_corpus(questions: Path | None, cold_runs: int, workdir: Path, as_json:
 
 
 @bench.command("load")
-@click.option("--url", default="http://127.0.0.1:7860", help="A running page (loopback only).")
+@click.option(
+    "--url",
+    default="http://127.0.0.1:7860",
+    help="A running page (loopback only); several, comma-separated, share the sessions.",
+)
 @click.option("--levels", default="1,4,16", help="Concurrent sessions per level.")
 @click.option("--per-session", type=int, default=5, help="Questions each session asks.")
 @click.option("--time-limit", type=float, default=300.0, help="Seconds per level at most.")
@@ -103,10 +107,12 @@ def bench_load(url: str, levels: str, per_session: int, time_limit: float) -> No
     """N concurrent chat sessions against a running page through gradio_client.
 
     Example: assistant serve & assistant bench load --levels 1,4,16
+    (two replicas: --url http://127.0.0.1:7860,http://127.0.0.1:7861)
     """
     counts = tuple(int(x) for x in levels.split(",") if x.strip())
     # run_load fails (exit 1, the table on stderr) unless every request was answered
-    rows = run_load(url, counts, per_session, time_limit, log=lambda m: click.echo(m, err=True))
+    urls = [u.strip() for u in url.split(",") if u.strip()]
+    rows = run_load(urls, counts, per_session, time_limit, log=lambda m: click.echo(m, err=True))
     click.echo(format_load_table(rows))
 
 

@@ -255,7 +255,8 @@ def build_index(
             settings, docs, set(plan["unchanged"]), old_collection, collection, embedder, progress
         )
         all_chunks = [chunk_from_row(m) for m in all_metadatas(collection)]
-        save_lexical(build_lexical(all_chunks), lexical_path(settings.index_path, name))
+        all_chunks.sort(key=lambda c: (c.document_id, c.start))
+        save_lexical(build_lexical(all_chunks), lexical_path(settings.index_path, name), all_chunks)
         _switch_over(
             store,
             {

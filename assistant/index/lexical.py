@@ -11,7 +11,9 @@ the current build (a replica on another machine than the builder, or a build fro
 this module) makes one from the chunks and keeps it for the next start.
 
 Besides BM25's matrices the folder holds each row's chunk id, kind and document, so a
-filtered search (article only, some documents only) needs nothing else.
+filtered search (article only, some documents only) needs nothing else, and the build's
+chunks (``chunks.jsonl``), so loading an index reads one file instead of paging through
+every row of the store.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from assistant.types import Chunk
 
 LEXICAL_DIR = "lexical"
 ROWS_FILE = "rows.json"
+CHUNKS_FILE = "chunks.jsonl"  # the build's chunks, one JSON a line: loading skips the store
 
 
 def chunk_tokens(chunk: Chunk) -> list[str]:
@@ -84,14 +87,17 @@ def lexical_path(index_dir: Path, build_id: str) -> Path:
     return index_dir / LEXICAL_DIR / build_id
 
 
-def save_lexical(index: LexicalIndex, folder: Path) -> None:
-    """Write the index to ``folder`` whole or not at all (a temporary folder, renamed)."""
+def save_lexical(index: LexicalIndex, folder: Path, chunks: list[Chunk]) -> None:
+    """Write the index, and the build's chunks, to ``folder`` whole or not at all (a
+    temporary folder, renamed)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:6]}")
     try:
         index.model.save(str(staging), show_progress=False)  # type: ignore[attr-defined]
         rows = {"ids": index.ids, "kinds": list(index.kinds), "documents": list(index.documents)}
         atomic_write(staging / ROWS_FILE, json.dumps(rows).encode("utf-8"))
+        lines = (json.dumps(c.to_dict(), ensure_ascii=False) for c in chunks)
+        atomic_write(staging / CHUNKS_FILE, "\n".join(lines).encode("utf-8"))
         if folder.exists():
             shutil.rmtree(folder)
         staging.rename(folder)
@@ -118,6 +124,18 @@ def load_lexical(folder: Path) -> LexicalIndex | None:
         np.array(rows["kinds"], dtype=object),
         np.array(rows["documents"], dtype=object),
     )
+
+
+def load_chunks(folder: Path) -> list[Chunk] | None:
+    """The build's chunks as saved beside its lexical index; None when they are not there."""
+    path = folder / CHUNKS_FILE
+    if not path.is_file():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+        return [Chunk.from_dict(json.loads(line)) for line in text.split("\n") if line]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def prune_lexical(index_dir: Path, keep: set[str]) -> None:

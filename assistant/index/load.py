@@ -1,5 +1,6 @@
 """Inspect and load the index: which documents are indexed and fresh, and the current build's
-chunks read back from its Chroma collection (the lexical side is saved per build: lexical.py)."""
+chunks read back from the file saved with the build (lexical.py), or from its Chroma
+collection when that file is not there."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from assistant.errors import IndexMissingError, IndexStaleError, StoreError
 from assistant.index.build import all_metadatas, chunk_from_row
+from assistant.index.lexical import lexical_path, load_chunks
 from assistant.index.relevance import load_threshold
 from assistant.index.store import Store
 from assistant.settings import Settings
@@ -105,6 +107,11 @@ def load_index(settings: Settings, *, check_settings: bool = True) -> LoadedInde
             "Run `assistant index` to rebuild it."
         )
     collection = store.get_collection(manifest["collection"])
+    build = manifest.get("build_id") or manifest["collection"]
+    saved = load_chunks(lexical_path(settings.index_path, str(build)))
+    expected = sum(e.get("chunks", 0) for e in manifest.get("documents", {}).values())
+    if saved is not None and len(saved) == expected:
+        return LoadedIndex(manifest=manifest, collection=collection, chunks=saved, stamp=stamp)
     try:
         rows = all_metadatas(collection)
     except Exception as exc:

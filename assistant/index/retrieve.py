@@ -76,13 +76,13 @@ class _Snapshot:
 
     @classmethod
     def of(cls, index: LoadedIndex, settings: Settings) -> _Snapshot:
-        build = index.manifest.get("build_id") or index.manifest.get("collection", "")
+        build = index.manifest.get("build_id") or index.manifest["collection"]
         folder = lexical_path(settings.index_path, str(build))
         lexical = load_lexical(folder)
         if lexical is None or len(lexical.ids) != len(index.chunks):  # not made here: make it
             lexical = build_lexical(index.chunks)
             with contextlib.suppress(OSError):  # read-only or shared folder: keep it in memory
-                save_lexical(lexical, folder)
+                save_lexical(lexical, folder, index.chunks)
         return cls(index, {c.id: c for c in index.chunks}, [c.id for c in index.chunks], lexical)
 
 

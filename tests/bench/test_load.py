@@ -128,3 +128,19 @@ def test_a_dead_page_is_counted_as_errors_not_a_crash() -> None:
 def test_only_loopback_targets_are_accepted() -> None:
     with pytest.raises(UsageError, match=r"127\.0\.0\.1"):
         run_load("http://10.0.0.5:7860", levels=(1,))
+
+
+def test_sessions_take_the_replicas_in_turn() -> None:
+    seen: list[str] = []
+    connect, _ = _clients([0.0], [0.0], [0.0], [0.0])
+
+    def recording(url: str) -> Any:
+        seen.append(url)
+        return connect(url)
+
+    urls = ["http://127.0.0.1:1/", "http://127.0.0.1:2/"]
+    row = run_level(urls, 4, 1, ["q"], 30.0, connect=recording)
+    assert row["ok"] == 4
+    assert sorted(seen) == sorted(urls * 2)
+    with pytest.raises(UsageError, match=r"127\.0\.0\.1"):
+        run_load([urls[0], "http://10.0.0.5:7860"], levels=(1,))

@@ -70,13 +70,29 @@ def test_saving_is_whole_or_nothing(hash_settings: Settings, tmp_path, monkeypat
     build_index(hash_settings)
     index = build_lexical(load_index(hash_settings).chunks)
     target = tmp_path / "lexical" / "b1"
-    save_lexical(index, target)
+    save_lexical(index, target, [])
 
     def broken(*_a, **_k):
         raise OSError("disk full")
 
     monkeypatch.setattr(type(index.model), "save", broken)
     with pytest.raises(OSError, match="disk full"):
-        save_lexical(index, target)
+        save_lexical(index, target, [])
     assert load_lexical(target) is not None  # the earlier index is still whole
     assert [p.name for p in target.parent.iterdir()] == ["b1"]  # no half-written folder left
+
+
+def test_loading_reads_the_saved_chunks_not_every_store_row(
+    hash_settings: Settings, monkeypatch
+) -> None:
+    from assistant.index import load as load_module
+
+    build = build_index(hash_settings).collection
+    from_store = load_index(hash_settings).chunks  # the first read may use either
+    calls = []
+    monkeypatch.setattr(load_module, "all_metadatas", lambda c: calls.append(c) or [])
+    from_file = load_index(hash_settings).chunks
+    assert calls == [] and from_file == from_store and from_file
+    (lexical_path(hash_settings.index_path, build) / "chunks.jsonl").unlink()
+    monkeypatch.undo()
+    assert load_index(hash_settings).chunks == from_store  # no file: read from the store

@@ -111,3 +111,32 @@ def test_two_library_articles_share_one_server_untouched(
     bundled_docs = {c.document_id for c in load_index(bundled).chunks}
     moths_text = " ".join(c.text for c in load_index(made.settings).chunks)
     assert "ref-1" in bundled_docs and "magnesium" not in moths_text.lower()
+
+
+@pytest.mark.slow
+def test_two_page_replicas_share_one_server_under_load(
+    tmp_path: Path, server: ChromaServer
+) -> None:
+    """Two pages, each with its own local folder, on one Chroma server: every concurrent
+    session is answered, and the second replica made its own lexical index from the server."""
+    from conftest import free_port
+
+    from assistant.bench.load import run_level
+    from assistant.web import start
+
+    builder = _server_settings(tmp_path / "builder", server, relevance_threshold=0.1)
+    build = build_index(builder).collection
+    apps, urls = [], []
+    for name in ("one", "two"):
+        replica = _server_settings(tmp_path / name, server, relevance_threshold=0.1)
+        port = free_port()
+        apps.append(start(replica, "127.0.0.1", port, block=False, quiet=True))
+        urls.append(f"http://127.0.0.1:{port}/")
+    try:
+        row = run_level(urls, 4, 2, ["Is magnesium deficiency common?"], time_limit=240)
+    finally:
+        for app in apps:
+            app.close()
+    assert row["ok"] == 8 and row["errors"] == 0 and row["not_run"] == 0
+    for name in ("one", "two"):  # each replica keeps the build's lexical index locally
+        assert (tmp_path / name / "store" / "lexical" / build / "rows.json").is_file()
