@@ -17,7 +17,8 @@ from typing import Any
 from langchain_core.runnables import RunnableGenerator, RunnableLambda
 
 from assistant.answer.chat_model import make_chat_model
-from assistant.answer.extractive import compose_extractive, is_keyword_line
+from assistant.answer.extractive import compose_extractive, is_keyword_line, what_is_covered
+from assistant.answer.language import language_note, other_language
 from assistant.answer.llm import generate_answer
 from assistant.answer.state import (
     NOT_KEPT,
@@ -136,6 +137,12 @@ class AnswerEngine:
         state.answer = compose_extractive(
             state, self.threshold, self.topic_stems(), self._verdicts, self._evidence_citation
         )
+        if state.answer.declined:  # not a dead end: what can be asked instead
+            covered = what_is_covered(self.retriever.index.chunks)
+            state.answer.text = f"{state.answer.text} {covered}".strip()
+        if language := other_language(state.question):  # said first, and kept in the notes
+            state.answer.text = f"{language_note(language)}\n\n{state.answer.text}"
+            state.answer.notes.insert(0, language_note(language))
         state.timings["compose"] = time.perf_counter() - t
         return state
 

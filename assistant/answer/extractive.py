@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from assistant.answer.state import DECLINE_TEXT, AnswerState, citation_of, source_label
 from assistant.text import content_stems
-from assistant.types import PROVENANCE_LABELS, Answer, Citation, ClaimVerdict, Evidence
+from assistant.types import PROVENANCE_LABELS, Answer, Chunk, Citation, ClaimVerdict, Evidence
 
 __all__ = ["compose_extractive", "is_keyword_line", "source_lines"]
 
@@ -40,7 +40,7 @@ def compose_extractive(
             text=DECLINE_TEXT,
             declined=True,
             confidence=best,
-            notes=[f"best evidence similarity {best:.2f} is below the threshold {th:.2f}"],
+            notes=["No passage of the article or its sources comes close enough to the question."],
         )
     citations: list[Citation] = []
     lines: list[str] = []
@@ -64,7 +64,7 @@ def compose_extractive(
     for number in unread:
         lines.append(
             f"- Reference {number}: only its bibliographic record is available here, so "
-            "what the paper says cannot be quoted (`assistant fetch` gets its text)."
+            "what the paper says cannot be quoted until its full text is fetched."
         )
     beyond = _unique(beyond)
     if beyond:
@@ -181,3 +181,25 @@ def source_lines(citations: list[Citation]) -> list[str]:
         link = f" — {c.url}" if c.url and c.reference != "article" else ""
         lines.append(f"[{c.marker}] {who}{where}{link}")
     return lines
+
+
+def what_is_covered(chunks: list[Chunk], most: int = 5) -> str:
+    """In plain words, what the article and its sources do cover: the article's section
+    headings and the references whose text is here, a few of each, in their order."""
+    sections: list[str] = []
+    papers: list[str] = []
+    for c in chunks:
+        if c.kind == "article" and c.section and c.section[-1] not in sections:
+            sections.append(c.section[-1])
+        elif c.kind == "reference" and c.provenance != "metadata_only" and c.title:
+            label = f"{c.title} (reference {c.reference})" if c.reference else c.title
+            if label not in papers:
+                papers.append(label)
+    parts = []
+    if sections:
+        parts.append("The article covers: " + "; ".join(sections[:most]) + ".")
+    if papers:
+        parts.append("Its sources with text: " + "; ".join(papers[:most]) + ".")
+    if parts:
+        parts.append("Ask about one of these.")
+    return " ".join(parts)

@@ -269,6 +269,8 @@ def _chat_tab(
         [chatbot, turns, box, chat_notice],
         api_visibility="private",
     )
+    # the chat's own clear icon starts a new conversation too: its memory goes with it
+    chatbot.clear(lambda: ([], ""), None, [turns, chat_notice], api_visibility="private")
     return [example_row, *example_buttons, chatbot, turns, box, chat_notice]
 
 

@@ -33,7 +33,9 @@ def header_html(docs: list[Document]) -> str:
     return (
         '<div class="app-header"><h1>Health article assistant</h1>'
         f"<p>Ask about {about}. Every answer quotes the passages it rests on, and says where "
-        "the article goes beyond its sources.</p></div>"
+        "the article goes beyond its sources.</p>"
+        '<p class="disclaimer">Not medical advice: it reports what the article and the papers '
+        "it cites say. Ask a clinician about your own health.</p></div>"
     )
 
 

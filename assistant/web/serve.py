@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import ipaddress
 import threading
+from pathlib import Path
 from typing import Any
 
 from assistant.errors import ConfigError
 from assistant.settings import Settings, set_offline_env
 from assistant.web.backend import WebBackend
 from assistant.web.style import CSS
+
+FAVICON = Path(__file__).resolve().parent / "favicon.svg"
 
 
 def is_loopback(host: str) -> bool:
@@ -86,7 +89,13 @@ def start(
         inbrowser=False,
         quiet=True,
         show_error=False,
-        theme=gr.themes.Default(primary_hue="teal", secondary_hue="slate"),
+        theme=gr.themes.Default(primary_hue="teal", secondary_hue="slate").set(
+            # white on teal-700 reads at 5.5:1 (WCAG AA); Gradio's teal-500 is 2.5:1
+            button_primary_background_fill="*primary_700",
+            button_primary_background_fill_hover="*primary_800",
+            button_primary_background_fill_dark="*primary_700",
+            button_primary_background_fill_hover_dark="*primary_800",
+        ),
         css=CSS,
         footer_links=[],
         ssr_mode=False,
@@ -94,5 +103,6 @@ def start(
         mcp_server=False,
         enable_monitoring=False,
         max_file_size=settings.max_upload_bytes,  # the upload route exists without widgets
+        favicon_path=str(FAVICON),
     )
     return app

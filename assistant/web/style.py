@@ -1,22 +1,26 @@
 """The page's CSS (passed to launch(), as Gradio 6 wants). Uses Gradio's theme variables so
-light and dark modes both read well."""
+light and dark modes both read well, and its own secondary-text colour where Gradio's is too
+faint to read."""
 
 CSS = """
+/* secondary text that still meets WCAG AA (4.5:1): Gradio's own subdued grey is about 1.9:1 */
+:root { --assistant-muted: #4b5563; --assistant-accent: #0f766e; }
+.dark { --assistant-muted: #cbd5e1; --assistant-accent: #5eead4; }
 .app-header h1 { margin: 0 0 .2rem 0; font-size: 1.45rem; }
-.app-header p { margin: .1rem 0; color: var(--body-text-color-subdued); }
-.muted { color: var(--body-text-color-subdued); font-size: .88em; }
+.app-header p { margin: .1rem 0; color: var(--assistant-muted); }
+.muted { color: var(--assistant-muted); font-size: .88em; }
 
 /* chat answers */
 .ans p { margin: .35rem 0; }
 .ans ul { margin: .2rem 0 .5rem 1.1rem; padding: 0; }
 .ans li { margin: .2rem 0; }
 .ans .ans-h { margin: .8rem 0 .2rem 0; font-size: 1rem; font-weight: 700; }
-.ans-streaming { white-space: pre-wrap; color: var(--body-text-color-subdued); }
+.ans-streaming { white-space: pre-wrap; color: var(--assistant-muted); }
 .ans-declined .ans-text { border-left: 4px solid #9ca3af; padding-left: .7rem; }
 .ans-error { border-left: 4px solid #dc2626; padding-left: .7rem; }
-.ans-meta { margin-top: .4rem; font-size: .78em; color: var(--body-text-color-subdued); }
+.ans-meta { margin-top: .4rem; font-size: .78em; color: var(--assistant-muted); }
 .user-q { white-space: pre-wrap; }
-sup.cite { font-size: .75em; color: var(--color-accent); font-weight: 600; }
+sup.cite { font-size: .75em; color: var(--assistant-accent); font-weight: 600; }
 
 .ans-callout { border: 1px solid #f59e0b; background: rgba(245, 158, 11, .12);
   border-radius: 8px; padding: .5rem .8rem; margin: .2rem 0 .6rem 0; }
@@ -31,20 +35,21 @@ sup.cite { font-size: .75em; color: var(--color-accent); font-weight: 600; }
   margin: .3rem 0; background: var(--background-fill-secondary); }
 .src-card > summary { cursor: pointer; padding: .4rem .6rem; list-style-position: inside; }
 .src-card[open] > summary { border-bottom: 1px solid var(--border-color-primary); }
-.src-marker { font-weight: 700; color: var(--color-accent); }
+.src-marker { font-weight: 700; color: var(--assistant-accent); }
 .src-doc { font-weight: 600; }
-.src-section { color: var(--body-text-color-subdued); font-size: .9em; }
+.src-section { color: var(--assistant-muted); font-size: .9em; }
 .src-section::before { content: "› "; }
-.src-quote-preview { display: block; font-size: .85em; color: var(--body-text-color-subdued);
+.src-quote-preview { display: block; font-size: .85em; color: var(--assistant-muted);
   margin: .15rem 0 0 1.1rem; }
 .src-card[open] .src-quote-preview { display: none; }
 .src-body { padding: .5rem .8rem .6rem .8rem; }
 .src-title { font-style: italic; margin-bottom: .3rem; }
-.src-passage { margin: .3rem 0; padding: .3rem .7rem; border-left: 3px solid var(--color-accent);
+.src-passage { margin: .3rem 0; padding: .3rem .7rem;
+  border-left: 3px solid var(--assistant-accent);
   white-space: pre-wrap; line-height: 1.5; }
 .src-passage mark, .audit mark { background: #fde68a; color: #111827; padding: 0 .1rem;
   border-radius: 2px; }
-.src-span { font-size: .78em; color: var(--body-text-color-subdued); }
+.src-span { font-size: .78em; color: var(--assistant-muted); }
 .src-notice { font-size: .85em; background: rgba(59, 130, 246, .1); border-radius: 6px;
   padding: .3rem .5rem; margin: .35rem 0; }
 .src-links { font-size: .88em; margin-top: .3rem; }
@@ -71,7 +76,7 @@ sup.cite { font-size: .75em; color: var(--color-accent); font-weight: 600; }
 /* audit */
 .audit-counts { margin-bottom: .4rem; }
 .count-chip { margin: 0 .2rem; font-size: .85em; padding: .1rem .6rem; }
-.audit-shown { font-size: .88em; color: var(--body-text-color-subdued); margin-bottom: .4rem; }
+.audit-shown { font-size: .88em; color: var(--assistant-muted); margin-bottom: .4rem; }
 .audit-head, .audit-row > summary { display: grid;
   grid-template-columns: minmax(0, 3fr) minmax(0, 1.4fr) 7.5rem minmax(0, 3fr); gap: .7rem; }
 .audit-head { font-weight: 700; padding: .3rem .6rem;
@@ -84,7 +89,7 @@ sup.cite { font-size: .75em; color: var(--color-accent); font-weight: 600; }
 .audit-detail { padding: .2rem 1rem .7rem 1rem; }
 .audit-evidence { list-style: none; padding: 0; }
 .audit-quote blockquote { margin: .2rem 0 .5rem 0; padding: .2rem .7rem;
-  border-left: 3px solid var(--color-accent); }
+  border-left: 3px solid var(--assistant-accent); }
 .audit-quote-where { font-size: .85em; font-weight: 600; }
 
 /* sources and index */
@@ -97,7 +102,7 @@ sup.cite { font-size: .75em; color: var(--color-accent); font-weight: 600; }
 .doc-table th, .doc-table td, .index-table th, .index-table td { border: none !important;
   background: transparent; }
 .doc-table th { text-align: left; vertical-align: top; width: 9.5rem; padding: .2rem .4rem .2rem 0;
-  color: var(--body-text-color-subdued); font-weight: 600; }
+  color: var(--assistant-muted); font-weight: 600; }
 .doc-table td { padding: .2rem 0; }
 .index-table th, .index-table td { text-align: left; padding: .25rem .5rem;
   border-bottom: 1px solid var(--border-color-primary) !important; }
@@ -110,6 +115,6 @@ sup.cite { font-size: .75em; color: var(--color-accent); font-weight: 600; }
 .notice-error { background: rgba(220, 38, 38, .14); }
 .build-bar { height: 8px; border-radius: 4px; background: var(--border-color-primary);
   overflow: hidden; margin: .3rem 0; }
-.build-bar > div { height: 100%; background: var(--color-accent); }
+.build-bar > div { height: 100%; background: var(--assistant-accent); }
 #examples button { font-size: .85em; }
 """

@@ -19,7 +19,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def notice(message: str, kind: str = "info") -> str:
-    return f'<div class="notice notice-{esc(kind)}">{esc(message)}</div>'
+    """A message box that screen readers announce (errors at once, the rest when idle)."""
+    live = 'role="alert"' if kind == "error" else 'role="status" aria-live="polite"'
+    return f'<div class="notice notice-{esc(kind)}" {live}>{esc(message)}</div>'
 
 
 # --- audit --------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ def test_unusual_questions_get_well_formed_answers(engine: AnswerEngine, questio
 def _well_formed(answer: Answer) -> None:
     assert isinstance(answer.text, str) and answer.text
     if answer.declined:
-        assert answer.text == DECLINE_TEXT and not answer.citations
+        assert DECLINE_TEXT in answer.text and not answer.citations
     else:
         assert answer.citations
     for c in answer.citations:

@@ -180,7 +180,7 @@ def test_extractive_framing_is_not_a_statement_but_audit_verdicts_are() -> None:
             "**What its sources say**",
             "- None of the article's references addresses this directly.",
             "- Reference 4: only its bibliographic record is available here, so what the paper "
-            "says cannot be quoted (`assistant fetch` gets its text).",
+            "says cannot be quoted until its full text is fetched.",
             "**Beyond the sources**",
             '- "Magnesium reduces X by 35%.": unsupported. No reference reports a 35% figure.',
             "",

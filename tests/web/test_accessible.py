@@ -1,0 +1,120 @@
+"""The page for a first-time reader, in a real browser: named and marked as not medical
+advice, secondary text readable (WCAG AA contrast), no serious or critical axe-core
+violation on any tab, declines that say what can be asked, and a clear that forgets."""
+
+from __future__ import annotations
+
+import pytest
+from test_browser import CHROMIUM, ask, browser, page, served
+
+__all__ = ["browser", "page", "served"]  # the fixtures, imported so pytest finds them
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+]
+
+# WCAG 2.x contrast ratio of an element's text against the first opaque background behind it
+CONTRAST = """(el) => {
+  const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  let bg = null;
+  for (let node = el; node && !bg; node = node.parentElement) {
+    const c = rgb(getComputedStyle(node).backgroundColor);
+    if (c.length >= 3 && (c.length < 4 || c[3] > 0.9)) bg = c;
+  }
+  bg = bg || [255, 255, 255];
+  const fg = rgb(getComputedStyle(el).color);
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+def test_the_page_is_named_and_says_it_is_not_medical_advice(page, served) -> None:
+    assert page.title() == "Health article assistant"
+    icon = page.request.get(f"{served[0]}favicon.ico")
+    assert icon.ok and b"<svg" in icon.body()  # our icon, not Gradio's
+    assert "Not medical advice" in page.locator(".app-header .disclaimer").inner_text()
+
+
+def test_secondary_text_meets_wcag_aa_contrast(page) -> None:
+    answer = ask(page, "Does magnesium lower cortisol by 25%?")
+    for selector in (".app-header p", ".ans-meta"):
+        element = (
+            page.locator(selector).first if selector != ".ans-meta" else answer.locator(selector)
+        )
+        ratio = element.evaluate(CONTRAST)
+        assert ratio >= 4.5, (selector, ratio)
+
+
+def test_no_serious_accessibility_violations_on_any_tab(page) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    ask(page, "Is magnesium deficiency common?")
+    found = {}
+    for tab, ready in (
+        ("Chat", "#chat .ans-final"),
+        ("Claim audit", "#audit .audit-row"),
+        ("Sources", "#sources .src-doc, #sources .notice"),
+        ("Index", "#index-status table, #index-status .notice"),
+    ):
+        page.get_by_role("tab", name=tab).click()
+        page.locator(ready).first.wait_for(timeout=300_000)
+        results = axe.run(page)
+        serious = [
+            f"{v['id']}: {v['help']} "
+            + "; ".join(f"{n['target']} {n.get('failureSummary', '')[-90:]}" for n in v["nodes"])
+            for v in results.response["violations"]
+            if v.get("impact") in ("serious", "critical")
+        ]
+        found[tab] = serious
+    assert found == {tab: [] for tab in found}, found
+
+
+def test_a_decline_says_what_can_be_asked(page) -> None:
+    off = ask(page, "How do I repot an orchid?")
+    text = off.inner_text()
+    assert "do not cover" in text and "The article covers:" in text
+    assert "threshold" not in text
+
+
+def _answer_text(answer) -> str:
+    return answer.locator(".ans-text").inner_text()
+
+
+def test_the_chat_clear_icon_forgets_the_conversation(page, browser, served) -> None:
+    follow_up = "Where does that figure come from?"
+    ask(page, "What is the recommended daily amount of magnesium for women?")
+    page.locator("#chat button[aria-label='Clear']").click()
+    page.wait_for_function("() => document.querySelectorAll('#chat .ans').length === 0")
+    after_clear = _answer_text(ask(page, follow_up))
+    context = browser.new_context(viewport={"width": 1280, "height": 1100})
+    try:
+        fresh = context.new_page()
+        fresh.goto(served[0], wait_until="load")
+        fresh.wait_for_selector("#chat-input textarea")
+        first_question = _answer_text(ask(fresh, follow_up))  # a conversation with no past
+    finally:
+        context.close()
+    assert after_clear == first_question
+
+
+def test_the_dark_theme_has_no_serious_violations_either(browser, served) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(viewport={"width": 1280, "height": 1100}, color_scheme="dark")
+    try:
+        dark = context.new_page()
+        dark.goto(f"{served[0]}?__theme=dark", wait_until="load")
+        dark.wait_for_selector("#chat-input textarea")
+        assert dark.evaluate("() => document.body.classList.contains('dark')")
+        ask(dark, "Is magnesium deficiency common?")
+        violations = Axe().run(dark).response["violations"]
+        serious = [v["id"] for v in violations if v.get("impact") in ("serious", "critical")]
+        assert serious == [], serious
+    finally:
+        context.close()
