@@ -50,7 +50,7 @@ def compose_extractive(
         lines.append("**What the article says**")
         for ev, _ in article:
             citations.append(citation_of(len(citations) + 1, ev))
-            lines.append(f'- "{ev.quote}" [{len(citations)}]')
+            lines.append(f'- "{one_line(ev.quote)}" [{len(citations)}]')
             for v in verdicts_of(ev):
                 beyond.append(v)
                 claim_marker.setdefault(v.span, len(citations))
@@ -58,7 +58,7 @@ def compose_extractive(
     if sources:
         for ev, _ in sources:
             citations.append(citation_of(len(citations) + 1, ev))
-            lines.append(f'- {source_label(ev)}: "{ev.quote}" [{len(citations)}]')
+            lines.append(f'- {source_label(ev)}: "{one_line(ev.quote)}" [{len(citations)}]')
     else:
         lines.append("- None of the article's references addresses this directly.")
     for number in unread:
@@ -181,6 +181,12 @@ def source_lines(citations: list[Citation]) -> list[str]:
         link = f" — {c.url}" if c.url and c.reference != "article" else ""
         lines.append(f"[{c.marker}] {who}{where}{link}")
     return lines
+
+
+def one_line(quote: str) -> str:
+    """A quote as one line of the answer (a list quoted with its lead-in keeps its items,
+    its line breaks read as spaces); the citation keeps the exact span."""
+    return " ".join(quote.split())
 
 
 def what_is_covered(chunks: list[Chunk], most: int = 5) -> str:

@@ -5,7 +5,8 @@ with the cross-encoder reranker trained for it (reranker.py), the scale benchmar
 the corpus benchmark (corpus.py), the whole audit on an article made of a claim set
 (audit.py), the claim-verifier benchmark on public claim sets
 (claims.py), the exaggeration benchmark (exaggeration.py), the sentence splitter against
-SciFact's gold sentences (sentences.py), lexical engines on SciFact (lexical.py), the load
+SciFact's gold sentences (sentences.py), lexical engines on SciFact (lexical.py),
+answers over PubMedQA dev (pubmedqa.py), the load
 test against a running page (load.py), and what they share: an on-disk embedding cache
 (cache.py) and latency / table helpers (timing.py).
 torch and transformers are imported only when the reranker is loaded or trained, and
@@ -21,6 +22,7 @@ from assistant.bench.exaggeration import write_model_card as write_strength_card
 from assistant.bench.lexical import format_lexical_table, run_lexical_bench
 from assistant.bench.load import format_table as format_load_table
 from assistant.bench.load import run_load
+from assistant.bench.pubmedqa import format_pubmedqa_table, run_pubmedqa_bench
 from assistant.bench.reranker import rerank_rankings, reranker_path, train_reranker
 from assistant.bench.scale import format_table as format_scale_table
 from assistant.bench.scale import run_scale
@@ -37,6 +39,7 @@ __all__ = [
     "format_exaggeration_table",
     "format_lexical_table",
     "format_load_table",
+    "format_pubmedqa_table",
     "format_retrieval_table",
     "format_scale_table",
     "format_sentence_table",
@@ -48,6 +51,7 @@ __all__ = [
     "run_exaggeration_bench",
     "run_lexical_bench",
     "run_load",
+    "run_pubmedqa_bench",
     "run_retrieval_benchmark",
     "run_scale",
     "run_sentence_bench",

@@ -15,6 +15,7 @@ from assistant.bench import (
     format_exaggeration_table,
     format_lexical_table,
     format_load_table,
+    format_pubmedqa_table,
     format_retrieval_table,
     format_scale_table,
     format_sentence_table,
@@ -25,6 +26,7 @@ from assistant.bench import (
     run_exaggeration_bench,
     run_lexical_bench,
     run_load,
+    run_pubmedqa_bench,
     run_retrieval_benchmark,
     run_scale,
     run_sentence_bench,
@@ -275,3 +277,20 @@ def bench_lexical(as_json: bool) -> None:
     """
     result = run_lexical_bench(get_settings())
     emit_json(result) if as_json else click.echo(format_lexical_table(result))
+
+
+@bench.command("pubmedqa")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N questions.")
+@click.option("--workdir", type=click.Path(path_type=Path), default=Path(".cache/pubmedqa"))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def bench_pubmedqa(limit: int | None, workdir: Path, as_json: bool) -> None:
+    """Answers to PubMedQA's dev questions over their abstracts: cites its own abstract,
+    quotes its conclusion.
+
+    Example: assistant bench pubmedqa --limit 200
+    """
+    result = run_pubmedqa_bench(
+        get_settings(), workdir, limit, log=lambda m: click.echo(m, err=True)
+    )
+    emit_json(result) if as_json else click.echo(format_pubmedqa_table(result))

@@ -5,6 +5,7 @@ diversity, and sentence-level evidence selection inside the retrieved passages.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -28,6 +29,29 @@ from assistant.text import content_stems
 from assistant.types import Chunk, Evidence
 
 SourceFilter = Literal["article", "references", "all"]
+
+
+_ITEM_START = re.compile(r"\n[ \t]*(?:[•◦▪‣●*\-–]|\d{1,3}[.)])[ \t]*$")
+
+
+def list_units(chunk: Chunk, longest_item: int = 160) -> list[tuple[int, int]]:
+    """Spans of a lead-in sentence (ending with a colon) together with the list it opens:
+    the sentences after it that each open a line with a bullet or number, two at least."""
+    units = []
+    sentences = list(chunk.sentences)
+    for i, (start, end) in enumerate(sentences):
+        if not chunk.text[start - chunk.start : end - chunk.start].rstrip().endswith(":"):
+            continue
+        last = None
+        for j in range(i + 1, len(sentences)):
+            s, e = sentences[j]
+            gap = chunk.text[sentences[j - 1][1] - chunk.start : s - chunk.start]
+            if not _ITEM_START.search(gap) or e - s > longest_item:
+                break
+            last = j
+        if last is not None and last >= i + 2:
+            units.append((start, sentences[last][1]))
+    return units
 
 
 def rrf_fuse(rankings: Iterable[list[str]], k: int = 60) -> dict[str, float]:
@@ -245,6 +269,7 @@ class HybridRetriever:
         wanted = content_stems(query)
         for ev in evidence:
             spans = list(ev.chunk.sentences) or [(ev.chunk.start, ev.chunk.end)]
+            spans += list_units(ev.chunk)  # a lead-in with its list, quoted as one unit
             texts = [ev.chunk.text[s - ev.chunk.start : e - ev.chunk.start] for s, e in spans]
             sims = self._sentence_vectors(texts) @ qvec
             for span, text, sim in zip(spans, texts, sims, strict=True):
@@ -258,12 +283,15 @@ class HybridRetriever:
             order = sorted(keys, key=lambda i: -fused[i])
         else:
             order = by_cosine
-        taken: dict[str, int] = {}
+        taken: dict[str, list[tuple[int, int]]] = {}
         out: list[tuple[Evidence, float]] = []
         for i in order:
             ev, sim, _ = rows[int(i)]
-            if taken.get(ev.chunk.id, 0) < per_chunk:
-                taken[ev.chunk.id] = taken.get(ev.chunk.id, 0) + 1
+            spans = taken.setdefault(ev.chunk.id, [])
+            assert ev.sentence is not None
+            s, e = ev.sentence
+            if len(spans) < per_chunk and not any(s < b and a < e for a, b in spans):
+                spans.append((s, e))  # a unit and a sentence inside it are not both quoted
                 out.append((ev, sim))
         return out
 

@@ -283,3 +283,40 @@ def test_sentence_bench_scores_boundaries_on_gold_sentences(tmp_path) -> None:
     assert (ours["abstracts"], ours["boundaries"]) == (2, 3)
     assert ours["precision"] == 1.0 and ours["recall"] == pytest.approx(2 / 3, abs=1e-4)
     assert "ours" in format_sentence_table(rows)
+
+
+def test_pubmedqa_bench_scores_answers_against_their_own_abstracts(tmp_path) -> None:
+    from conftest import make_settings
+
+    from assistant.bench.pubmedqa import abstract_document, run_pubmedqa_bench
+
+    entries = {
+        "1": {
+            "QUESTION": "Does zinc shorten the common cold in adults?",
+            "CONTEXTS": ["Adults with colds took zinc lozenges or placebo in a trial."],
+            "LABELS": ["BACKGROUND"],
+            "LONG_ANSWER": "Zinc lozenges shortened the common cold in adults by two days.",
+        },
+        "2": {
+            "QUESTION": "Is walking linked to lower blood pressure in older women?",
+            "CONTEXTS": ["Older women wore step counters for a year.", "Blood pressure fell."],
+            "LABELS": ["METHODS", "RESULTS"],
+            "LONG_ANSWER": "Walking more was linked to lower blood pressure in older women.",
+        },
+    }
+    doc, (start, end) = abstract_document("1", entries["1"])
+    assert doc.text[start:end] == entries["1"]["LONG_ANSWER"]
+    assert [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "heading"] == [
+        "BACKGROUND",
+        "CONCLUSIONS",
+    ]
+    folder = tmp_path / "benchmarks" / "pubmedqa"
+    folder.mkdir(parents=True)
+    (folder / "pqal_dev.json").write_text(json.dumps(entries))
+    settings = make_settings(
+        tmp_path, benchmarks_dir=tmp_path / "benchmarks", relevance_threshold=0.0
+    )
+    result = run_pubmedqa_bench(settings, tmp_path / "work", log=lambda _: None)
+    assert result["questions"] == 2
+    assert result["cites_own"] == 1.0 and result["first_own"] == 1.0
+    assert 0.0 <= result["conclusion"] <= 1.0 and result["answered"] == 1.0
