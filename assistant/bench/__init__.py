@@ -1,14 +1,13 @@
 """Benchmarks on public data and on the product itself, apart from the eval question set.
 
-Owns SciFact retrieval (BEIR files, bm25 / dense / hybrid rankings, scores: beir.py, scifact.py)
-with the cross-encoder reranker trained for it (reranker.py), the scale benchmark (scale.py),
-the corpus benchmark (corpus.py), the whole audit on an article made of a claim set
-(audit.py), the claim-verifier benchmark on public claim sets
+Owns SciFact retrieval (BEIR files, bm25 / dense / hybrid rankings, scores: beir.py,
+scifact.py) with the cross-encoder reranker trained for it (reranker.py), the scale benchmark
+(scale.py; at given sizes, sizes.py), the corpus benchmark (corpus.py), the whole audit on an
+article made of a claim set (audit.py), the claim-verifier benchmark on public claim sets
 (claims.py), the exaggeration benchmark (exaggeration.py), the sentence splitter against
-SciFact's gold sentences (sentences.py), lexical engines on SciFact (lexical.py),
-answers over PubMedQA dev (pubmedqa.py), the load
-test against a running page (load.py), and what they share: an on-disk embedding cache
-(cache.py) and latency / table helpers (timing.py).
+SciFact's gold sentences (sentences.py), lexical engines on SciFact (lexical.py), answers over
+PubMedQA dev (pubmedqa.py), the load test against a running page (load.py), and what they
+share: an on-disk embedding cache (cache.py) and latency / table helpers (timing.py).
 torch and transformers are imported only when the reranker is loaded or trained, and
 gradio_client only when the load test connects.
 """
@@ -29,6 +28,7 @@ from assistant.bench.scale import run_scale
 from assistant.bench.scifact import format_table as format_retrieval_table
 from assistant.bench.scifact import run_retrieval_benchmark
 from assistant.bench.sentences import format_sentence_table, run_sentence_bench
+from assistant.bench.sizes import format_sizes_table, run_sizes
 
 __all__ = [
     "EmbeddingCache",
@@ -43,6 +43,7 @@ __all__ = [
     "format_retrieval_table",
     "format_scale_table",
     "format_sentence_table",
+    "format_sizes_table",
     "rerank_rankings",
     "reranker_path",
     "run_audit_bench",
@@ -55,6 +56,7 @@ __all__ = [
     "run_retrieval_benchmark",
     "run_scale",
     "run_sentence_bench",
+    "run_sizes",
     "train_reranker",
     "write_strength_card",
 ]

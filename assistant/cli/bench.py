@@ -19,6 +19,7 @@ from assistant.bench import (
     format_retrieval_table,
     format_scale_table,
     format_sentence_table,
+    format_sizes_table,
     reranker_path,
     run_audit_bench,
     run_claims_bench,
@@ -30,9 +31,11 @@ from assistant.bench import (
     run_retrieval_benchmark,
     run_scale,
     run_sentence_bench,
+    run_sizes,
     train_reranker,
 )
 from assistant.cli.common import Progress, emit_json, get_settings, handle_errors
+from assistant.errors import UsageError
 from assistant.verifier import (
     DATASETS,
     Verifier,
@@ -48,22 +51,48 @@ def bench() -> None:
 @bench.command("scale")
 @click.option("--limit", type=int, default=None, help="Use only the first N SciFact abstracts.")
 @click.option("--synthetic", type=int, default=100_000, help="Synthetic chunks (0 to skip).")
+@click.option(
+    "--sizes",
+    default=None,
+    help="Comma-separated synthetic sizes (e.g. 10000,100000,1000000): per size and mode, "
+    "build, load, RSS, disk and lexical / dense / hybrid latency, instead of the SciFact run.",
+)
+@click.option(
+    "--modes",
+    default="embedded,server",
+    show_default=True,
+    help="Store modes to run with --sizes.",
+)
 @click.option("--queries", type=int, default=50, help="Queries timed at each size.")
 @click.option("--workdir", type=click.Path(path_type=Path), default=Path(".cache/scale"))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (with --sizes).")
 @handle_errors
-def bench_scale(limit: int | None, synthetic: int, queries: int, workdir: Path) -> None:
+def bench_scale(
+    limit: int | None,
+    synthetic: int,
+    sizes: str | None,
+    modes: str,
+    queries: int,
+    workdir: Path,
+    as_json: bool,
+) -> None:
     """Index SciFact's abstracts and a synthetic store, embedded vs server mode: build
     throughput, store size, search/ask latency p50/p95.
 
     Example: assistant bench scale --limit 500 --synthetic 20000
+    (or: assistant bench scale --sizes 10000,100000 --json)
     """
+    log = lambda m: click.echo(m, err=True)  # noqa: E731
+    if sizes:
+        counts = [int(x) for x in sizes.split(",") if x.strip()]
+        wanted = tuple(m.strip() for m in modes.split(",") if m.strip())
+        if not wanted or set(wanted) - {"embedded", "server"}:
+            raise UsageError(f"--modes {modes!r}: choose from embedded, server.")
+        found = run_sizes(get_settings(), workdir, counts, queries=queries, modes=wanted, log=log)
+        emit_json(found) if as_json else click.echo(format_sizes_table(found))
+        return
     rows = run_scale(
-        get_settings(),
-        workdir,
-        limit=limit,
-        synthetic=synthetic,
-        queries=queries,
-        log=lambda m: click.echo(m, err=True),
+        get_settings(), workdir, limit=limit, synthetic=synthetic, queries=queries, log=log
     )
     click.echo(format_scale_table(rows))
 

@@ -320,3 +320,19 @@ def test_pubmedqa_bench_scores_answers_against_their_own_abstracts(tmp_path) -> 
     assert result["questions"] == 2
     assert result["cites_own"] == 1.0 and result["first_own"] == 1.0
     assert 0.0 <= result["conclusion"] <= 1.0 and result["answered"] == 1.0
+
+
+def test_scale_at_sizes_reports_each_side_and_mode(tmp_path) -> None:
+    from conftest import make_settings
+
+    from assistant.bench.sizes import format_sizes_table, run_sizes
+
+    settings = make_settings(tmp_path)
+    rows = run_sizes(settings, tmp_path / "w", [300], queries=5, modes=("embedded",), log=str)
+    (row,) = rows
+    assert (row["size"], row["mode"], row["synthetic"]) == (300, "embedded", True)
+    assert set(row["search_ms"]) == {"lexical", "dense", "hybrid"}
+    assert all(v["p95"] >= v["p50"] >= 0 for v in row["search_ms"].values())
+    assert row["disk_mb"] > 0 and row["rss_mb"] > 0 and row["build_s"] > 0
+    assert (tmp_path / "w" / "embedded-300" / "embedded" / "lexical").is_dir()
+    assert "300 embedded" in " ".join(format_sizes_table(rows).split())
