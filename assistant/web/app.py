@@ -57,7 +57,9 @@ def _message(role: str, html: str) -> dict[str, Any]:
 def respond(
     backend: WebBackend, message: str, chat: list, turns: list, engine: str, top_k: float
 ) -> Iterator[tuple[list, list, str, str]]:
-    """Stream one answer into the chat; yields (chat, turns, input box, notice)."""
+    """Stream one answer into the chat; yields (chat, turns, input box, notice). The box is
+    emptied once, when the question is taken; after that it is left alone, so what the user
+    types while the answer streams is not wiped."""
     chat, turns = list(chat or []), list(turns or [])
     try:
         question = clean_question(message or "", backend.settings.max_question_chars)
@@ -73,16 +75,16 @@ def respond(
             if isinstance(item, str):
                 text += item
                 chat[-1] = _message("assistant", render_streaming(text))
-                yield chat, turns, "", ""
+                yield chat, turns, gr.skip(), ""
             else:
                 answer = item
     except AssistantError as exc:
         chat[-1] = _message("assistant", render_error(f"Could not answer: {exc}"))
-        yield chat, turns, "", ""
+        yield chat, turns, gr.skip(), ""
         return
     except Exception as exc:
         chat[-1] = _message("assistant", render_error(f"Unexpected error: {type(exc).__name__}"))
-        yield chat, turns, "", ""
+        yield chat, turns, gr.skip(), ""
         return
     assert answer is not None
     chat[-1] = _message("assistant", render_answer(answer, backend.links()))
@@ -93,7 +95,7 @@ def respond(
             "The claim audit is still running: warnings about claims that go beyond their "
             "sources will appear in answers once it is done (see the Claim audit tab)."
         )
-    yield chat, turns, "", pending
+    yield chat, turns, gr.skip(), pending
 
 
 # --- audit ------------------------------------------------------------------------------------
@@ -292,20 +294,17 @@ def _chatbot() -> gr.Chatbot:
 
 
 def _answer_settings(s: Settings) -> tuple[gr.Radio, gr.Slider]:
-    """The folded-away engine choice and passages-per-answer slider."""
-    llm_label = (
-        f"Language model ({s.llm_model})"
-        if llm_configured(s)
-        else "Language model (not configured)"
-    )
+    """The folded-away engine choice and passages-per-answer slider. A language model that
+    is not set up is not offered (choosing it would only fall back to quotes)."""
+    choices = [("Extractive: quotes only, no language model", "extractive")]
+    if llm_configured(s):
+        choices.append((f"Language model ({s.llm_model}), checked against the quotes", "llm"))
     with gr.Accordion("Answer settings", open=False, elem_id="answer-settings"):
         engine = gr.Radio(
-            [
-                ("Extractive: quotes only, no language model", "extractive"),
-                (llm_label, "llm"),
-            ],
-            value=s.engine,
+            choices,
+            value=s.engine if llm_configured(s) else "extractive",
             label="Answer engine",
+            info=None if llm_configured(s) else "No language model is set up on this server.",
             elem_id="engine",
         )
         top_k = gr.Slider(1, 12, value=s.top_k, step=1, label="Passages per answer")
