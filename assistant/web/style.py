@@ -93,7 +93,8 @@ sup.cite { font-size: .75em; color: var(--assistant-accent); font-weight: 600; }
 .audit-quote-where { font-size: .85em; font-weight: 600; }
 
 /* sources and index */
-.docs { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: .8rem; }
+.docs { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(420px, 100%), 1fr));
+  gap: .8rem; }
 .doc-card { border: 1px solid var(--border-color-primary); border-radius: 10px;
   padding: .6rem .8rem; }
 .doc-head { margin-bottom: .4rem; }
@@ -117,4 +118,14 @@ sup.cite { font-size: .75em; color: var(--assistant-accent); font-weight: 600; }
   overflow: hidden; margin: .3rem 0; }
 .build-bar > div { height: 100%; background: var(--assistant-accent); }
 #examples button { font-size: .85em; }
+
+/* phones (390 px and so on): nothing wider than the screen, tables scroll inside themselves,
+   the audit grid stacks its columns */
+@media (max-width: 640px) {
+  .index-table, .doc-table { display: block; max-width: 100%; overflow-x: auto; }
+  .audit-head { display: none; }
+  .audit-row > summary { grid-template-columns: minmax(0, 1fr); gap: .2rem; }
+  .src-card, .ans, .audit { max-width: 100%; overflow-wrap: anywhere; }
+  .app-header h1 { font-size: 1.2rem; }
+}
 """

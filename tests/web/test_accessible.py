@@ -59,7 +59,7 @@ def test_no_serious_accessibility_violations_on_any_tab(page) -> None:
     for tab, ready in (
         ("Chat", "#chat .ans-final"),
         ("Claim audit", "#audit .audit-row"),
-        ("Sources", "#sources .src-doc, #sources .notice"),
+        ("Sources", "#sources .doc-card"),
         ("Index", "#index-status table, #index-status .notice"),
     ):
         page.get_by_role("tab", name=tab).click()
@@ -116,5 +116,33 @@ def test_the_dark_theme_has_no_serious_violations_either(browser, served) -> Non
         violations = Axe().run(dark).response["violations"]
         serious = [v["id"] for v in violations if v.get("impact") in ("serious", "critical")]
         assert serious == [], serious
+    finally:
+        context.close()
+
+
+def test_on_a_phone_nothing_is_cut_off_and_the_page_does_not_scroll_sideways(
+    browser, served
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    wider = """() => [...document.querySelectorAll('#sources *, #index-status *, #audit *, #chat *')]
+        .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1
+                      && !el.closest('.index-table, .doc-table'))
+        .map(el => el.className || el.tagName).slice(0, 5)"""
+    try:
+        phone = context.new_page()
+        phone.goto(served[0], wait_until="load")
+        phone.wait_for_selector("#chat-input textarea")
+        ask(phone, "Is magnesium deficiency common?")
+        for tab, ready in (
+            ("Chat", "#chat .ans-final"),
+            ("Claim audit", "#audit .audit-row"),
+            ("Sources", "#sources .doc-card"),
+            ("Index", "#index-status table, #index-status .notice"),
+        ):
+            phone.get_by_role("tab", name=tab).click()
+            phone.locator(ready).first.wait_for(timeout=300_000)
+            width = phone.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= 391, (tab, width)  # no sideways scrolling of the page
+            assert phone.evaluate(wider) == [], tab  # nothing runs past the screen's edge
     finally:
         context.close()
