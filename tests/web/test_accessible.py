@@ -124,8 +124,9 @@ def test_on_a_phone_nothing_is_cut_off_and_the_page_does_not_scroll_sideways(
     browser, served
 ) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    wider = """() => [...document.querySelectorAll('#sources *, #index-status *, #audit *, #chat *')]
-        .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1
+    wider = """() => [
+        ...document.querySelectorAll('#sources *, #index-status *, #audit *, #chat *')
+      ].filter(el => el.getBoundingClientRect().right > window.innerWidth + 1
                       && !el.closest('.index-table, .doc-table'))
         .map(el => el.className || el.tagName).slice(0, 5)"""
     try:
