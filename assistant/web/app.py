@@ -217,6 +217,8 @@ def build_app(backend: WebBackend, library: Library | None = None) -> gr.Blocks:
         def opened(request: gr.Request) -> tuple[Any, ...]:
             return article_from_link(library, request)
 
+        _warming(app, backend, chat[-1])
+
         app.load(
             opened,
             None,
@@ -224,6 +226,27 @@ def build_app(backend: WebBackend, library: Library | None = None) -> gr.Blocks:
             api_visibility="private",
         )
     return app
+
+
+WARMING = (
+    "Getting ready: loading the models and the index. The first answer may take a few seconds."
+)
+
+
+def _warming(app: gr.Blocks, backend: WebBackend, chat_notice: gr.HTML) -> None:
+    """While the models load, the chat says so; the notice goes once they are loaded."""
+    timer = gr.Timer(1.0, active=not backend.warm.is_set())
+
+    def loaded() -> str:
+        return "" if backend.warm.is_set() else notice(WARMING)
+
+    def tick() -> tuple[Any, Any]:
+        if backend.warm.is_set():
+            return "", gr.Timer(active=False)
+        return gr.skip(), gr.skip()
+
+    app.load(loaded, None, chat_notice, api_visibility="private")
+    timer.tick(tick, None, [chat_notice, timer], api_visibility="private")
 
 
 def _chat_tab(

@@ -73,6 +73,7 @@ class WebBackend:
         self._audit_failed: Any = None  # the index stamp an audit run failed on
         self._audit_thread: threading.Thread | None = None
         self._docs_cache: tuple[Any, list[Document]] | None = None
+        self.warm = threading.Event()  # set once the model and the index are loaded
 
     # --- answering ---------------------------------------------------------------------------
     def retriever(self) -> Any:
@@ -104,8 +105,11 @@ class WebBackend:
         when asking)."""
         try:
             engine = self.engine()
+            engine.retriever.embedder.embed(["warm up"])  # the model's first call is slow
         except Exception:
+            self.warm.set()  # nothing more to wait for: the error shows when asking
             return
+        self.warm.set()  # answers are quick from here; the rest only makes them quicker
         self._quiet_audit()
         engine.retriever.warm_sentences()
 

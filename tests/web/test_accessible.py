@@ -147,3 +147,40 @@ def test_on_a_phone_nothing_is_cut_off_and_the_page_does_not_scroll_sideways(
             assert phone.evaluate(wider) == [], tab  # nothing runs past the screen's edge
     finally:
         context.close()
+
+
+def test_the_page_says_it_is_getting_ready_until_the_models_are_loaded(
+    browser, served, tmp_path
+) -> None:
+    import threading
+
+    from conftest import free_port
+
+    from assistant.web import start
+    from assistant.web.backend import WebBackend
+
+    go = threading.Event()
+
+    class SlowStart(WebBackend):
+        def warm_up(self) -> None:
+            go.wait(timeout=60)  # the models "load" until the test lets them
+            super().warm_up()
+
+    settings = served[1]
+    port = free_port()
+    app = start(settings, "127.0.0.1", port, block=False, quiet=True, backend=SlowStart(settings))
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        tab = context.new_page()
+        tab.goto(f"http://127.0.0.1:{port}/", wait_until="load")
+        notice = tab.locator("#chat-notice .notice")
+        notice.wait_for(timeout=30_000)
+        assert "Getting ready" in notice.inner_text()
+        go.set()
+        tab.wait_for_function(
+            "() => !document.querySelector('#chat-notice .notice')", timeout=60_000
+        )
+    finally:
+        go.set()
+        context.close()
+        app.close()
