@@ -57,6 +57,7 @@ _CONTENT_TYPES = {
     "text/markdown": "markdown",
     "text/plain": "text",
 }
+_SUFFIX = {"markdown": "md", "text": "txt", "jats": "xml"}
 _SUP_CITATION_RE = re.compile(r"[\[(]?\s*\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\s*[\])]?")
 _URL_RE = re.compile(r"https?://[^\s<>\"]+")
 _URL_END = ".,;:)]}>'\""
@@ -122,9 +123,9 @@ def _download(url: str, settings: Settings, client: httpx.Client | None) -> Arti
             f"{url} sent {reply.headers.get('content-type', 'no content type')}, which is not "
             "an article page, PDF, XML or text."
         )
-    if Path(name).suffix.lower() not in FORMATS:
-        name = f"{Path(name).stem or 'page'}.{ {'markdown': 'md', 'text': 'txt'}.get(fmt, fmt) }"
-    return ArticleSource(name.replace("jats", "xml"), fmt, data, url=str(reply.url))
+    if Path(name).suffix.lower() not in FORMATS:  # a page at "/article/123": name it by kind
+        name = f"{Path(name).stem or 'page'}.{_SUFFIX.get(fmt, fmt)}"
+    return ArticleSource(name, fmt, data, url=str(reply.url))
 
 
 def read_source(

@@ -14,6 +14,7 @@ import pytest
 from conftest import REPO, RunCli
 from pmc_server import FakePMC, Reply, closed_port_url, fixture_reply, pmc_server
 
+from assistant.errors import FetchError
 from assistant.settings import Settings
 
 __all__ = ["pmc_server"]  # the fixture, imported so pytest finds it
@@ -284,3 +285,19 @@ def test_library_articles_use_their_own_chroma_namespace(tmp_path: Path) -> None
     assert one.collection_namespace == "assistant-one"
     assert Settings().collection_namespace == "assistant"
     assert one.index_path == tmp_path / "one" / "store"
+
+
+def test_a_page_without_a_file_name_is_named_by_its_kind(pmc_server: FakePMC, tmp_path) -> None:
+    from assistant.settings import Settings
+    from assistant.sources.intake import read_source
+
+    page = (ARTICLES / "moths.html").read_bytes()
+    pmc_server.route("/news/2022/123", Reply(body=page, content_type="text/html"))
+    pmc_server.route("/paper", Reply(body=b"%PDF-1.4 ...", content_type="application/pdf"))
+    settings = Settings(http_timeout=2)
+    got = read_source(f"{pmc_server.url}/news/2022/123", settings)
+    assert (got.name, got.fmt, got.data) == ("123.html", "html", page)
+    assert read_source(f"{pmc_server.url}/paper", settings).name == "paper.pdf"
+    missing = f"{pmc_server.url}/gone"
+    with pytest.raises(FetchError, match="answered HTTP 404"):
+        read_source(missing, settings)
