@@ -145,13 +145,14 @@ def source_card(c: Citation, doi: str | None = None, pmid: str | None = None) ->
         links = [link(c.url, "Open the article")]
     links_html = f'<div class="src-links">{" · ".join(x for x in links if x)}</div>'
     return (
-        f'<details class="src-card" data-marker="{c.marker}" data-document="{esc(c.document)}">'
+        f'<details class="src-card" data-marker="{c.marker}" data-document="{esc(c.document)}" '
+        f'data-start="{c.start}" data-end="{c.end}">'
         f'<summary><span class="src-marker">[{c.marker}]</span> '
         f'<span class="src-doc">{esc(who(c))}</span> {section} {provenance_badge(c.provenance)}'
         f'<span class="src-quote-preview">“{esc(_short(c.quote, 110))}”</span></summary>'
         f'<div class="src-body"><div class="src-title">{esc(c.title)}</div>'
         f'<blockquote class="src-passage">{highlighted_passage(c.passage, c.quote)}</blockquote>'
-        f'<div class="src-span">characters {c.start}–{c.end} of {esc(c.document)}</div>'
+        '<div class="src-span">Quoted word for word from this source.</div>'
         f"{notice}{links_html}</div></details>"
     )
 

@@ -9,6 +9,7 @@ import csv
 import io
 import json
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from assistant.types import ClaimVerdict, Document
@@ -72,8 +73,8 @@ def audit_html(verdicts: list[ClaimVerdict], verdict: str = "all") -> str:
             f'<span class="c-cited">{esc(cited)}</span>'
             f'<span class="c-verdict">{verdict_badge(v.verdict)}</span>'
             f'<span class="c-reason">{esc(v.reason)}</span></summary>'
-            f'<div class="audit-detail"><div class="muted">Section: {esc(v.section or "—")} · '
-            f"characters {v.span[0]}–{v.span[1]} of the article</div>"
+            f'<div class="audit-detail" data-start="{v.span[0]}" data-end="{v.span[1]}">'
+            f'<div class="muted">Section: {esc(v.section or "—")}</div>'
             f"{_evidence_html(v)}</div></details>"
         )
     label = "all verdicts" if verdict in ("", "all") else f"verdict “{verdict}”"
@@ -225,7 +226,8 @@ def status_html(status: Any) -> str:
         state = "built with other settings — a full rebuild is needed"
     total = sum(d.chunks for d in status.documents)
     rows = "".join(
-        f'<tr data-state="{esc(d.state)}"><td>{esc(d.id)}</td><td>{esc(d.kind)}</td>'
+        f'<tr data-state="{esc(d.state)}" data-document="{esc(d.id)}"><td>{esc(_label(d.id))}</td>'
+        f"<td>{esc(d.kind)}</td>"
         f"<td>{provenance_badge(d.provenance)}</td><td class=num>{d.chunks}</td>"
         f'<td><span class="state state-{esc(d.state)}">{esc(d.state)}</span></td>'
         f"<td>{esc(d.title)}</td></tr>"
@@ -234,8 +236,30 @@ def status_html(status: Any) -> str:
     return (
         f'<div class="index-status"><div class="index-summary">'
         f"<b>{len(status.documents)}</b> documents, <b>{total}</b> chunks · "
-        f'<span class="index-state">{esc(state)}</span> · last build {esc(status.built_at)}'
-        f'<div class="muted">{esc(status.location)}</div></div>'
+        f'<span class="index-state">{esc(state)}</span> · last build {esc(_when(status.built_at))}'
+        "</div>"
         '<table class="index-table"><tr><th>Document</th><th>Kind</th><th>Provenance</th>'
         f"<th>Chunks</th><th>State</th><th>Title</th></tr>{rows}</table></div>"
     )
+
+
+def _label(doc_id: str) -> str:
+    """A document id as a reader names it: 'ref-2' is Reference 2, 'article' the Article."""
+    if doc_id == "article":
+        return "Article"
+    if doc_id.startswith("ref-") and doc_id[4:].isdigit():
+        return f"Reference {doc_id[4:]}"
+    if doc_id.startswith("added-"):
+        return f"Added: {doc_id[6:]}"
+    return doc_id
+
+
+def _when(stamp: str | None) -> str:
+    """An ISO time stamp as '2 Dec 2026, 06:59 UTC'."""
+    if not stamp:
+        return "never"
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    return f"{moment.day} {moment:%b %Y, %H:%M} {moment.tzname() or 'UTC'}"

@@ -81,14 +81,13 @@ def cards(reply: ET.Element) -> list[dict[str, Any]]:
         if "src-card" not in card.get("class", ""):
             continue
         passage = next(e for e in card.iter("blockquote") if "src-passage" in e.get("class", ""))
-        span = next(e for e in card.iter("div") if e.get("class") == "src-span")
         out.append(
             {
                 "marker": int(card.get("data-marker")),
                 "document": card.get("data-document"),
                 "mark": text_of(passage.find("mark")),
                 "passage": text_of(passage),
-                "span": tuple(int(x) for x in re.findall(r"\d+", text_of(span))[:2]),
+                "span": (int(card.get("data-start")), int(card.get("data-end"))),
                 "provenance": {
                     text_of(e) for e in card.iter("span") if "prov " in e.get("class", "")
                 },
@@ -491,3 +490,17 @@ def test_the_input_box_is_emptied_once_then_left_alone(web_settings: Settings) -
     assert len(boxes) >= 2 and boxes[0] == ""  # the question leaves the box once
     assert all(box == gr.skip() for box in boxes[1:])  # then the box is not touched
     assert "ans-final" in outputs[-1][0][-1]["content"][0]["text"]
+
+
+def test_the_index_status_reads_as_plain_words(hash_settings) -> None:
+    from assistant.index import build_index, index_status
+    from assistant.web.tables import status_html
+
+    build_index(hash_settings)
+    status = index_status(hash_settings)
+    html = status_html(status)
+    shown = re.sub(r"<[^>]+>", " ", html)
+    assert "Reference 2" in shown and "Article" in shown
+    assert "ref-2" not in shown and str(hash_settings.index_path) not in shown
+    assert status.built_at and "T" in status.built_at and "UTC" in shown
+    assert 'data-document="ref-2"' in html  # the id stays, for scripts and tests
