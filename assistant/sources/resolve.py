@@ -1,10 +1,11 @@
 """Each entry of a new article's reference list, resolved to a paper, and the file that says so.
 
 An identifier the article itself gives (a PMC, PubMed or DOI link, or one written in the
-entry) is taken as given. An entry with no identifier is looked up by its title in Europe
-PMC's search; the closest record is taken only when its title matches the entry's closely
-(``MATCH_HIGH``; or ``MATCH_MEDIUM`` when the year agrees too), and how close is written down.
-Full text is fetched afterwards by `fetch` (which asks NCBI's ID converter for a PMCID).
+entry) is taken as given; a PMID or DOI without a PMCID is given to NCBI's ID converter,
+which names the PMCID when PubMed Central holds a copy. An entry with no identifier is looked
+up by its title in Europe PMC's search; the closest record is taken only when its title
+matches the entry's closely (``MATCH_HIGH``; or ``MATCH_MEDIUM`` when the year agrees too),
+and how close is written down. Full text is fetched afterwards by `fetch`.
 
 The result is written as references.toml, the file a user can read and correct: each entry
 says what was resolved, how (``resolved_by``) and how sure (``confidence``).
@@ -103,6 +104,25 @@ def _match(res: Resolution, hits: list[dict[str, Any]], guess: str) -> None:
         )
 
 
+def _converted(res: Resolution, pmc: PmcClient) -> str:
+    """A PMID or DOI turned into a PMCID by NCBI's ID converter, where PMC has a copy;
+    returns why the converter could not be asked, if it could not."""
+    ident = res.ids.get("pmid") or res.ids.get("doi", "")
+    try:
+        pmcid = pmc.pmcid_for(ident)
+    except UnreachableError as exc:
+        return f"not looked up: NCBI's ID converter could not be reached ({exc})"
+    except FetchError as exc:
+        res.remark = f"NCBI's ID converter failed: {exc}"
+        return ""
+    if pmcid:
+        res.ids["pmcid"] = pmcid
+        res.resolved_by += ", its PMCID by NCBI's ID converter"
+    else:
+        res.remark = f"NCBI's ID converter knows no PubMed Central copy of {ident}."
+    return ""
+
+
 def resolve_references(
     records: list[ReferenceRecord],
     pmc: PmcClient | None,
@@ -121,6 +141,8 @@ def resolve_references(
             in_link = rec.url is not None and any(v in rec.url for v in res.ids.values())
             res.status, res.confidence = "identified", "given"
             res.resolved_by = "the article's link" if in_link else "the entry's text"
+            if "pmcid" not in res.ids and pmc is not None and not offline:
+                offline = _converted(res, pmc) or offline
         elif offline or pmc is None:
             res.remark = offline
         else:

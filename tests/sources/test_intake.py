@@ -3,12 +3,22 @@ piece: what each format keeps, how a title match is judged, the reference file w
 
 from __future__ import annotations
 
+import httpx
 import pytest
+from pmc_server import Reply, pmc_server
 
 from assistant.sources.article import parse_article
 from assistant.sources.intake import ArticleSource, article_text
 from assistant.sources.references import load_references
-from assistant.sources.resolve import Resolution, _match, references_toml, title_guess
+from assistant.sources.resolve import (
+    Resolution,
+    _match,
+    references_toml,
+    resolve_references,
+    title_guess,
+)
+
+__all__ = ["pmc_server"]  # the fixture, imported so pytest finds it
 
 
 def html(body: str) -> ArticleSource:
@@ -134,3 +144,21 @@ def test_the_reference_file_reads_back_with_what_was_resolved(tmp_path) -> None:
         "not looked up: offline",
         None,
     )
+
+
+def test_a_pmid_the_article_gives_gets_its_pmcid_from_the_id_converter(pmc_server) -> None:
+    from assistant.settings import Settings
+    from assistant.sources.fetch import PmcClient, RateLimiter
+    from assistant.types import ReferenceRecord
+
+    pmc_server.route("/idconv", Reply(body=b'{"records": [{"pmid": "123", "pmcid": "PMC999"}]}'))
+    pmc_server.route("/idconv", Reply(body=b'{"records": [{"pmid": "456"}]}'), ids="456")
+    settings = Settings(idconv_base_url=f"{pmc_server.url}/idconv", http_timeout=2)
+    with httpx.Client() as http:
+        pmc = PmcClient(settings, http, RateLimiter(1000.0))
+        records = [ReferenceRecord(1, "A. 2020.", pmid="123"), ReferenceRecord(2, "B.", pmid="456")]
+        (one, two), offline = resolve_references(records, pmc, f"{pmc_server.url}/europepmc")
+    assert offline == ""
+    assert one.ids == {"pmid": "123", "pmcid": "PMC999"}
+    assert one.resolved_by == "the entry's text, its PMCID by NCBI's ID converter"
+    assert "pmcid" not in two.ids and "no PubMed Central copy of 456" in two.remark

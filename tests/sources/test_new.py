@@ -80,6 +80,7 @@ def test_a_web_article_becomes_an_audited_library_entry(
     assert "Lamps in old houses" in by_number[2]["remark"]  # the near miss, named, not taken
     assert by_number[3]["pmid"] == "90000002"
     assert by_number[3]["resolved_by"] == "the article's link"
+    assert "no PubMed Central copy of 90000002" in by_number[3]["remark"]  # asked the converter
     assert (folder / "fetched" / "PMC1000001.json").is_file()
     assert (folder / "originals" / "street-lights-moths.html").read_bytes() == (
         ARTICLES / "moths.html"
