@@ -195,21 +195,21 @@ class Settings(BaseSettings):
         """Is the article one of the library's (not the bundled one)?"""
         return self.article not in (None, "", BUNDLED)
 
+    def _article_folder(self, explicit: Path | None, name: str) -> Path:
+        """A folder set by hand, else the library article's own, else the bundled one's."""
+        if explicit:
+            return explicit
+        if self.in_library:
+            return self.library_path / str(self.article) / name
+        return self.root_dir / "index" / name
+
     @property
     def sources_path(self) -> Path:
-        if self.sources_dir:
-            return self.sources_dir
-        if self.in_library:
-            return self.library_path / str(self.article) / "sources"
-        return self.root_dir / "index" / "sources"
+        return self._article_folder(self.sources_dir, "sources")
 
     @property
     def index_path(self) -> Path:
-        if self.index_dir:
-            return self.index_dir
-        if self.in_library:
-            return self.library_path / str(self.article) / "store"
-        return self.root_dir / "index" / "store"
+        return self._article_folder(self.index_dir, "store")
 
     @property
     def collection_namespace(self) -> str:

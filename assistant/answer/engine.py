@@ -33,7 +33,7 @@ from assistant.answer.verify import grounded_in
 from assistant.index import HybridRetriever, load_threshold
 from assistant.settings import Settings
 from assistant.text import content_stems
-from assistant.types import Answer, Citation, ClaimVerdict, Evidence
+from assistant.types import Answer, Chunk, Citation, ClaimVerdict, Evidence
 
 __all__ = ["AnswerEngine"]
 
@@ -55,6 +55,7 @@ class AnswerEngine:
         self.chat_model = chat_model
         self.audit = audit
         self._threshold = threshold
+        self._of_build: dict[str, tuple[Any, Any]] = {}  # what is read from a whole build
         # The whole chain: retrieve -> select -> compose (extractive) -> write and verify
         # (the LLM, when asked for; it streams) -> the Answer, last.
         self.chain = (
@@ -138,7 +139,7 @@ class AnswerEngine:
             state, self.threshold, self.topic_stems(), self._verdicts, self._evidence_citation
         )
         if state.answer.declined:  # not a dead end: what can be asked instead
-            covered = what_is_covered(self.retriever.index.chunks)
+            covered = self._per_build("covered", what_is_covered)
             state.answer.text = f"{state.answer.text} {covered}".strip()
         if language := other_language(state.question):  # said first, and kept in the notes
             state.answer.text = f"{language_note(language)}\n\n{state.answer.text}"
@@ -172,8 +173,17 @@ class AnswerEngine:
     def topic_stems(self) -> set[str]:
         """The content words of the indexed articles' titles: what every passage is about, so
         sharing them shows a passage is on-topic, not that it answers anything."""
-        titles = {c.title for c in self.retriever.index.chunks if c.kind == "article"}
-        return set().union(*(content_stems(t) for t in titles)) if titles else set()
+        return self._per_build("topics", _title_stems)
+
+    def _per_build(self, key: str, read: Any) -> Any:
+        """``read(chunks)`` once per loaded build, not once per question: it scans every
+        chunk, and a rebuild (a new index object) reads it again."""
+        index = self.retriever.index
+        cached = self._of_build.get(key)
+        if cached is None or cached[0] is not index:
+            cached = (index, read(index.chunks))
+            self._of_build[key] = cached
+        return cached[1]
 
     def _verdicts(self, ev: Evidence) -> list[ClaimVerdict]:
         if self.audit is None or ev.sentence is None:
@@ -191,3 +201,8 @@ class AnswerEngine:
         cut = load_threshold(self.settings)  # the claim-level bar, not this index's decline bar
         support = grounded_in(self.retriever.similarity, cut, self.topic_stems())
         yield from generate_answer(state, self.settings, self._chat_model, support)
+
+
+def _title_stems(chunks: list[Chunk]) -> set[str]:
+    titles = {c.title for c in chunks if c.kind == "article"}
+    return set().union(*(content_stems(t) for t in titles)) if titles else set()

@@ -83,20 +83,27 @@ def load_beir(folder: Path, split: str = "test") -> Beir:
     )
 
 
-def bm25_rankings(data: Beir, query_ids: Sequence[str], depth: int = DEPTH) -> dict[str, Ranking]:
-    """BM25 as the product runs it (bm25s, Lucene scoring) over the product's tokenizer."""
+def bm25s_search(docs: list[list[str]]) -> Callable[[list[str], int], list[int]]:
+    """BM25 as the product runs it (bm25s, Lucene scoring) over these token lists: a
+    function from query tokens and a depth to the best rows with a positive score."""
     import bm25s  # lazy: scipy and bm25s load only where BM25 runs
 
-    bm25 = bm25s.BM25(method="lucene")
-    bm25.index(
-        [words(data.doc_text(i)) or [""] for i in range(len(data.doc_ids))], show_progress=False
-    )
-    out = {}
-    for qid in query_ids:
-        scores = bm25.get_scores(words(data.queries[qid]))
-        top = np.argsort(-scores)[:depth]
-        out[qid] = [data.doc_ids[i] for i in top if scores[i] > 0]
-    return out
+    model = bm25s.BM25(method="lucene")
+    model.index(docs, show_progress=False)
+
+    def search(query: list[str], depth: int) -> list[int]:
+        scores = model.get_scores(query)
+        return [int(i) for i in np.argsort(-scores)[:depth] if scores[i] > 0]
+
+    return search
+
+
+def bm25_rankings(data: Beir, query_ids: Sequence[str], depth: int = DEPTH) -> dict[str, Ranking]:
+    """BM25 over the product's tokenizer, title + text."""
+    search = bm25s_search([words(data.doc_text(i)) or [""] for i in range(len(data.doc_ids))])
+    return {
+        qid: [data.doc_ids[i] for i in search(words(data.queries[qid]), depth)] for qid in query_ids
+    }
 
 
 def dense_rankings(

@@ -16,24 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from assistant.bench.beir import Beir, load_beir, query_order, score_rankings
+from assistant.bench.beir import Beir, bm25s_search, load_beir, query_order, score_rankings
 from assistant.settings import Settings
 from assistant.text import words
 
 Engine = Callable[[list[list[str]]], Callable[[list[str], int], list[int]]]
-
-
-def _bm25s(docs: list[list[str]]) -> Callable[[list[str], int], list[int]]:
-    import bm25s  # lazy: as in the product
-
-    model = bm25s.BM25(method="lucene")
-    model.index(docs, show_progress=False)
-
-    def search(query: list[str], depth: int) -> list[int]:
-        scores = model.get_scores(query)
-        return [int(i) for i in np.argsort(-scores)[:depth] if scores[i] > 0]
-
-    return search
 
 
 def _rank_bm25(docs: list[list[str]]) -> Callable[[list[str], int], list[int]]:
@@ -73,7 +60,7 @@ def _tantivy(docs: list[list[str]]) -> Callable[[list[str], int], list[int]]:
     return search
 
 
-ENGINES: dict[str, Engine] = {"bm25s": _bm25s, "rank_bm25": _rank_bm25, "tantivy": _tantivy}
+ENGINES: dict[str, Engine] = {"bm25s": bm25s_search, "rank_bm25": _rank_bm25, "tantivy": _tantivy}
 
 
 def _measure(name: str, engine: Engine, data: Beir, qids: Sequence[str]) -> dict[str, Any]:

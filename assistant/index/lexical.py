@@ -23,6 +23,7 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -85,6 +86,11 @@ def build_lexical(chunks: list[Chunk]) -> LexicalIndex:
 
 def lexical_path(index_dir: Path, build_id: str) -> Path:
     return index_dir / LEXICAL_DIR / build_id
+
+
+def build_folder(index_dir: Path, manifest: dict[str, Any]) -> Path:
+    """Where the current build's lexical index and chunks are, by its manifest."""
+    return lexical_path(index_dir, str(manifest.get("build_id") or manifest["collection"]))
 
 
 def save_lexical(index: LexicalIndex, folder: Path, chunks: list[Chunk]) -> None:

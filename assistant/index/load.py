@@ -9,7 +9,7 @@ from typing import Any
 
 from assistant.errors import IndexMissingError, IndexStaleError, StoreError
 from assistant.index.build import all_metadatas, chunk_from_row
-from assistant.index.lexical import lexical_path, load_chunks
+from assistant.index.lexical import build_folder, load_chunks
 from assistant.index.relevance import load_threshold
 from assistant.index.store import Store
 from assistant.settings import Settings
@@ -107,8 +107,7 @@ def load_index(settings: Settings, *, check_settings: bool = True) -> LoadedInde
             "Run `assistant index` to rebuild it."
         )
     collection = store.get_collection(manifest["collection"])
-    build = manifest.get("build_id") or manifest["collection"]
-    saved = load_chunks(lexical_path(settings.index_path, str(build)))
+    saved = load_chunks(build_folder(settings.index_path, manifest))
     expected = sum(e.get("chunks", 0) for e in manifest.get("documents", {}).values())
     if saved is not None and len(saved) == expected:
         return LoadedIndex(manifest=manifest, collection=collection, chunks=saved, stamp=stamp)

@@ -17,8 +17,8 @@ from assistant.errors import StoreError
 from assistant.index.embeddings import Embedder, load_embedder
 from assistant.index.lexical import (
     LexicalIndex,
+    build_folder,
     build_lexical,
-    lexical_path,
     load_lexical,
     save_lexical,
 )
@@ -100,8 +100,7 @@ class _Snapshot:
 
     @classmethod
     def of(cls, index: LoadedIndex, settings: Settings) -> _Snapshot:
-        build = index.manifest.get("build_id") or index.manifest["collection"]
-        folder = lexical_path(settings.index_path, str(build))
+        folder = build_folder(settings.index_path, index.manifest)
         lexical = load_lexical(folder)
         if lexical is None or len(lexical.ids) != len(index.chunks):  # not made here: make it
             lexical = build_lexical(index.chunks)

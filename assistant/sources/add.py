@@ -21,7 +21,7 @@ from assistant.files import atomic_write
 from assistant.settings import Settings
 from assistant.sources.article import parse_article
 from assistant.sources.html import read_html
-from assistant.sources.intake import pdf_text
+from assistant.sources.intake import decode_text, pdf_text
 from assistant.sources.jats import parse_jats
 from assistant.sources.markdown import markdown_blocks
 from assistant.sources.references import load_references
@@ -88,14 +88,7 @@ def read_upload(settings: Settings, path: Path) -> tuple[str, bytes]:
     data = path.read_bytes()[: settings.max_upload_bytes + 1]
     if path.suffix.lower() == ".pdf":  # its text layer, read once here
         return pdf_text(data, path.name)[0], data
-    if b"\0" in data:
-        raise InputError(f"{path} looks binary (it holds NUL bytes). Give a text document.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}). Save it as UTF-8."
-        ) from exc
+    text = decode_text(data, str(path))
     if not text.strip():
         raise InputError(f"{path} is empty. Give a document with some text.")
     return text, data

@@ -73,6 +73,18 @@ class FetchReport:
         }
 
 
+def http_client(settings: Settings) -> httpx.Client:
+    """The HTTP client every download of this package uses: redirects followed, named."""
+    return httpx.Client(
+        follow_redirects=True, headers={"User-Agent": f"{settings.tool_name} (python-httpx)"}
+    )
+
+
+def ncbi_limiter(settings: Settings) -> RateLimiter:
+    """NCBI's rate: 3 requests a second, 10 with an API key."""
+    return RateLimiter(10.0 if settings.ncbi_api_key is not None else 3.0)
+
+
 class RateLimiter:
     """Spaces request starts at least 1/rate seconds apart, across threads."""
 
@@ -366,12 +378,9 @@ def fetch_references(
         if not records:
             raise UsageError(f"no reference number {only} in references.toml.")
     out = sources / "fetched"
-    rate = 10.0 if settings.ncbi_api_key is not None else 3.0
     own = client is None
-    http = client or httpx.Client(
-        follow_redirects=True, headers={"User-Agent": f"{settings.tool_name} (python-httpx)"}
-    )
-    pmc = PmcClient(settings, http, limiter or RateLimiter(rate), backoff_base)
+    http = client or http_client(settings)
+    pmc = PmcClient(settings, http, limiter or ncbi_limiter(settings), backoff_base)
     report = FetchReport()
     try:
         for rec in records:

@@ -31,11 +31,13 @@ import httpx
 from assistant.errors import FetchError, InputError, SourceError
 from assistant.settings import Settings
 from assistant.sources.article import parse_article
+from assistant.sources.fetch import http_client
 from assistant.sources.html import read_html
 from assistant.sources.jats import find_article, parse_jats, parse_xml
 from assistant.sources.jats_meta import parse_ref_list
 from assistant.sources.references import extract_identifiers
 from assistant.sources.xml_text import local
+from assistant.types import Document
 
 FORMATS = {
     ".txt": "text",
@@ -79,6 +81,7 @@ class ArticleText:
     text: str  # plain text, the reference list at its end
     title: str
     linked: int  # links to papers in the body that became numbered citations
+    document: Document  # the text parsed (blocks, reference list)
     source_map: list[dict[str, int]] = field(default_factory=list)  # text span -> file span
 
 
@@ -95,9 +98,7 @@ def _format_of(name: str, content_type: str = "", data: bytes = b"") -> str | No
 
 
 def _download(url: str, settings: Settings, client: httpx.Client | None) -> ArticleSource:
-    http = client or httpx.Client(
-        follow_redirects=True, headers={"User-Agent": f"{settings.tool_name} (python-httpx)"}
-    )
+    http = client or http_client(settings)
     try:
         reply = http.get(url, timeout=settings.http_timeout)
     except httpx.HTTPError as exc:
@@ -154,13 +155,16 @@ def read_source(
 
 
 # --- formats ---------------------------------------------------------------------------------
-def _decode(src: ArticleSource) -> str:
-    if b"\0" in src.data:
-        raise InputError(f"{src.name} looks binary (it holds NUL bytes). Give a text document.")
+def decode_text(data: bytes, name: str) -> str:
+    """A text document's bytes as text, or an InputError saying why they are not text."""
+    if b"\0" in data:
+        raise InputError(f"{name} looks binary (it holds NUL bytes). Give a text document.")
     try:
-        return src.data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{src.name} is not UTF-8 text ({exc.reason}). Save it as UTF-8.") from exc
+        raise InputError(
+            f"{name} is not UTF-8 text ({exc.reason} at byte {exc.start}). Save it as UTF-8."
+        ) from exc
 
 
 def _prepare_html(data: bytes) -> bytes:
@@ -295,7 +299,7 @@ def _letters(text: str) -> str:
     return "".join(c for c in text.casefold() if c.isalnum())
 
 
-def map_to_source(text: str, original: str, fmt: str) -> list[dict[str, int]]:
+def map_to_source(doc: Document, original: str, fmt: str) -> list[dict[str, int]]:
     """Each block of the article's text with the span of the original file it was read from
     (HTML: tags and entities in it; text and Markdown: the paragraph itself), where it is
     found: in order, its letters and digits at least 90% the same. PDF and JATS: none."""
@@ -314,8 +318,8 @@ def map_to_source(text: str, original: str, fmt: str) -> list[dict[str, int]]:
     else:
         return []
     out, j = [], 0
-    for block in parse_article(text).blocks:
-        want = _letters(text[block.start : block.end])
+    for block in doc.blocks:
+        want = _letters(doc.text[block.start : block.end])
         for k in range(j, min(j + 8, len(source))):  # look a little ahead, never back
             have, span = source[k]
             if want and SequenceMatcher(None, want, have, autojunk=False).ratio() >= 0.9:
@@ -334,11 +338,11 @@ def article_text(src: ArticleSource) -> ArticleText:
     elif src.fmt == "jats":
         text, title = _jats_text(src)
     else:
-        text, title = _decode(src), ""
+        text, title = decode_text(src.data, src.name), ""
     if not text.strip():
         raise InputError(f"{src.name} is empty. Give an article with some text.")
     text, linked = _link_citations(text)
     text = text if text.endswith("\n") else text + "\n"
-    title = title or parse_article(text).title
+    doc = parse_article(text)
     original = src.data.decode("utf-8", errors="replace") if src.fmt != "pdf" else ""
-    return ArticleText(text, title, linked, map_to_source(text, original, src.fmt))
+    return ArticleText(text, title or doc.title, linked, doc, map_to_source(doc, original, src.fmt))

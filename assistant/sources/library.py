@@ -25,8 +25,7 @@ import httpx
 from assistant.errors import ConfigError, InputError
 from assistant.files import atomic_write
 from assistant.settings import BUNDLED, Settings
-from assistant.sources.article import parse_article
-from assistant.sources.fetch import PmcClient, RateLimiter
+from assistant.sources.fetch import PmcClient, http_client, ncbi_limiter
 from assistant.sources.intake import ArticleSource, ArticleText, article_text, read_source
 from assistant.sources.references import load_references
 from assistant.sources.resolve import Resolution, references_toml, resolve_references
@@ -187,19 +186,15 @@ def new_article(
             f"the library already has an article {article_id!r} ({target}). Pass --id with "
             "another id, or --replace to build it again from this source."
         )
-    doc = parse_article(text.text, source_name=ARTICLE_FILE)
-    own = client is None and not offline
-    http = client or httpx.Client(
-        follow_redirects=True, headers={"User-Agent": f"{settings.tool_name} (python-httpx)"}
-    )
+    doc = text.document
+    http = None if offline else client or http_client(settings)
     try:
-        rate = 10.0 if settings.ncbi_api_key is not None else 3.0
-        pmc = None if offline else PmcClient(settings, http, RateLimiter(rate))
+        pmc = None if http is None else PmcClient(settings, http, ncbi_limiter(settings))
         resolutions, why = resolve_references(
             doc.references, pmc, settings.europepmc_base_url, progress
         )
     finally:
-        if own:
+        if http is not None and client is None:
             http.close()
     origin = src.url or str(Path(source).expanduser().resolve())
     _write_sources(settings.library_path, article_id, src, text, resolutions, origin)

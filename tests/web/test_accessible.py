@@ -14,6 +14,14 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
 ]
 
+# each tab, and what shows it has loaded
+TABS = (
+    ("Chat", "#chat .ans-final"),
+    ("Claim audit", "#audit .audit-row"),
+    ("Sources", "#sources .doc-card"),
+    ("Index", "#index-status table, #index-status .notice"),
+)
+
 # WCAG 2.x contrast ratio of an element's text against the first opaque background behind it
 CONTRAST = """(el) => {
   const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
@@ -56,12 +64,7 @@ def test_no_serious_accessibility_violations_on_any_tab(page) -> None:
     axe = Axe()
     ask(page, "Is magnesium deficiency common?")
     found = {}
-    for tab, ready in (
-        ("Chat", "#chat .ans-final"),
-        ("Claim audit", "#audit .audit-row"),
-        ("Sources", "#sources .doc-card"),
-        ("Index", "#index-status table, #index-status .notice"),
-    ):
+    for tab, ready in TABS:
         page.get_by_role("tab", name=tab).click()
         page.locator(ready).first.wait_for(timeout=300_000)
         results = axe.run(page)
@@ -134,12 +137,7 @@ def test_on_a_phone_nothing_is_cut_off_and_the_page_does_not_scroll_sideways(
         phone.goto(served[0], wait_until="load")
         phone.wait_for_selector("#chat-input textarea")
         ask(phone, "Is magnesium deficiency common?")
-        for tab, ready in (
-            ("Chat", "#chat .ans-final"),
-            ("Claim audit", "#audit .audit-row"),
-            ("Sources", "#sources .doc-card"),
-            ("Index", "#index-status table, #index-status .notice"),
-        ):
+        for tab, ready in TABS:
             phone.get_by_role("tab", name=tab).click()
             phone.locator(ready).first.wait_for(timeout=300_000)
             width = phone.evaluate("() => document.documentElement.scrollWidth")
