@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.errors import ModelError
+from assistant.index.encoder import NumpyEncoder, supports
 from assistant.settings import Settings, set_offline_env
 
 BUNDLED_PREFIX = "bundled:"
@@ -117,10 +118,51 @@ def model_path(model: str) -> tuple[Path, str]:
     return path, path.name
 
 
+class LocalEmbedder:
+    """A local model folder: numpy for a few texts, torch for many, each loaded when first used.
+
+    A question is one short text; numpy embeds it in milliseconds and loads in a fraction of a
+    second (assistant/index/encoder.py), so `ask` and a page replica never import torch.
+    An index build embeds thousands of chunks, where torch is about three times faster. Both
+    give the same vectors to float32 rounding. Folders numpy cannot run use torch for both.
+    """
+
+    FEW = 16  # numpy embeds this many texts at most once torch is loaded,
+    MANY = 256  # and this many before (a cold `ask` embeds its passages' sentences)
+
+    def __init__(self, path: Path, name: str, batch_size: int = 32) -> None:
+        if not path.exists():
+            raise ModelError(
+                f"embedding model folder {path} does not exist; check embedding_model."
+            )
+        self.path, self.name, self.batch_size = path, name, batch_size
+        self._torch: SentenceEmbedder | None = None
+        self._lock = threading.Lock()
+        self._numpy = NumpyEncoder(path, name, batch_size) if supports(path) else None
+        self.dim = self._numpy.dim if self._numpy else self._torch_side().dim
+
+    def _torch_side(self) -> SentenceEmbedder:
+        with self._lock:
+            if self._torch is None:
+                self._torch = SentenceEmbedder(self.path, self.name, self.batch_size)
+            return self._torch
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        limit = self.FEW if self._torch is not None else self.MANY
+        if self._numpy is not None and len(texts) <= limit:
+            return self._numpy.embed(texts)
+        return self._torch_side().embed(texts)
+
+    def count_tokens(self, text: str) -> int:
+        if self._numpy is not None:
+            return self._numpy.count_tokens(text)
+        return self._torch_side().count_tokens(text)
+
+
 @lru_cache(maxsize=4)
-def _load(model: str, batch_size: int) -> SentenceEmbedder:
+def _load(model: str, batch_size: int) -> LocalEmbedder:
     path, name = model_path(model)
-    return SentenceEmbedder(path, name, batch_size)
+    return LocalEmbedder(path, name, batch_size)
 
 
 def load_embedder(settings: Settings) -> Embedder:
