@@ -30,10 +30,10 @@ from assistant.answer.state import (
     retrieval_query,
 )
 from assistant.answer.verify import grounded_in
-from assistant.index import HybridRetriever, load_threshold
+from assistant.index import ChunkTable, HybridRetriever, load_threshold
 from assistant.settings import Settings
 from assistant.text import content_stems
-from assistant.types import Answer, Chunk, Citation, ClaimVerdict, Evidence
+from assistant.types import Answer, Citation, ClaimVerdict, Evidence
 
 __all__ = ["AnswerEngine"]
 
@@ -159,8 +159,8 @@ class AnswerEngine:
         chunk = next(
             (
                 c
-                for c in self.retriever.chunks.values()
-                if c.document_id == e.document and c.start <= e.start and e.end <= c.end
+                for c in self.retriever.index.chunks.rows(document=e.document)
+                if c.start <= e.start and e.end <= c.end
             ),
             None,
         )
@@ -203,6 +203,6 @@ class AnswerEngine:
         yield from generate_answer(state, self.settings, self._chat_model, support)
 
 
-def _title_stems(chunks: list[Chunk]) -> set[str]:
-    titles = {c.title for c in chunks if c.kind == "article"}
+def _title_stems(chunks: ChunkTable) -> set[str]:
+    titles = {c.title for c in chunks.rows(kind="article")}
     return set().union(*(content_stems(t) for t in titles)) if titles else set()

@@ -4,7 +4,7 @@ more than the quotes show. Needs no language model."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from assistant.answer.state import DECLINE_TEXT, AnswerState, citation_of, source_label
 from assistant.text import content_stems
@@ -189,7 +189,7 @@ def one_line(quote: str) -> str:
     return " ".join(quote.split())
 
 
-def what_is_covered(chunks: list[Chunk], most: int = 5) -> str:
+def what_is_covered(chunks: Iterable[Chunk], most: int = 5) -> str:
     """In plain words, what the article and its sources do cover: the article's section
     headings and the references whose text is here, a few of each, in their order."""
     sections: list[str] = []
@@ -201,6 +201,8 @@ def what_is_covered(chunks: list[Chunk], most: int = 5) -> str:
             label = f"{c.title} (reference {c.reference})" if c.reference else c.title
             if label not in papers:
                 papers.append(label)
+        if len(sections) >= most and len(papers) >= most:  # enough: read no further chunks
+            break
     parts = []
     if sections:
         parts.append("The article covers: " + "; ".join(sections[:most]) + ".")

@@ -15,8 +15,10 @@ from assistant.index.load import (
 from assistant.index.relevance import calibrate, load_threshold
 from assistant.index.retrieve import HybridRetriever, evidence_to_dict, rrf_fuse
 from assistant.index.store import Store
+from assistant.index.table import ChunkTable
 
 __all__ = [
+    "ChunkTable",
     "Embedder",
     "HybridRetriever",
     "LoadedIndex",

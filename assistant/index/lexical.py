@@ -12,15 +12,17 @@ this module) makes one from the chunks and keeps it for the next start.
 
 Besides BM25's matrices the folder holds each row's chunk id, kind and document, so a
 filtered search (article only, some documents only) needs nothing else, and the build's
-chunks (``chunks.jsonl``), so loading an index reads one file instead of paging through
-every row of the store.
+chunks (table.py), so loading an index maps one file instead of paging through every row of
+the store.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import sys
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,12 +30,13 @@ from typing import Any
 import numpy as np
 
 from assistant.files import atomic_write
+from assistant.index.table import CHUNKS_FILE, ChunkTable, write_chunks
 from assistant.text import words
 from assistant.types import Chunk
 
 LEXICAL_DIR = "lexical"
 ROWS_FILE = "rows.json"
-CHUNKS_FILE = "chunks.jsonl"  # the build's chunks, one JSON a line: loading skips the store
+Rows = tuple[list[str], np.ndarray, np.ndarray]  # ids, kinds, documents, in build order
 
 
 def chunk_tokens(chunk: Chunk) -> list[str]:
@@ -93,7 +96,7 @@ def build_folder(index_dir: Path, manifest: dict[str, Any]) -> Path:
     return lexical_path(index_dir, str(manifest.get("build_id") or manifest["collection"]))
 
 
-def save_lexical(index: LexicalIndex, folder: Path, chunks: list[Chunk]) -> None:
+def save_lexical(index: LexicalIndex, folder: Path, chunks: Sequence[Chunk]) -> None:
     """Write the index, and the build's chunks, to ``folder`` whole or not at all (a
     temporary folder, renamed)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -102,8 +105,7 @@ def save_lexical(index: LexicalIndex, folder: Path, chunks: list[Chunk]) -> None
         index.model.save(str(staging), show_progress=False)  # type: ignore[attr-defined]
         rows = {"ids": index.ids, "kinds": list(index.kinds), "documents": list(index.documents)}
         atomic_write(staging / ROWS_FILE, json.dumps(rows).encode("utf-8"))
-        lines = (json.dumps(c.to_dict(), ensure_ascii=False) for c in chunks)
-        atomic_write(staging / CHUNKS_FILE, "\n".join(lines).encode("utf-8"))
+        write_chunks(staging, chunks)
         if folder.exists():
             shutil.rmtree(folder)
         staging.rename(folder)
@@ -112,36 +114,48 @@ def save_lexical(index: LexicalIndex, folder: Path, chunks: list[Chunk]) -> None
         raise
 
 
-def load_lexical(folder: Path) -> LexicalIndex | None:
-    """The saved index, memory-mapped; None when there is none (or it is unreadable)."""
+def load_rows(folder: Path) -> Rows | None:
+    """Each row's chunk id, kind and document as saved; None when they are not there."""
+    try:
+        rows = json.loads((folder / ROWS_FILE).read_text(encoding="utf-8"))
+        ids = rows["ids"]
+        kinds = np.array([sys.intern(k) for k in rows["kinds"]], dtype=object)
+        documents = np.array([sys.intern(d) for d in rows["documents"]], dtype=object)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return ids, kinds, documents
+
+
+def load_lexical(folder: Path, table: ChunkTable | None = None) -> LexicalIndex | None:
+    """The saved index, memory-mapped; None when there is none (or it is unreadable). With
+    the build's `table`, its rows are shared instead of read again."""
     import bm25s  # lazy: as above
 
-    rows_file = folder / ROWS_FILE
-    if not rows_file.is_file():
+    rows = (table.ids, table.kinds, table.documents) if table is not None else load_rows(folder)
+    if rows is None or not (folder / ROWS_FILE).is_file():
         return None
     try:
-        rows = json.loads(rows_file.read_text(encoding="utf-8"))
         model = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
     except (OSError, ValueError, KeyError):
         return None
-    return LexicalIndex(
-        model,
-        rows["ids"],
-        np.array(rows["kinds"], dtype=object),
-        np.array(rows["documents"], dtype=object),
-    )
+    return LexicalIndex(model, *rows)
 
 
-def load_chunks(folder: Path) -> list[Chunk] | None:
-    """The build's chunks as saved beside its lexical index; None when they are not there."""
-    path = folder / CHUNKS_FILE
-    if not path.is_file():
+def load_table(folder: Path) -> ChunkTable | None:
+    """The build's chunks as saved beside its lexical index; None when they are not there.
+    A folder from before the offsets file is read whole, as it used to be."""
+    rows = load_rows(folder)
+    if rows is None:
         return None
+    table = ChunkTable.open(folder, *rows)
+    if table is not None:
+        return table
     try:
-        text = path.read_text(encoding="utf-8")
-        return [Chunk.from_dict(json.loads(line)) for line in text.split("\n") if line]
+        text = (folder / CHUNKS_FILE).read_text(encoding="utf-8")
+        chunks = [Chunk.from_dict(json.loads(line)) for line in text.split("\n") if line]
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    return ChunkTable.of(chunks) if [c.id for c in chunks] == rows[0] else None
 
 
 def prune_lexical(index_dir: Path, keep: set[str]) -> None:

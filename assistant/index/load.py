@@ -9,12 +9,13 @@ from typing import Any
 
 from assistant.errors import IndexMissingError, IndexStaleError, StoreError
 from assistant.index.build import all_metadatas, chunk_from_row
-from assistant.index.lexical import build_folder, load_chunks
+from assistant.index.lexical import build_folder, load_table
 from assistant.index.relevance import load_threshold
 from assistant.index.store import Store
+from assistant.index.table import ChunkTable
 from assistant.settings import Settings
 from assistant.sources import load_corpus
-from assistant.types import Chunk, Document
+from assistant.types import Document
 
 
 @dataclass
@@ -85,11 +86,11 @@ def index_status(settings: Settings, documents: list[Document] | None = None) ->
 
 @dataclass
 class LoadedIndex:
-    """What retrieval needs in memory: the current collection and all its chunks."""
+    """What retrieval needs: the current collection and its chunks (read from disk as asked)."""
 
     manifest: dict[str, Any]
     collection: Any
-    chunks: list[Chunk]
+    chunks: ChunkTable
     stamp: Any = None
 
 
@@ -107,7 +108,7 @@ def load_index(settings: Settings, *, check_settings: bool = True) -> LoadedInde
             "Run `assistant index` to rebuild it."
         )
     collection = store.get_collection(manifest["collection"])
-    saved = load_chunks(build_folder(settings.index_path, manifest))
+    saved = load_table(build_folder(settings.index_path, manifest))
     expected = sum(e.get("chunks", 0) for e in manifest.get("documents", {}).values())
     if saved is not None and len(saved) == expected:
         return LoadedIndex(manifest=manifest, collection=collection, chunks=saved, stamp=stamp)
@@ -119,4 +120,6 @@ def load_index(settings: Settings, *, check_settings: bool = True) -> LoadedInde
         ) from exc
     chunks = [chunk_from_row(m) for m in rows]
     chunks.sort(key=lambda c: (c.document_id, c.start))
-    return LoadedIndex(manifest=manifest, collection=collection, chunks=chunks, stamp=stamp)
+    return LoadedIndex(
+        manifest=manifest, collection=collection, chunks=ChunkTable.of(chunks), stamp=stamp
+    )

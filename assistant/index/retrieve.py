@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -94,19 +94,20 @@ class _Snapshot:
     swaps in a new snapshot as one object, so a search never mixes two builds."""
 
     index: LoadedIndex
-    chunks: dict[str, Chunk]
+    chunks: Mapping[str, Chunk]
     order: list[str]
     lexical: LexicalIndex
 
     @classmethod
     def of(cls, index: LoadedIndex, settings: Settings) -> _Snapshot:
         folder = build_folder(settings.index_path, index.manifest)
-        lexical = load_lexical(folder)
+        lexical = load_lexical(folder, index.chunks)
         if lexical is None or len(lexical.ids) != len(index.chunks):  # not made here: make it
-            lexical = build_lexical(index.chunks)
+            chunks = list(index.chunks)
+            lexical = build_lexical(chunks)
             with contextlib.suppress(OSError):  # read-only or shared folder: keep it in memory
-                save_lexical(lexical, folder, index.chunks)
-        return cls(index, {c.id: c for c in index.chunks}, [c.id for c in index.chunks], lexical)
+                save_lexical(lexical, folder, chunks)
+        return cls(index, index.chunks.by_id, index.chunks.ids, lexical)
 
 
 class HybridRetriever:
@@ -126,7 +127,7 @@ class HybridRetriever:
         return self._snap.index
 
     @property
-    def chunks(self) -> dict[str, Chunk]:
+    def chunks(self) -> Mapping[str, Chunk]:
         return self._snap.chunks
 
     def refresh(self) -> bool:
@@ -235,6 +236,8 @@ class HybridRetriever:
 
         Skipped (returns 0) when the index holds more than `most` sentences: there the cache
         fills as questions come. Returns how many sentences were embedded."""
+        if len(self._snap.index.chunks) > most:  # every chunk holds a sentence at least
+            return 0
         texts = [
             c.text[s - c.start : e - c.start]
             for c in self._snap.index.chunks

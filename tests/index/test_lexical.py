@@ -88,11 +88,11 @@ def test_loading_reads_the_saved_chunks_not_every_store_row(
     from assistant.index import load as load_module
 
     build = build_index(hash_settings).collection
-    from_store = load_index(hash_settings).chunks  # the first read may use either
+    from_store = list(load_index(hash_settings).chunks)  # the first read may use either
     calls = []
     monkeypatch.setattr(load_module, "all_metadatas", lambda c: calls.append(c) or [])
-    from_file = load_index(hash_settings).chunks
+    from_file = list(load_index(hash_settings).chunks)
     assert calls == [] and from_file == from_store and from_file
     (lexical_path(hash_settings.index_path, build) / "chunks.jsonl").unlink()
     monkeypatch.undo()
-    assert load_index(hash_settings).chunks == from_store  # no file: read from the store
+    assert list(load_index(hash_settings).chunks) == from_store  # no file: read from the store
