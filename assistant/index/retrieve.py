@@ -206,11 +206,12 @@ class HybridRetriever:
         qvec = self.embedder.embed([query])[0] if mode != "bm25" else None
         dense = self.dense(qvec, n, kind, snap, only) if qvec is not None else []
         sparse = self.bm25(query, n, kind, snap, only) if mode != "dense" else []
-        dense = [(i, s) for i, s in dense if chunks[i].document_id not in excluded]
-        sparse = [(i, s) for i, s in sparse if chunks[i].document_id not in excluded]
+        document_of = snap.index.chunks.document_of  # a column: candidates are not parsed
+        dense = [(i, s) for i, s in dense if document_of(i) not in excluded]
+        sparse = [(i, s) for i, s in sparse if document_of(i) not in excluded]
         fused = rrf_fuse([[i for i, _ in dense], [i for i, _ in sparse]], self.settings.rrf_k)
         ordered = sorted(fused, key=lambda i: -fused[i])
-        doc_of = {i: chunks[i].document_id for i in ordered}
+        doc_of = {i: document_of(i) for i in ordered}
         chosen = diversify(ordered, doc_of, self.settings.per_document_max, k)
         dense_of, bm25_of = dict(dense), dict(sparse)
         return [

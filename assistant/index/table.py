@@ -103,6 +103,10 @@ class ChunkTable(Sequence[Chunk]):
     def position(self, chunk_id: str) -> int | None:
         return self._position.get(chunk_id)
 
+    def document_of(self, chunk_id: str) -> str:
+        """The chunk's document, from the column: no chunk is parsed."""
+        return str(self.documents[self._position[chunk_id]])
+
     def rows(self, kind: str | None = None, document: str | None = None) -> Iterator[Chunk]:
         """The chunks of one kind and/or one document, in build order, parsing no others."""
         mask = np.ones(len(self), dtype=bool)

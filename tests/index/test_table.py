@@ -64,6 +64,8 @@ def test_only_the_chunks_asked_for_are_parsed(tmp_path) -> None:
     assert table._read.cache_info().currsize == 2
     assert [c.id for c in table.rows(kind="article")] == ["c0"]
     assert list(table.rows(kind="article", document="ref-2")) == []
+    assert table.document_of("c3") == "ref-2"  # from the column
+    assert table._read.cache_info().currsize == 3
 
 
 def test_a_table_that_does_not_match_its_rows_is_not_used(tmp_path) -> None:
