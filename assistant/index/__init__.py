@@ -6,7 +6,7 @@ Chroma and sentence-transformers types stay inside this package.
 """
 
 from assistant.index.build import build_index, row_metadata, watch_index
-from assistant.index.embeddings import Embedder, load_embedder
+from assistant.index.embeddings import Embedder, load_bulk, load_embedder
 from assistant.index.load import (
     LoadedIndex,
     index_status,
@@ -27,6 +27,7 @@ __all__ = [
     "calibrate",
     "evidence_to_dict",
     "index_status",
+    "load_bulk",
     "load_embedder",
     "load_index",
     "load_threshold",

@@ -122,12 +122,14 @@ class LocalEmbedder:
     """A local model folder: numpy for a few texts, torch for many, each loaded when first used.
 
     A question is one short text; numpy embeds it in milliseconds and loads in a fraction of a
-    second (assistant/index/encoder.py), so `ask` and a page replica never import torch.
-    An index build embeds thousands of chunks, where torch is about three times faster. Both
+    second (assistant/index/encoder.py), so `ask` and a page replica start without torch.
+    Embedding many texts, torch is about three times faster (numpy's exact GELU is slow):
+    an index build uses it, and a page loads it in the background once it is ready
+    (`load_bulk`), so the sentences of new passages embed faster from then on. Both sides
     give the same vectors to float32 rounding. Folders numpy cannot run use torch for both.
     """
 
-    FEW = 16  # numpy embeds this many texts at most once torch is loaded,
+    FEW = 4  # numpy embeds this many texts at most once torch is loaded,
     MANY = 256  # and this many before (a cold `ask` embeds its passages' sentences)
 
     def __init__(self, path: Path, name: str, batch_size: int = 32) -> None:
@@ -140,6 +142,10 @@ class LocalEmbedder:
         self._lock = threading.Lock()
         self._numpy = NumpyEncoder(path, name, batch_size) if supports(path) else None
         self.dim = self._numpy.dim if self._numpy else self._torch_side().dim
+
+    def load_bulk(self) -> None:
+        """Load the torch side now (seconds: it imports torch), for a long-lived process."""
+        self._torch_side()
 
     def _torch_side(self) -> SentenceEmbedder:
         with self._lock:
@@ -163,6 +169,12 @@ class LocalEmbedder:
 def _load(model: str, batch_size: int) -> LocalEmbedder:
     path, name = model_path(model)
     return LocalEmbedder(path, name, batch_size)
+
+
+def load_bulk(embedder: Embedder) -> None:
+    """Ready `embedder` for embedding many texts fast, where that means loading more."""
+    if isinstance(embedder, LocalEmbedder):
+        embedder.load_bulk()
 
 
 def load_embedder(settings: Settings) -> Embedder:

@@ -18,7 +18,7 @@ from typing import Any
 from assistant.answer import AnswerEngine, Turn
 from assistant.audit import check_reference_list, load_or_run_audit
 from assistant.errors import AssistantError, IndexLockedError
-from assistant.index import HybridRetriever, Store, build_index, index_status
+from assistant.index import HybridRetriever, Store, build_index, index_status, load_bulk
 from assistant.settings import BUNDLED, Settings
 from assistant.sources import (
     corpus_files,
@@ -111,6 +111,7 @@ class WebBackend:
             return
         self.warm.set()  # answers are quick from here; the rest only makes them quicker
         self._quiet_audit()
+        load_bulk(engine.retriever.embedder)  # new passages' sentences embed 3x faster
         engine.retriever.warm_sentences()
 
     # --- documents ---------------------------------------------------------------------------

@@ -12,7 +12,13 @@ import numpy as np
 import pytest
 
 from assistant.errors import ModelError
-from assistant.index.embeddings import LocalEmbedder, SentenceEmbedder, model_path
+from assistant.index.embeddings import (
+    HashEmbedder,
+    LocalEmbedder,
+    SentenceEmbedder,
+    load_bulk,
+    model_path,
+)
 from assistant.index.encoder import NumpyEncoder, supports
 
 TEXTS = [
@@ -58,9 +64,17 @@ def test_a_question_is_embedded_without_importing_torch(minilm: Path) -> None:
 def test_many_texts_go_to_torch_and_agree(minilm: Path) -> None:
     embedder = LocalEmbedder(minilm, "m")
     few = embedder.embed(TEXTS[:1])
+    assert embedder._torch is None
     many = embedder.embed(TEXTS[:1] * (LocalEmbedder.MANY + 1))
     assert embedder._torch is not None  # the bulk call loaded the torch side
     assert np.abs(many[0] - few[0]).max() < 1e-4
+
+
+def test_a_long_lived_process_loads_the_torch_side_on_request(minilm: Path) -> None:
+    embedder = LocalEmbedder(minilm, "m")
+    load_bulk(embedder)
+    assert embedder._torch is not None
+    load_bulk(HashEmbedder(8))  # nothing to load: no error
 
 
 def _copy_config(src: Path, dest: Path) -> Path:
