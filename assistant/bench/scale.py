@@ -156,10 +156,33 @@ def _queries(root: Path, n: int) -> list[str]:
     return rows[:n]
 
 
+_WORDS = [f"w{i}" for i in range(5000)]
+
+
+def synthetic_chunks(start: int, n: int, pyrng: random.Random) -> list[Chunk]:
+    """Chunks ``s<start>`` .. of 40 vocabulary words each, ten to a synthetic document."""
+    chunks = []
+    for i in range(start, start + n):
+        text = " ".join(pyrng.choices(_WORDS, k=40))
+        chunks.append(
+            Chunk(
+                id=f"s{i}",
+                document_id=f"syn-{i // 10}",
+                section=(),
+                paragraph=0,
+                start=0,
+                end=len(text),
+                text=text,
+                sentences=((0, len(text)),),
+                kind="reference",
+            )
+        )
+    return chunks
+
+
 def _synthetic(settings: Settings, size: int, dim: int, seed: int) -> float:
     """Fill a collection with `size` random chunks and make it current; returns seconds."""
     rng = np.random.default_rng(seed)
-    words = [f"w{i}" for i in range(5000)]
     pyrng = random.Random(seed)
     store = Store(settings)
     name = store.new_collection_name()
@@ -170,22 +193,7 @@ def _synthetic(settings: Settings, size: int, dim: int, seed: int) -> float:
         n = min(batch, size - i)
         vecs = rng.standard_normal((n, dim)).astype(np.float32)
         vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-        chunks = []
-        for j in range(n):
-            text = " ".join(pyrng.choices(words, k=40))
-            chunks.append(
-                Chunk(
-                    id=f"s{i + j}",
-                    document_id=f"syn-{(i + j) // 10}",
-                    section=(),
-                    paragraph=0,
-                    start=0,
-                    end=len(text),
-                    text=text,
-                    sentences=((0, len(text)),),
-                    kind="reference",
-                )
-            )
+        chunks = synthetic_chunks(i, n, pyrng)
         col.add(
             ids=[c.id for c in chunks],
             embeddings=vecs.tolist(),

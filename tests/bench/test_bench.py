@@ -334,5 +334,21 @@ def test_scale_at_sizes_reports_each_side_and_mode(tmp_path) -> None:
     assert set(row["search_ms"]) == {"lexical", "dense", "hybrid"}
     assert all(v["p95"] >= v["p50"] >= 0 for v in row["search_ms"].values())
     assert row["disk_mb"] > 0 and row["rss_mb"] > 0 and row["build_s"] > 0
+    assert row["start_s"] > 0 and row["start_rss_mb"] > 0  # a fresh search process ran
     assert (tmp_path / "w" / "embedded-300" / "embedded" / "lexical").is_dir()
     assert "300 embedded" in " ".join(format_sizes_table(rows).split())
+
+
+def test_scale_lexical_mode_measures_the_lexical_side_alone(tmp_path) -> None:
+    from conftest import make_settings
+
+    from assistant.bench.sizes import format_sizes_table, run_sizes
+
+    settings = make_settings(tmp_path)
+    (row,) = run_sizes(settings, tmp_path / "w", [300], queries=5, modes=("lexical",), log=str)
+    assert (row["size"], row["mode"]) == (300, "lexical")
+    assert set(row["search_ms"]) == {"lexical"} and row["search_ms"]["lexical"]["p50"] > 0
+    assert row["start_rss_mb"] > 0 and row["disk_mb"] > 0
+    assert not (tmp_path / "w" / "lexical-300" / "chroma").exists()  # no store was made
+    table = format_sizes_table([row])
+    assert "300 lexical" in " ".join(table.split()) and "lexical index and chunk table" in table
