@@ -61,7 +61,8 @@ def bench() -> None:
     "--modes",
     default="embedded,server",
     show_default=True,
-    help="Store modes to run with --sizes.",
+    help="Store modes to run with --sizes; `lexical` measures the lexical index and chunk "
+    "table alone, without Chroma.",
 )
 @click.option("--queries", type=int, default=50, help="Queries timed at each size.")
 @click.option("--workdir", type=click.Path(path_type=Path), default=Path(".cache/scale"))
@@ -86,8 +87,8 @@ def bench_scale(
     if sizes:
         counts = [int(x) for x in sizes.split(",") if x.strip()]
         wanted = tuple(m.strip() for m in modes.split(",") if m.strip())
-        if not wanted or set(wanted) - {"embedded", "server"}:
-            raise UsageError(f"--modes {modes!r}: choose from embedded, server.")
+        if not wanted or set(wanted) - {"embedded", "server", "lexical"}:
+            raise UsageError(f"--modes {modes!r}: choose from embedded, server, lexical.")
         found = run_sizes(get_settings(), workdir, counts, queries=queries, modes=wanted, log=log)
         emit_json(found) if as_json else click.echo(format_sizes_table(found))
         return
