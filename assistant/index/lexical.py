@@ -128,10 +128,12 @@ def load_rows(folder: Path) -> Rows | None:
 
 def load_lexical(folder: Path, table: ChunkTable | None = None) -> LexicalIndex | None:
     """The saved index, memory-mapped; None when there is none (or it is unreadable). With
-    the build's `table`, its rows are shared instead of read again."""
+    the table opened from the same folder, its rows are shared instead of read again (a
+    table from elsewhere may order its rows otherwise)."""
     import bm25s  # lazy: as above
 
-    rows = (table.ids, table.kinds, table.documents) if table is not None else load_rows(folder)
+    same = table is not None and table.folder == folder
+    rows = (table.ids, table.kinds, table.documents) if same else load_rows(folder)  # type: ignore[union-attr]
     if rows is None or not (folder / ROWS_FILE).is_file():
         return None
     try:

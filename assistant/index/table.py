@@ -43,7 +43,15 @@ def write_chunks(folder: Path, chunks: Iterable[Chunk]) -> None:
 class ChunkTable(Sequence[Chunk]):
     """Chunks by position (``table[i]``, iteration in build order) and by id (`by_id`)."""
 
-    def __init__(self, ids: list[str], kinds: np.ndarray, documents: np.ndarray, read: Any) -> None:
+    def __init__(
+        self,
+        ids: list[str],
+        kinds: np.ndarray,
+        documents: np.ndarray,
+        read: Any,
+        folder: Path | None = None,
+    ) -> None:
+        self.folder = folder  # where it was opened from; None for chunks in memory
         self.ids = ids
         self.kinds = kinds  # one kind per row ("article", "reference")
         self.documents = documents  # one document id per row
@@ -81,7 +89,7 @@ class ChunkTable(Sequence[Chunk]):
             line = data[int(offsets[i]) : int(offsets[i + 1])]
             return Chunk.from_dict(json.loads(line))
 
-        return cls(ids, kinds, documents, read)
+        return cls(ids, kinds, documents, read, folder)
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -95,3 +95,17 @@ def test_a_built_index_is_loaded_as_a_table_of_its_chunks(hash_settings: Setting
     ids = [c.id for c in index.chunks]
     assert ids == index.chunks.ids and len(set(ids)) == expected
     assert all(index.chunks.by_id[i].id == i for i in ids[:: max(1, expected // 20)])
+
+
+def test_a_table_from_elsewhere_does_not_lend_its_row_order_to_the_lexical_index(
+    tmp_path,
+) -> None:
+    from assistant.index.lexical import load_lexical
+
+    folder = tmp_path / "b1"
+    save_lexical(build_lexical(CHUNKS), folder, CHUNKS)
+    shuffled = ChunkTable.of(CHUNKS[::-1])  # e.g. read back from the store in its own order
+    lexical = load_lexical(folder, shuffled)
+    assert lexical is not None and lexical.ids == [c.id for c in CHUNKS]
+    own = load_table(folder)
+    assert load_lexical(folder, own).ids is own.ids  # the folder's own table is shared
