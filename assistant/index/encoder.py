@@ -15,6 +15,7 @@ import json
 import math
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +26,7 @@ _POOLING = "sentence_transformers.models.Pooling"
 _NORMALIZE = "sentence_transformers.models.Normalize"
 
 
-def _read_json(path: Path) -> dict | list:
+def _read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -34,22 +35,22 @@ def supports(path: Path) -> bool:
     try:
         modules = _read_json(path / "modules.json")
         config = _read_json(path / "config.json")
-        types = [m["type"] for m in modules]  # type: ignore[index]
+        types = [m["type"] for m in modules]
         if types != [_TRANSFORMER, _POOLING, _NORMALIZE]:
             return False
-        pooling = _read_json(path / modules[1]["path"] / "config.json")  # type: ignore[index]
+        pooling = _read_json(path / modules[1]["path"] / "config.json")
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    mean_only = pooling.get("pooling_mode_mean_tokens") and not any(  # type: ignore[union-attr]
+    mean_only = pooling.get("pooling_mode_mean_tokens") and not any(
         value
         for key, value in pooling.items()
-        if key.startswith("pooling_mode_") and key != "pooling_mode_mean_tokens"  # type: ignore[union-attr]
+        if key.startswith("pooling_mode_") and key != "pooling_mode_mean_tokens"
     )
     return bool(
         mean_only
-        and config.get("model_type") == "bert"  # type: ignore[union-attr]
-        and config.get("hidden_act") == "gelu"  # type: ignore[union-attr]
-        and config.get("position_embedding_type", "absolute") == "absolute"  # type: ignore[union-attr]
+        and config.get("model_type") == "bert"
+        and config.get("hidden_act") == "gelu"
+        and config.get("position_embedding_type", "absolute") == "absolute"
         and (path / "model.safetensors").is_file()
         and (path / "tokenizer.json").is_file()
     )
@@ -77,16 +78,16 @@ class NumpyEncoder:
         if not supports(path):
             raise ModelError(f"{path} is not a BERT mean-pooling sentence-transformers folder.")
         config = _read_json(path / "config.json")
-        self.heads = int(config["num_attention_heads"])  # type: ignore[index]
-        self.layers = int(config["num_hidden_layers"])  # type: ignore[index]
-        self.eps = float(config.get("layer_norm_eps", 1e-12))  # type: ignore[union-attr]
+        self.heads = int(config["num_attention_heads"])
+        self.layers = int(config["num_hidden_layers"])
+        self.eps = float(config.get("layer_norm_eps", 1e-12))
         weights = load_file(str(path / "model.safetensors"))
         self.w = {key.removeprefix("bert.").removeprefix("model."): v for key, v in weights.items()}
         self.dim = int(self.w["embeddings.word_embeddings.weight"].shape[1])
         st_config = path / "sentence_bert_config.json"
         max_len = (
             int(_read_json(st_config).get("max_seq_length", 256)) if st_config.is_file() else 256
-        )  # type: ignore[union-attr]
+        )
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=max_len)
         self.tokenizer.enable_padding(pad_id=0)
