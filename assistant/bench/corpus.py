@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from typing import Any
 
 from assistant.answer import AnswerEngine
 from assistant.audit import audit_lookup, load_or_run_audit
-from assistant.bench.timing import latencies, markdown_table, percentile_ms
+from assistant.bench.timing import latencies, markdown_table, percentile_ms, timed_child
 from assistant.errors import InputError
 from assistant.evaluation import load_questions
 from assistant.index import HybridRetriever, build_index, load_embedder
@@ -57,15 +56,8 @@ def _cold_ask(settings: Settings, question: str) -> float:
             "ASSISTANT_CHUNK_MAX_TOKENS": str(settings.chunk_max_tokens),
         }
     )
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "assistant", "ask", question, "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    seconds = time.perf_counter() - started
+    command = [sys.executable, "-m", "assistant", "ask", question, "--json"]
+    seconds, done = timed_child(command, env, timeout=300)
     if done.returncode != 0:
         raise InputError(f"cold `assistant ask` failed: {done.stderr.strip()[-400:]}")
     return seconds

@@ -21,7 +21,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.bench.scale import _dir_size, _mode, _synthetic, synthetic_chunks
-from assistant.bench.timing import latencies, percentile_ms
+from assistant.bench.timing import latencies, percentile_ms, timed_child
 from assistant.index import HybridRetriever, load_embedder
 from assistant.index.lexical import build_lexical, save_lexical
 from assistant.settings import Settings
@@ -81,9 +80,8 @@ def start_seconds(settings: Settings, query: str, runs: int = 3) -> tuple[float,
     env = settings_env(settings)
     took, peak = [], 0.0
     for _ in range(runs):
-        t = time.perf_counter()
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-        took.append(time.perf_counter() - t)
+        seconds, done = timed_child(command, env, timeout=600)
+        took.append(seconds)
         if done.returncode != 0:
             raise RuntimeError(f"assistant search failed: {done.stderr.strip()[-500:]}")
         last = done.stderr.rsplit("peak ", 1)
@@ -155,14 +153,8 @@ def _lexical_only(folder: Path, size: int, qs: list[str]) -> dict[str, Any]:
     build_s = time.perf_counter() - started
     del chunks
     gc.collect()
-    t = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", _LEXICAL_CHILD, str(folder), json.dumps(qs)],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    start_s = time.perf_counter() - t
+    command = [sys.executable, "-c", _LEXICAL_CHILD, str(folder), json.dumps(qs)]
+    start_s, done = timed_child(command, None, timeout=1800)
     if done.returncode != 0:
         raise RuntimeError(f"the lexical reader failed: {done.stderr.strip()[-500:]}")
     child = json.loads(done.stdout.strip().splitlines()[-1])

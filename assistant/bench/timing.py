@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+
+def timed_child(
+    command: list[str], env: dict[str, str] | None, timeout: float
+) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Run a fresh process to its end, output captured; its wall seconds and its result."""
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+    return time.perf_counter() - started, done
 
 
 def percentile_ms(values: list[float], q: float) -> float:
