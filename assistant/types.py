@@ -303,3 +303,5 @@ class Answer:
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     confidence: float | None = None
+    # a yes/no question's verdict (answer.direct.DIRECT_ANSWERS); None for other questions
+    direct_answer: str | None = None

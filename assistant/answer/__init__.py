@@ -7,6 +7,7 @@ JSON shapes of answers and verdicts, and batches of questions (`batch`).
 """
 
 from assistant.answer.batch import answer_lines, read_questions
+from assistant.answer.direct import DIRECT_ANSWERS, Bars, Direct, decide, polar_claim, source_quotes
 from assistant.answer.engine import AnswerEngine
 from assistant.answer.extractive import source_lines
 from assistant.answer.formats import answer_to_dict, verdict_to_dict
@@ -15,14 +16,20 @@ from assistant.answer.verify import MARKER
 
 __all__ = [
     "DECLINE_TEXT",
+    "DIRECT_ANSWERS",
     "MARKER",
     "AnswerEngine",
+    "Bars",
+    "Direct",
     "Turn",
     "answer_lines",
     "answer_to_dict",
     "clean_question",
+    "decide",
+    "polar_claim",
     "read_questions",
     "retrieval_query",
     "source_lines",
+    "source_quotes",
     "verdict_to_dict",
 ]

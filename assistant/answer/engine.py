@@ -1,6 +1,7 @@
 """The answer engine: one LCEL chain from a question to a verified ``Answer``.
 
-    retrieve -> select evidence -> compose (extractive) -> [LLM writes, verify] -> Answer
+    retrieve -> select evidence -> compose (extractive) -> direct yes/no line
+        -> [LLM writes, verify] -> Answer
 
 (one RunnableSequence, `AnswerEngine.chain`; its last step streams). The extractive answer
 (assistant.answer.extractive) needs no LLM. The LLM engine (assistant.answer.llm) writes
@@ -10,6 +11,7 @@ out, the extractive answer is returned instead, with a note saying so.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 from langchain_core.runnables import RunnableGenerator, RunnableLambda
 
 from assistant.answer.chat_model import make_chat_model
+from assistant.answer.direct import Bars, Judge, decide, direct_line, polar_claim, source_quotes
 from assistant.answer.extractive import compose_extractive, is_keyword_line, what_is_covered
 from assistant.answer.language import language_note, other_language
 from assistant.answer.llm import generate_answer
@@ -30,6 +33,7 @@ from assistant.answer.state import (
     retrieval_query,
 )
 from assistant.answer.verify import grounded_in
+from assistant.errors import ModelError
 from assistant.index import ChunkTable, HybridRetriever, load_threshold
 from assistant.settings import Settings
 from assistant.text import content_stems
@@ -49,12 +53,17 @@ class AnswerEngine:
         chat_model: Any = None,
         audit: AuditLookup | None = None,
         threshold: float | None = None,
+        judge: Judge | None = None,
+        bars: Bars | None = None,
     ) -> None:
         self.settings = settings
         self.retriever = retriever or HybridRetriever(settings)
         self.chat_model = chat_model
         self.audit = audit
         self._threshold = threshold
+        self._judge = judge  # the claim verifier, loaded on the first yes/no question
+        self._bars = bars  # its calibrated bars, read with it
+        self._judge_lock = threading.Lock()
         self._of_build: dict[str, tuple[Any, Any]] = {}  # what is read from a whole build
         # The whole chain: retrieve -> select -> compose (extractive) -> write and verify
         # (the LLM, when asked for; it streams) -> the Answer, last.
@@ -62,6 +71,7 @@ class AnswerEngine:
             RunnableLambda(self._retrieve)
             | RunnableLambda(self._select)
             | RunnableLambda(self._compose)
+            | RunnableLambda(self._direct)
             | RunnableGenerator(self._finish)
         )
 
@@ -146,6 +156,49 @@ class AnswerEngine:
             state.answer.notes.insert(0, language_note(language))
         state.timings["compose"] = time.perf_counter() - t
         return state
+
+    def _direct(self, state: AnswerState) -> AnswerState:
+        """A yes/no question's answer opens with Yes / No / The sources disagree / No clear yes
+        or no, decided by the verifier over the sources' quotes (answer.direct). Without a
+        verifier the answer stands as it is, with a note saying why it has no direct line."""
+        answer = state.answer
+        claim = polar_claim(state.question)
+        if answer is None or answer.declined or claim is None:
+            return state
+        t = time.perf_counter()
+        try:
+            direct = decide(claim, source_quotes(answer.citations), self.judge, self.bars())
+        except ModelError as exc:
+            state.notes.append(f"No yes or no: the claim verifier could not be loaded ({exc}).")
+            return state
+        answer.direct_answer = direct.answer
+        answer.text = f"{direct_line(direct)}\n\n{answer.text}"
+        state.timings["direct"] = time.perf_counter() - t
+        return state
+
+    def judge(self, pairs: list[tuple[str, str]]) -> list[dict[str, float]]:
+        """The claim verifier's probabilities for (claim, evidence) pairs; the shipped model
+        is loaded the first time a yes/no question needs it."""
+        with self._judge_lock:
+            if self._judge is None:
+                from assistant.verifier import Verifier  # lazy: torch, only for yes/no questions
+
+                self._judge = Verifier.load(settings=self.settings).predict
+        return self._judge(pairs)
+
+    def bars(self) -> Bars:
+        """The verifier's dev-calibrated support and contradiction bars; none (never a yes
+        or a no) when its calibration was not made for the weights there now."""
+        with self._judge_lock:
+            if self._bars is None:
+                from assistant.verifier import load_calibration  # lazy: beside the judge
+
+                data = load_calibration(self.settings) or {}
+                self._bars = Bars(
+                    support=float(data.get("support_threshold", 1.0)),
+                    contradict=float(data.get("contradict_threshold", 1.0)),
+                )
+        return self._bars
 
     def _evidence_citation(self, verdict: ClaimVerdict, citations: list[Citation]) -> int | None:
         """The marker of the verdict's best evidence quote, added to `citations` if it is not

@@ -121,4 +121,5 @@ def generate_answer(
         beyond_sources=fallback.beyond_sources,
         engine="llm",
         confidence=fallback.confidence,
+        direct_answer=fallback.direct_answer,
     )

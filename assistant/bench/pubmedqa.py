@@ -11,9 +11,11 @@ question is answered by the extractive engine. Figures, over the questions:
 - cites its abstract: one of the answer's citations is from the question's own abstract;
 - first citation from its abstract;
 - conclusion quoted: one of the citations quotes the abstract's conclusion;
-- latency p50 / p95.
-
-The yes / no / maybe label is not scored: the product gives no direct answer yet.
+- latency p50 / p95;
+- the direct answer against the expert yes / no / maybe label: the share of questions read as
+  yes/no questions, accuracy (yes -> yes, no -> no, anything else -> maybe), how often a yes or
+  a no is given and how often that call is right. The same verifier probabilities are also
+  decided at its most probable label (no bars), to show what the calibrated bars trade away.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import AnswerEngine
+from assistant.answer import AnswerEngine, Bars, decide, polar_claim, source_quotes
 from assistant.bench.timing import percentile_ms
 from assistant.errors import UsageError
 from assistant.index import build_index
 from assistant.settings import Settings
 from assistant.types import Block, Document
+from assistant.verifier import Verifier
 
 CONCLUSIONS = "CONCLUSIONS"
 
@@ -89,12 +92,21 @@ def run_pubmedqa_bench(
     )
     log(f"indexing {len(docs)} abstracts...")
     report = build_index(work, documents=docs, rebuild=True)
-    engine = AnswerEngine(work)
-    rows, seconds = [], []
+    verifier = Verifier.load(settings=work)
+    heard: dict[tuple[str, str], dict[str, float]] = {}  # the verifier's probabilities, kept
+
+    def judge(pairs: list[tuple[str, str]]) -> list[dict[str, float]]:
+        scores = verifier.predict(pairs)
+        heard.update(zip(pairs, scores, strict=True))
+        return scores
+
+    engine = AnswerEngine(work, judge=judge)
+    rows, seconds, decisions = [], [], []
     for (_pmid, entry), doc in zip(entries, docs, strict=True):
         t = time.perf_counter()
         answer = engine.ask(entry["QUESTION"])
         seconds.append(time.perf_counter() - t)
+        decisions.append((entry["final_decision"], answer, _at_argmax(answer, heard)))
         own = [c for c in answer.citations if c.document == doc.id]
         start, end = conclusions[doc.id]
         rows.append(
@@ -115,8 +127,42 @@ def run_pubmedqa_bench(
         **share,
         "p50_ms": percentile_ms(seconds, 50),
         "p95_ms": percentile_ms(seconds, 95),
+        "direct": direct_scores([(gold, a.direct_answer) for gold, a, _ in decisions]),
+        "direct_argmax": direct_scores([(gold, loose) for gold, _, loose in decisions]),
+        "majority": _majority([gold for gold, _, _ in decisions]),
         "data": "PubMedQA pqal_dev.json (dev half only)",
     }
+
+
+def _at_argmax(answer: Any, heard: dict[tuple[str, str], dict[str, float]]) -> str | None:
+    """The direct answer the verifier's recorded probabilities give without bars."""
+    claim = polar_claim(answer.question)
+    if claim is None or answer.declined:
+        return None
+    quotes = source_quotes(answer.citations)
+    replay = lambda pairs: [heard[p] for p in pairs]  # noqa: E731 - the recorded judge
+    return decide(claim, quotes, replay, Bars(0.0, 0.0)).answer
+
+
+def direct_scores(pairs: list[tuple[str, str | None]]) -> dict[str, float]:
+    """(gold yes/no/maybe, direct answer or None) -> read as yes/no, accuracy, a yes or no
+    given, and how often a given yes or no is right."""
+    if not pairs:
+        return {}
+    as_label = {"yes": "yes", "no": "no"}
+    called = [(gold, as_label[d]) for gold, d in pairs if d in as_label]
+    right = sum(gold == as_label.get(d or "", "maybe") for gold, d in pairs)
+    return {
+        "read_as_yes_no": round(sum(d is not None for _, d in pairs) / len(pairs), 3),
+        "accuracy": round(right / len(pairs), 3),
+        "called": round(len(called) / len(pairs), 3),
+        "call_precision": round(sum(g == d for g, d in called) / len(called), 3) if called else 0.0,
+    }
+
+
+def _majority(golds: list[str]) -> dict[str, Any]:
+    label = max(set(golds), key=golds.count) if golds else ""
+    return {"label": label, "accuracy": round(golds.count(label) / len(golds), 3) if golds else 0.0}
 
 
 def format_pubmedqa_table(result: dict[str, Any]) -> str:
@@ -129,5 +175,19 @@ def format_pubmedqa_table(result: dict[str, Any]) -> str:
             f"first citation its own {result['first_own']:.3f}",
             f"conclusion quoted      {result['conclusion']:.3f}",
             f"latency p50 / p95      {result['p50_ms']:.0f} / {result['p95_ms']:.0f} ms",
+            "",
+            "direct answer (yes / no / maybe)  read as yes/no  accuracy  yes-or-no given  "
+            "given right",
+            *(
+                f"{name:<33} {d['read_as_yes_no']:>13.3f}  {d['accuracy']:>8.3f}  "
+                f"{d['called']:>15.3f}  {d['call_precision']:>11.3f}"
+                for name, d in (
+                    ("calibrated bars (shipped)", result["direct"]),
+                    ("most probable label, no bars", result["direct_argmax"]),
+                )
+                if d
+            ),
+            f"majority answer ({result['majority']['label']})"
+            f"{'':<14} {'':>13}  {result['majority']['accuracy']:>8.3f}",
         ]
     )

@@ -316,7 +316,7 @@ def bench_lexical(as_json: bool) -> None:
 @handle_errors
 def bench_pubmedqa(limit: int | None, workdir: Path, as_json: bool) -> None:
     """Answers to PubMedQA's dev questions over their abstracts: cites its own abstract,
-    quotes its conclusion.
+    quotes its conclusion, and the direct yes / no answer against the expert label.
 
     Example: assistant bench pubmedqa --limit 200
     """

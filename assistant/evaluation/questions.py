@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.answer import DIRECT_ANSWERS
 from assistant.errors import UsageError
 from assistant.evaluation.metrics import check_fact
 from assistant.types import Document
@@ -34,6 +35,8 @@ class EvalTurn:
     passages: list[GoldPassage] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
     must_decline: bool = False
+    # a yes/no question's acceptable direct answers (answer.DIRECT_ANSWERS); empty: not scored
+    direct: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -78,7 +81,13 @@ def _turn(obj: Mapping[str, Any], where: str, problems: list[str]) -> EvalTurn |
         problems.append(f"{where}: a must_decline question cannot also have passages or facts")
     if not decline and not passages and not facts:
         problems.append(f'{where}: no gold: give passages, facts, or "must_decline": true')
-    return EvalTurn(question.strip(), passages, [f for f in facts if isinstance(f, str)], decline)
+    direct = obj.get("direct", [])
+    direct = [direct] if isinstance(direct, str) else direct
+    if not isinstance(direct, list) or not all(d in DIRECT_ANSWERS for d in direct):
+        problems.append(f'{where}: "direct" must be one or a list of {", ".join(DIRECT_ANSWERS)}')
+        direct = []
+    facts = [f for f in facts if isinstance(f, str)]
+    return EvalTurn(question.strip(), passages, facts, decline, direct)
 
 
 def parse_line(text: str, where: str, problems: list[str]) -> EvalQuestion | None:

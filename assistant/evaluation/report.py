@@ -24,6 +24,7 @@ HEADLINE = [
     ("context_recall", "Gold in answer's passages", "rate"),
     ("cited_gold_recall", "Gold passages cited", "rate"),
     ("fact_coverage", "Key-fact coverage", "rate"),
+    ("direct_accuracy", "Yes/no answered right", "rate"),
     ("citation_precision", "Citation precision (ALCE)", "rate"),
     ("citation_recall", "Citation recall (ALCE)", "rate"),
     ("uncited_sentences_per_answer", "Uncited sentences per answer", "count"),
@@ -45,6 +46,8 @@ CSV_COLUMNS = [
     "context_recall",
     "cited_gold",
     "fact_coverage",
+    "direct_expected",
+    "direct_answer",
     "citations",
     "quotes_faithful",
     "statements",
@@ -77,6 +80,9 @@ def summarize(rows: Sequence[dict], top_k: int) -> dict[str, Any]:
     out["context_recall"] = mean([r["context_recall"] for r in gold])
     out["cited_gold_recall"] = mean([r["cited_gold"] for r in gold])
     out["fact_coverage"] = mean([r["fact_coverage"] for r in ok if r["facts"]])
+    direct = [r for r in ok if "direct_right" in r]
+    out["direct_items"] = len(direct)
+    out["direct_accuracy"] = mean([float(r["direct_right"]) for r in direct])
     # ALCE averages over every answer: one that cites nothing, or asserts nothing a citation
     # could support, scores 0 instead of dropping out (declines are not answers).
     out["answered"] = len(answered)

@@ -246,6 +246,10 @@ def score_turn(
         text = "" if answer.declined else answer_body(answer.text)
         row["facts_found"] = [f for f in turn.facts if fact_present(f, text)]
         row["fact_coverage"] = len(row["facts_found"]) / len(turn.facts)
+    if turn.direct:
+        row["direct_expected"] = "|".join(turn.direct)
+        row["direct_answer"] = answer.direct_answer
+        row["direct_right"] = answer.direct_answer in turn.direct
     row["citations"] = len(answer.citations)
     row["quotes_faithful"] = sum(quote_faithful(c, documents) for c in answer.citations)
     if not answer.declined:

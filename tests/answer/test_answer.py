@@ -14,6 +14,7 @@ from langchain_core.messages import AIMessage
 
 from assistant.answer import (
     DECLINE_TEXT,
+    DIRECT_ANSWERS,
     AnswerEngine,
     Turn,
     clean_question,
@@ -153,8 +154,12 @@ def test_cli_ask_json_shape(
     result = cli("ask", "Does magnesium lower cortisol by 25%?", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert {"answer", "declined", "citations", "beyond_sources"} <= set(data)
+    assert {"answer", "declined", "citations", "beyond_sources", "direct_answer"} <= set(data)
     assert data["declined"] is False
+    # a yes/no question, read by the real verifier: its direct answer opens the text
+    assert data["direct_answer"] in DIRECT_ANSWERS
+    expected = {"yes": "**Yes**", "no": "**No**", "mixed": "**The sources disagree**"}
+    assert data["answer"].startswith(expected.get(data["direct_answer"], "**No clear yes or no**"))
     for c in data["citations"]:
         assert {"document", "reference", "section", "quote", "provenance", "url"} <= set(c)
     assert cli("ask", "   ").exit_code == 2
@@ -191,15 +196,23 @@ def test_changed_figure_with_a_valid_marker_falls_back(real_settings: Settings) 
     assert "510" not in answer.text
 
 
+def _headline(answer) -> str:
+    """The line that says what the quotes show: the first, or the second paragraph under a
+    yes/no question's direct line."""
+    paragraphs = answer.text.split("\n\n")
+    return (paragraphs[1] if answer.direct_answer else paragraphs[0]).splitlines()[0]
+
+
 def test_headline_claims_no_more_than_the_quotes_show(engine: AnswerEngine) -> None:
     covered = engine.ask("Does magnesium lower cortisol by 25%?")
-    assert "article says" in covered.text.splitlines()[0], covered.text
-    assert "does not" not in covered.text.splitlines()[0]
+    assert covered.direct_answer is not None  # a yes/no question: its direct line comes first
+    assert "article says" in _headline(covered), covered.text
+    assert "does not" not in _headline(covered)
     # the closest article passages are about circulation and stress, not sleep
     uncovered = engine.ask("Does magnesium improve sleep quality?")
     if not uncovered.declined:
-        assert not uncovered.text.startswith("The article says this"), uncovered.text
-        first = uncovered.text.splitlines()[0]
+        first = _headline(uncovered)
+        assert not first.startswith("The article says this"), uncovered.text
         assert "does not" in first or first.startswith("Neither"), first
 
 

@@ -296,12 +296,14 @@ def test_pubmedqa_bench_scores_answers_against_their_own_abstracts(tmp_path) -> 
             "CONTEXTS": ["Adults with colds took zinc lozenges or placebo in a trial."],
             "LABELS": ["BACKGROUND"],
             "LONG_ANSWER": "Zinc lozenges shortened the common cold in adults by two days.",
+            "final_decision": "yes",
         },
         "2": {
             "QUESTION": "Is walking linked to lower blood pressure in older women?",
             "CONTEXTS": ["Older women wore step counters for a year.", "Blood pressure fell."],
             "LABELS": ["METHODS", "RESULTS"],
             "LONG_ANSWER": "Walking more was linked to lower blood pressure in older women.",
+            "final_decision": "no",
         },
     }
     doc, (start, end) = abstract_document("1", entries["1"])
@@ -320,6 +322,21 @@ def test_pubmedqa_bench_scores_answers_against_their_own_abstracts(tmp_path) -> 
     assert result["questions"] == 2
     assert result["cites_own"] == 1.0 and result["first_own"] == 1.0
     assert 0.0 <= result["conclusion"] <= 1.0 and result["answered"] == 1.0
+    for rule in ("direct", "direct_argmax"):  # both read as yes/no questions, then decided
+        assert result[rule]["read_as_yes_no"] == 1.0 and 0.0 <= result[rule]["accuracy"] <= 1.0
+    assert result["majority"]["accuracy"] == 0.5
+
+
+def test_direct_scores_count_abstentions_as_maybe() -> None:
+    from assistant.bench.pubmedqa import direct_scores
+
+    scores = direct_scores([("yes", "yes"), ("no", "yes"), ("maybe", "not_stated"), ("no", None)])
+    assert scores == {
+        "read_as_yes_no": 0.75,
+        "accuracy": 0.5,  # yes right, no wrong, not_stated = maybe right, None = maybe wrong
+        "called": 0.5,
+        "call_precision": 0.5,
+    }
 
 
 def test_scale_at_sizes_reports_each_side_and_mode(tmp_path) -> None:
