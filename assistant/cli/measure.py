@@ -104,6 +104,13 @@ def calibrate_verifier_cmd() -> None:
 @click.option(
     "--max-pairs", type=int, default=None, help="Mixture: train on a seeded sample of N pairs."
 )
+@click.option(
+    "--synthetic",
+    type=click.IntRange(0),
+    default=0,
+    help="Mixture: add N synthetic pairs per label (restated, reversed, unrelated sentences "
+    "of train abstracts).",
+)
 @click.option("--seed", type=int, default=13)
 @click.option(
     "--out",
@@ -118,6 +125,7 @@ def train_verifier_cmd(
     epochs: int | None,
     max_claims: int | None,
     max_pairs: int | None,
+    synthetic: int,
     seed: int,
     out_dir: Path | None,
 ) -> None:
@@ -134,6 +142,7 @@ def train_verifier_cmd(
         seed=seed,
         data=data,
         max_pairs=max_pairs,
+        synthetic=synthetic,
     )
     emit_json(metrics)
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from assistant.text import words
 from assistant.verifier.data import Pair
 from assistant.verifier.datasets import ClaimItem, load_claims
+from assistant.verifier.synthetic import synthetic_pairs
 
 HOLDOUT_FRACTION = 0.1
 COVIDFACT_CAP = 500  # pairs per label
@@ -140,10 +141,13 @@ def held_out_groups(groups: set[str], fraction: float, seed: int) -> set[str]:
     return set(ranked[:n])
 
 
-def build_mixture(folder: Path, seed: int = 13, max_per_set: int | None = None) -> dict:
+def build_mixture(
+    folder: Path, seed: int = 13, max_per_set: int | None = None, synthetic: int = 0
+) -> dict:
     """{"fit": pairs, "held": pairs, "sources": ...}: the mixture, cut by group before pairs
     are built, so a group's gold and negative pairs stay on one side. max_per_set keeps only
-    the first items of each set (tests)."""
+    the first items of each set (tests); ``synthetic`` adds that many synthetic pairs per
+    label (synthetic.py) to the training part only."""
     rng = random.Random(seed)
     fit: list[Pair] = []
     held: list[Pair] = []
@@ -154,6 +158,8 @@ def build_mixture(folder: Path, seed: int = 13, max_per_set: int | None = None) 
         out = held_out_groups({i.group for i in items}, HOLDOUT_FRACTION, seed)
         fit += _pairs(name, [i for i in items if i.group not in out])
         held += _pairs(name, [i for i in items if i.group in out])
+    if synthetic:
+        fit += synthetic_pairs(folder, synthetic, seed)
     return {"fit": _balance(fit, rng), "held": _balance(held, rng), "sources": SOURCES}
 
 

@@ -283,7 +283,10 @@ def _train_mixture(settings: Settings, out_dir: Path, epochs: int, seed: int, **
     measure the dev sets, save with verifier.json and the card."""
     started, hyper = time.perf_counter(), MIXTURE_HYPER | {"seed": seed}
     folder = settings.benchmarks_path
-    mix = build_mixture(folder, seed, max_per_set=opts.get("max_claims"))
+    synthetic = opts.get("synthetic") or 0
+    mix = build_mixture(folder, seed, max_per_set=opts.get("max_claims"), synthetic=synthetic)
+    if synthetic:
+        hyper["synthetic_per_label"] = synthetic
     pairs, held = mix["fit"], mix["held"]
     if opts.get("max_pairs") and opts["max_pairs"] < len(pairs):  # a seeded sample, in order
         keep = random.Random(seed).sample(range(len(pairs)), opts["max_pairs"])
@@ -334,6 +337,7 @@ def train_verifier(
     data: str = "scifact",
     dev_limit: int | None = None,
     max_pairs: int | None = None,
+    synthetic: int = 0,
 ) -> dict:
     """Build pairs from SciFact train (data "scifact") or the mixture of public sets (data
     "mixture", see mixture.py), train, pick the epoch on held-out train, save and measure.
@@ -352,6 +356,7 @@ def train_verifier(
         return _train_mixture(
             settings, out_dir, epochs, seed, max_claims=max_claims, progress=progress,
             evaluate_dev=evaluate_dev, dev_limit=dev_limit, max_pairs=max_pairs,
+            synthetic=synthetic,
         )  # fmt: skip
     started = time.perf_counter()
     data = load_scifact(settings.scifact_path)

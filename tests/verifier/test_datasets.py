@@ -187,3 +187,44 @@ def test_mixture_training_saves_a_calibrated_256_token_model(benchmarks: Path, t
     assert "MIT" in card and "CC BY 4.0" in card and "pairs/s" in card and "ECE" in card
     verifier = Verifier.load(out)
     assert (verifier.max_length, verifier.windows) == (256, True)
+
+
+def test_synthetic_pairs_come_from_train_abstracts_and_train_only(benchmarks: Path) -> None:
+    from assistant.verifier.synthetic import synthetic_pairs
+
+    pairs = synthetic_pairs(benchmarks, per_label=6, seed=13)
+    by_kind = {
+        k: [p for p in pairs if p.kind == f"synthetic/{k}"]
+        for k in ("restated", "reversed", "elsewhere")
+    }
+    assert [len(v) for v in by_kind.values()] == [6, 6, 6]
+    assert {p.label for p in by_kind["restated"]} == {"support"}
+    assert {p.label for p in by_kind["reversed"]} == {"contradict"}
+    assert {p.label for p in by_kind["elsewhere"]} == {"nei"}
+    for p in by_kind["restated"]:
+        assert p.claim.rstrip(".") in p.evidence  # the sentence (or its first clause) is there
+    for p in by_kind["reversed"]:
+        assert p.claim not in p.evidence
+    dev_docs = {d for d in range(12) if d % 4 == 0}  # _check_covid puts these in dev
+    for p in pairs:
+        for d in dev_docs:
+            for text in (p.claim, p.evidence):
+                assert f"type {d} " not in text and f"Vaccine {d} " not in text, p
+    mix = build_mixture(benchmarks, seed=13, synthetic=6)
+    assert not [p for p in mix["held"] if p.kind.startswith("synthetic/")]
+    assert {p.kind for p in mix["fit"]} >= {"synthetic/restated", "synthetic/reversed"}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "flipped"),
+    [
+        ("Masks reduced transmission.", "Masks increased transmission."),
+        ("Higher doses worked.", "Lower doses worked."),
+        ("Smoking was associated with stroke.", "Smoking was not associated with stroke."),
+        ("The trial enrolled 40 adults.", None),
+    ],
+)
+def test_a_reversed_claim_says_the_opposite(sentence: str, flipped: str | None) -> None:
+    from assistant.verifier.synthetic import reversed_claim
+
+    assert reversed_claim(sentence) == flipped
