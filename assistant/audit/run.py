@@ -52,18 +52,22 @@ from assistant.text import content_stems
 from assistant.types import ClaimVerdict, Document
 
 
+def audited_article(docs: list[Document], notes: list[str] | None = None) -> Document:
+    """The article the audit reads: the corpus's first (a note says so when there are more)."""
+    articles = [d for d in docs if d.kind == "article"]
+    if not articles:
+        raise UsageError("no article among the sources: nothing to audit.")
+    if len(articles) > 1 and notes is not None:
+        notes.append(f"{len(articles)} articles found; audited the first, {articles[0].id}.")
+    return articles[0]
+
+
 def _article(
     settings: Settings, notes: list[str]
 ) -> tuple[list[Document], Document, list[ReferenceFacts]]:
-    """The corpus, the article audited (the first, when there are several) and its
-    reference list."""
+    """The corpus, the article audited and its reference list."""
     docs = load_corpus(settings)
-    articles = [d for d in docs if d.kind == "article"]
-    if not articles:
-        raise UsageError(f"no article in {settings.sources_path}: nothing to audit.")
-    article = articles[0]
-    if len(articles) > 1:
-        notes.append(f"{len(articles)} articles found; audited the first, {article.id}.")
+    article = audited_article(docs, notes)
     return docs, article, reference_facts(article, [d for d in docs if d.kind == "reference"])
 
 

@@ -17,7 +17,9 @@ from assistant.answer import (
     verdict_to_dict,
 )
 from assistant.audit import (
+    annotated_report,
     audit_lookup,
+    audited_article,
     evaluate_audit_gold,
     format_gold,
     format_markdown,
@@ -26,7 +28,9 @@ from assistant.audit import (
 )
 from assistant.cli.common import batch_option, emit_batch, emit_json, get_settings, handle_errors
 from assistant.errors import InputError, UsageError
+from assistant.files import atomic_write
 from assistant.settings import Settings
+from assistant.sources import load_corpus
 from assistant.web import serve as run_page
 
 
@@ -140,16 +144,34 @@ def chat(engine: str | None) -> None:
     help="Compare with hand-labelled verdicts (e.g. eval/claims_gold.jsonl): accuracy, confusion.",
 )
 @click.option("--rerun", is_flag=True, help="Recompute even if the cached audit is current.")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the annotated article, claims highlighted by verdict, as one HTML file.",
+)
 @handle_errors
 def audit(
-    as_json: bool, markdown: bool, only: tuple[str, ...], gold: str | None, rerun: bool
+    as_json: bool,
+    markdown: bool,
+    only: tuple[str, ...],
+    gold: str | None,
+    rerun: bool,
+    html_path: Path | None,
 ) -> None:
     """Check every claim of the article against its sources: supported, partial, unsupported,
     contradicted or miscited, with the evidence and a reason.
 
-    Example: assistant audit --verdict miscited --markdown
+    Example: assistant audit --verdict miscited --markdown --html audit.html
     """
-    report = load_or_run_audit(get_settings(), force=rerun)
+    settings = get_settings()
+    report = load_or_run_audit(settings, force=rerun)
+    if html_path is not None:
+        shown = [v for v in report.verdicts if not only or v.verdict in only]
+        article = audited_article(load_corpus(settings))
+        atomic_write(html_path, annotated_report(article, shown, report.verifier))
+        click.echo(f"annotated article written to {html_path}", err=True)
     if gold:
         result = evaluate_audit_gold(report, gold)
         emit_json(result) if as_json else click.echo(format_gold(result))

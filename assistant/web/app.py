@@ -6,11 +6,7 @@ and wires events. Conversations live in per-session state, never in a shared obj
 
 from __future__ import annotations
 
-import atexit
 import hashlib
-import shutil
-import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -18,12 +14,14 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.answer import Turn, clean_question, verdict_to_dict
+from assistant.answer import Turn, answer_to_dict, clean_question, verdict_to_dict
 from assistant.errors import AssistantError, InputError
 from assistant.files import atomic_write
 from assistant.settings import Settings
 from assistant.types import Document
 from assistant.web.backend import Library, WebBackend, llm_configured
+from assistant.web.conversation import conversation_files
+from assistant.web.exports import export_dir
 from assistant.web.picker import (
     ARTICLE_IN_URL,
     MAX_EXAMPLES,
@@ -87,8 +85,9 @@ def respond(
         yield chat, turns, gr.skip(), ""
         return
     assert answer is not None
-    chat[-1] = _message("assistant", render_answer(answer, backend.links()))
-    turns = [*turns, {"question": question, "answer": answer.text}][-MAX_TURNS:]
+    chat[-1] = _message("assistant", render_answer(answer, backend.links(), backend.article_id))
+    turn = {"question": question, "answer": answer.text, "data": answer_to_dict(answer)}
+    turns = [*turns, turn][-MAX_TURNS:]
     pending = ""
     if backend.audit_state() == "running":
         pending = notice(
@@ -99,48 +98,36 @@ def respond(
 
 
 # --- audit ------------------------------------------------------------------------------------
-_export_root: Path | None = None
-_export_lock = threading.Lock()
-
-
-def _private_root() -> Path:
-    """This process's own folder for exports: mkdtemp makes it with mode 0700 under a name no
-    one can guess, so another local user cannot plant files or symlinks in it. Removed at
-    exit; made again if something (a temp cleaner) removed it meanwhile."""
-    global _export_root
-    with _export_lock:
-        if _export_root is None or not _export_root.is_dir():
-            _export_root = Path(tempfile.mkdtemp(prefix="assistant-audit-"))
-            atexit.register(shutil.rmtree, _export_root, ignore_errors=True)
-        return _export_root
-
-
 def _export_dir(content: str) -> Path:
-    """One subfolder per export content, so two filters' files never overwrite each other."""
-    folder = _private_root() / hashlib.sha1(content.encode()).hexdigest()[:16]
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder
+    return export_dir(hashlib.sha1(content.encode()).hexdigest())
 
 
-def audit_view(backend: WebBackend, verdict: str) -> tuple[str, Any, Any]:
-    """The audit table for one verdict filter, and its JSON / CSV files."""
+def audit_view(backend: WebBackend, verdict: str) -> tuple[str, Any, Any, str, Any]:
+    """The audit table for one verdict filter and its JSON / CSV files; the annotated article
+    (every claim) and its HTML report."""
     try:
         verdicts = backend.audit()
+        annotated, report = backend.annotated(verdicts)
     except AssistantError as exc:
         off = gr.update(value=None, interactive=False)
-        return notice(f"The claim audit could not run: {exc}", "error"), off, off
+        failed = notice(f"The claim audit could not run: {exc}", "error")
+        return failed, off, off, failed, off
     rows = [verdict_to_dict(v) for v in filter_verdicts(verdicts, verdict)]
     data = audit_json(rows)
     folder = _export_dir(data)
     suffix = "" if verdict in ("", "all") else f"-{verdict}"
     json_path = folder / f"claim-audit{suffix}.json"
     csv_path = folder / f"claim-audit{suffix}.csv"
+    html_path = _export_dir(report) / "claim-audit.html"
     atomic_write(json_path, data)  # a concurrent download never reads half a file
     atomic_write(csv_path, audit_csv(rows))
+    atomic_write(html_path, report)
     return (
         audit_html(verdicts, verdict),
         gr.update(value=str(json_path), interactive=True),
         gr.update(value=str(csv_path), interactive=True),
+        f'<div class="annotated">{annotated}</div>',
+        gr.update(value=str(html_path), interactive=True),
     )
 
 
@@ -178,6 +165,26 @@ def rebuild_view(backend: WebBackend, full: bool) -> Iterator[tuple[str, str]]:
         yield notice(f"Rebuilding — {p.line()}. The chat keeps answering meanwhile.") + bar, status
 
 
+def asked_by_link(
+    backend: WebBackend, message: str, chat: list, turns: list, engine: str, top_k: float
+) -> Iterator[tuple[Any, ...]]:
+    """A page opened from an answer's link (``?q=...``) asks its question at once; a page
+    opened without one does nothing here."""
+    if not (message or "").strip():
+        yield tuple(gr.skip() for _ in range(4))
+        return
+    yield from respond(backend, message, chat, turns, engine, top_k)
+
+
+def conversation_view(backend: WebBackend, turns: list) -> tuple[Any, Any]:
+    """The conversation as Markdown and JSON files to download (none while it is empty)."""
+    files = conversation_files(turns or [], backend.article_id)
+    if files is None:
+        off = gr.update(value=None, interactive=False)
+        return off, off
+    return tuple(gr.update(value=path, interactive=True) for path in files)  # type: ignore[return-value]
+
+
 def fetch_view(backend: WebBackend) -> tuple[str, str]:
     ok, message = backend.fetch()
     return notice(message, "ok" if ok else "warn"), status_view(backend)
@@ -202,7 +209,7 @@ def build_app(backend: WebBackend, library: Library | None = None) -> gr.Blocks:
         )
         on = partial(per_article, library)
         with gr.Tabs():
-            chat = _chat_tab(backend.settings, docs, turns, picker, on)
+            chat, ask_link, saved = _chat_tab(backend.settings, docs, turns, picker, on)
             refresh = [
                 _audit_tab(picker, on),
                 _sources_tab(picker, on),
@@ -211,6 +218,7 @@ def build_app(backend: WebBackend, library: Library | None = None) -> gr.Blocks:
         switched = picker.change(
             on(article_view), [picker], [header, *chat], js=ARTICLE_IN_URL, api_name="article"
         )
+        saved(switched)  # another article: a new, empty conversation to save
         for fn, inputs, outputs in refresh:
             switched = switched.then(on(fn), [*inputs, picker], outputs, api_visibility="private")
 
@@ -219,12 +227,7 @@ def build_app(backend: WebBackend, library: Library | None = None) -> gr.Blocks:
 
         _warming(app, backend, chat[-1])
 
-        app.load(
-            opened,
-            None,
-            [picker, header, *chat],
-            api_visibility="private",
-        )
+        ask_link(app.load(opened, None, [picker, header, *chat], api_visibility="private"))
     return app
 
 
@@ -251,9 +254,11 @@ def _warming(app: gr.Blocks, backend: WebBackend, chat_notice: gr.HTML) -> None:
 
 def _chat_tab(
     s: Settings, docs: list[Document], turns: gr.State, picker: gr.Dropdown, on: Callable
-) -> list[Any]:
-    """The conversation, its input row, example questions and answer settings. Returns what
-    changing the article resets: the examples row and buttons, chat, memory, box, notice."""
+) -> tuple[list[Any], Callable[[Any], None], Callable[[Any], None]]:
+    """The conversation, its input row, example questions, exports and answer settings.
+    Returns what changing the article resets (the examples row and buttons, chat, memory, box,
+    notice), how to ask the question a link put in the box after an event, and how to refresh
+    the conversation's files after one."""
     with gr.Tab("Chat", id="chat"):
         chatbot = _chatbot()
         chat_notice = gr.HTML(elem_id="chat-notice")
@@ -278,25 +283,39 @@ def _chat_tab(
                 )
                 for i in range(MAX_EXAMPLES)
             ]
+        with gr.Row(elem_id="conversation-exports"):
+            dl_md = gr.DownloadButton("Save conversation (Markdown)", size="sm", interactive=False)
+            dl_json = gr.DownloadButton("Save conversation (JSON)", size="sm", interactive=False)
         engine, top_k = _answer_settings(s)
 
     chat_limit = {"concurrency_limit": s.concurrency, "concurrency_id": "chat"}
     chat_io = ([box, chatbot, turns, engine, top_k, picker], [chatbot, turns, box, chat_notice])
-    box.submit(on(respond), *chat_io, api_name="ask", **chat_limit)
-    ask.click(on(respond), *chat_io, api_visibility="private", **chat_limit)
-    for button in example_buttons:
-        button.click(lambda q: q, button, box, api_visibility="private").then(
-            on(respond), *chat_io, api_visibility="private", **chat_limit
+    exports = ([turns, picker], [dl_md, dl_json])
+
+    def saved(event: Any) -> None:  # after each answer, the conversation's files follow it
+        event.then(
+            on(conversation_view), *exports, api_visibility="private", show_progress="hidden"
         )
+
+    private = {"api_visibility": "private", **chat_limit}
+    saved(box.submit(on(respond), *chat_io, api_name="ask", **chat_limit))
+    saved(ask.click(on(respond), *chat_io, **private))
+    for button in example_buttons:
+        picked = button.click(lambda q: q, button, box, api_visibility="private")
+        saved(picked.then(on(respond), *chat_io, **private))
     new.click(
-        lambda: ([], [], "", ""),
+        lambda: ([], [], "", "", *(gr.update(value=None, interactive=False),) * 2),
         None,
-        [chatbot, turns, box, chat_notice],
+        [chatbot, turns, box, chat_notice, dl_md, dl_json],
         api_visibility="private",
     )
     # the chat's own clear icon starts a new conversation too: its memory goes with it
     chatbot.clear(lambda: ([], ""), None, [turns, chat_notice], api_visibility="private")
-    return [example_row, *example_buttons, chatbot, turns, box, chat_notice]
+
+    def ask_link(event: Any) -> None:  # a page opened from an answer's link asks its question
+        saved(event.then(on(asked_by_link), *chat_io, **private))
+
+    return [example_row, *example_buttons, chatbot, turns, box, chat_notice], ask_link, saved
 
 
 def _chatbot() -> gr.Chatbot:
@@ -310,7 +329,8 @@ def _chatbot() -> gr.Chatbot:
         min_height=420,
         show_label=False,
         feedback_options=None,
-        buttons=["copy"],
+        buttons=[],  # each answer has its own copy links (Markdown, text), not raw HTML
+        autoscroll=False,  # page.js scrolls to a new answer's first line instead of its end
         group_consecutive_messages=False,
         placeholder="Ask a question below, or click an example.",
     )
@@ -347,9 +367,12 @@ def _audit_tab(picker: gr.Dropdown, on: Callable) -> Refresh:
         with gr.Row():
             dl_json = gr.DownloadButton("Download JSON", size="sm", interactive=False)
             dl_csv = gr.DownloadButton("Download CSV", size="sm", interactive=False)
+            dl_html = gr.DownloadButton("Download report (HTML)", size="sm", interactive=False)
+        with gr.Accordion("The article, annotated: every claim in its place", open=False):
+            annotated = gr.HTML("", elem_id="annotated")
         audit_out = gr.HTML(notice("Loading the claim audit…"), elem_id="audit")
 
-    audit_io = ([verdict, picker], [audit_out, dl_json, dl_csv])
+    audit_io = ([verdict, picker], [audit_out, dl_json, dl_csv, annotated, dl_html])
     audit_tab.select(on(audit_view), *audit_io, api_visibility="private")
     verdict.change(on(audit_view), *audit_io, api_name="audit")
     return audit_view, [verdict], audit_io[1]

@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.answer import AnswerEngine, Turn
-from assistant.audit import check_reference_list, load_or_run_audit
+from assistant.audit import (
+    annotated_body,
+    annotated_report,
+    audited_article,
+    check_reference_list,
+    load_or_run_audit,
+)
 from assistant.errors import AssistantError, IndexLockedError
 from assistant.index import HybridRetriever, Store, build_index, index_status, load_bulk
 from assistant.settings import BUNDLED, Settings
@@ -70,6 +76,7 @@ class WebBackend:
         self._engines: dict[int, AnswerEngine] = {}
         self._audit_lock = threading.Lock()  # one audit run at a time
         self._audit_cache: tuple[Any, list[ClaimVerdict]] | None = None
+        self._audit_verifier: str | None = None  # the model the cached audit used
         self._audit_failed: Any = None  # the index stamp an audit run failed on
         self._audit_thread: threading.Thread | None = None
         self._docs_cache: tuple[Any, list[Document]] | None = None
@@ -111,7 +118,11 @@ class WebBackend:
             return
         self.warm.set()  # answers are quick from here; the rest only makes them quicker
         self._quiet_audit()
-        load_bulk(engine.retriever.embedder)  # new passages' sentences embed 3x faster
+        try:
+            load_bulk(engine.retriever.embedder)  # new passages' sentences embed 3x faster
+            engine.judge([])  # the verifier, loaded now rather than at the first yes/no question
+        except Exception:  # speed-ups only: a failure (or the process exiting) changes no answer
+            return
         engine.retriever.warm_sentences()
 
     # --- documents ---------------------------------------------------------------------------
@@ -126,6 +137,11 @@ class WebBackend:
         if self._docs_cache is None or self._docs_cache[0] != key:
             self._docs_cache = (key, load_corpus(self.settings))
         return self._docs_cache[1]
+
+    @property
+    def article_id(self) -> str:
+        """The article this backend serves, as links name it (``?article=ID``)."""
+        return self.settings.article or BUNDLED
 
     def links(self) -> dict[str, dict[str, str]]:
         """Document id -> DOI / PMID, for the links on source cards."""
@@ -165,7 +181,15 @@ class WebBackend:
                 self._audit_failed = stamp
                 raise
             self._audit_cache = (stamp, list(report.verdicts))
+            self._audit_verifier = report.verifier
             return self._audit_cache[1]
+
+    def annotated(self, verdicts: list[ClaimVerdict]) -> tuple[str, str]:
+        """The article with its audited claims highlighted: the page's view, and the same as
+        one self-contained HTML file to download."""
+        article = audited_article(self.documents())
+        report = annotated_report(article, verdicts, self._audit_verifier)
+        return annotated_body(article, verdicts), report
 
     def audit_state(self) -> str:
         """ready, running (or not started), or failed."""

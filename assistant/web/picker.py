@@ -100,9 +100,16 @@ def article_view(backend: WebBackend) -> tuple[Any, ...]:
 
 
 def article_from_link(library: Library, request: gr.Request) -> tuple[Any, ...]:
-    """A page opened with ``?article=ID`` starts on that article."""
-    wanted = (request.query_params.get("article") or "") if request else ""
+    """A page opened with ``?article=ID`` starts on that article; with ``&q=QUESTION`` (an
+    answer's link) the question waits in the box, and the page asks it next."""
+    params = request.query_params if request else {}
+    wanted = params.get("article") or ""
+    question = (params.get("q") or "").strip()
     ids = {i for _, i in library.choices()}
     if not wanted or wanted == library.default or wanted not in ids:
-        return tuple(gr.skip() for _ in range(7 + MAX_EXAMPLES))  # picker + article_view
-    return (wanted, *article_view(library.get(wanted)))
+        out = [gr.skip() for _ in range(7 + MAX_EXAMPLES)]  # picker + article_view
+    else:
+        out = [wanted, *article_view(library.get(wanted))]
+    if question:
+        out[-2] = question[: library.settings.max_question_chars]  # the input box
+    return tuple(out)

@@ -14,6 +14,7 @@ from urllib.parse import quote as url_quote
 from urllib.parse import urlparse
 
 from assistant.types import PROVENANCE_LABELS, Answer, Citation, ClaimVerdict
+from assistant.web.conversation import answer_link, answer_markdown, answer_plain
 
 # Our own answer text's layout (assistant/answer.py): bold section headers, "- " bullets, a
 # "Sources:" list at the end (replaced by cards here) and a "Beyond the sources" section
@@ -76,11 +77,16 @@ def _inline(text: str, markers: set[int]) -> str:
 
     def marker(m: re.Match[str]) -> str:
         n = int(m.group(1))
-        if n not in markers:
-            return m.group(0)
-        return f'<sup class="cite" data-marker="{n}">[{n}]</sup>'
+        return cite_link(n) if n in markers else m.group(0)
 
     return _MARKER.sub(marker, out)
+
+
+def cite_link(n: int) -> str:
+    """A citation marker as a link: the page's script (web/page.js) opens source card n of
+    the same answer; a keyboard reaches it with Tab and opens it with Enter. (The chat's
+    sanitizer keeps only class, href and title, so the card is named by class and href.)"""
+    return f'<a class="cite" href="#source-{n}" title="Show source {n}">[{n}]</a>'
 
 
 def answer_body(text: str, markers: set[int], drop_beyond: bool) -> str:
@@ -145,8 +151,8 @@ def source_card(c: Citation, doi: str | None = None, pmid: str | None = None) ->
         links = [link(c.url, "Open the article")]
     links_html = f'<div class="src-links">{" · ".join(x for x in links if x)}</div>'
     return (
-        f'<details class="src-card" data-marker="{c.marker}" data-document="{esc(c.document)}" '
-        f'data-start="{c.start}" data-end="{c.end}">'
+        f'<details class="src-card src-{c.marker}" data-marker="{c.marker}" '
+        f'data-document="{esc(c.document)}" data-start="{c.start}" data-end="{c.end}">'
         f'<summary><span class="src-marker">[{c.marker}]</span> '
         f'<span class="src-doc">{esc(who(c))}</span> {section} {provenance_badge(c.provenance)}'
         f'<span class="src-quote-preview">“{esc(_short(c.quote, 110))}”</span></summary>'
@@ -158,13 +164,14 @@ def source_card(c: Citation, doi: str | None = None, pmid: str | None = None) ->
 
 
 def _evidence_marker(v: ClaimVerdict, citations: list[Citation]) -> str:
-    """' [n]' when the verdict's best evidence quote is among the answer's cited sources."""
+    """A link to the source card of the verdict's best evidence quote, when it is among the
+    answer's cited sources."""
     if not v.evidence:
         return ""
     e = v.evidence[0]
     for c in citations:
         if c.document == e.document and (c.start, c.end) == (e.start, e.end):
-            return f" [{c.marker}]"
+            return " " + cite_link(c.marker)
     return ""
 
 
@@ -176,7 +183,7 @@ def beyond_callout(verdicts: list[ClaimVerdict], citations: list[Citation]) -> s
     rows = "".join(
         f'<li data-verdict="{esc(v.verdict)}">{verdict_badge(v.verdict)} '
         f'<span class="callout-claim">“{esc(_short(v.claim, 220))}”</span>'
-        f'<div class="callout-reason">{esc(v.reason)}{esc(_evidence_marker(v, citations))}'
+        f'<div class="callout-reason">{esc(v.reason)}{_evidence_marker(v, citations)}'
         "</div></li>"
         for v in verdicts
     )
@@ -187,10 +194,29 @@ def beyond_callout(verdicts: list[ClaimVerdict], citations: list[Citation]) -> s
     )
 
 
-def render_answer(answer: Answer, links: dict[str, dict[str, str]] | None = None) -> str:
+def answer_actions(answer: Answer, article: str | None) -> str:
+    """Copy the answer as Markdown or as plain text (quotes and source list included; the
+    page's script copies the hidden text), and a link that asks its question again."""
+    link = answer_link(article, answer.question)
+    return (
+        '<div class="ans-actions">'
+        '<a class="copy-md" href="#copy-markdown">Copy as Markdown</a> · '
+        '<a class="copy-text" href="#copy-text">Copy as text</a> · '
+        f'<a class="answer-link" href="{esc(link)}" target="_blank" rel="noopener">'
+        "Link to this answer</a>"
+        f'<pre class="ans-copy ans-copy-md">{esc(answer_markdown(answer.question, answer.text))}'
+        f'</pre><pre class="ans-copy ans-copy-text">'
+        f"{esc(answer_plain(answer.question, answer.text))}</pre></div>"
+    )
+
+
+def render_answer(
+    answer: Answer, links: dict[str, dict[str, str]] | None = None, article: str | None = None
+) -> str:
     """The whole answer as one HTML block for the chat.
 
-    ``links`` maps a document id to extra identifiers ({"doi": ..., "pmid": ...}) for the cards.
+    ``links`` maps a document id to extra identifiers ({"doi": ..., "pmid": ...}) for the cards;
+    ``article`` is the article's id, for the answer's link.
     """
     links = links or {}
     markers = {c.marker for c in answer.citations}
@@ -221,7 +247,7 @@ def render_answer(answer: Answer, links: dict[str, dict[str, str]] | None = None
         f'data-citations="{len(answer.citations)}">'
         f"{beyond_callout(answer.beyond_sources, answer.citations)}"
         f'<div class="ans-text">{body}</div>{sources}{notes_html}'
-        f'<div class="ans-meta">{meta}</div></div>'
+        f'<div class="ans-meta">{meta}</div>{answer_actions(answer, article)}</div>'
     )
 
 

@@ -17,6 +17,7 @@ from assistant.web.backend import WebBackend
 from assistant.web.style import CSS
 
 FAVICON = Path(__file__).resolve().parent / "favicon.svg"
+SCRIPT = Path(__file__).resolve().parent / "page.js"  # the page's one script
 
 
 def is_loopback(host: str) -> bool:
@@ -97,6 +98,7 @@ def start(
             button_primary_background_fill_hover_dark="*primary_800",
         ),
         css=CSS,
+        js=SCRIPT.read_text(encoding="utf-8"),
         footer_links=[],
         ssr_mode=False,
         pwa=False,

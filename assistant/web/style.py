@@ -20,7 +20,14 @@ CSS = """
 .ans-error { border-left: 4px solid #dc2626; padding-left: .7rem; }
 .ans-meta { margin-top: .4rem; font-size: .78em; color: var(--assistant-muted); }
 .user-q { white-space: pre-wrap; }
-sup.cite { font-size: .75em; color: var(--assistant-accent); font-weight: 600; }
+a.cite { font-size: .8em; color: var(--assistant-accent); font-weight: 600;
+  vertical-align: super; line-height: 1; text-decoration: none; padding: 0 .1em; }
+a.cite:hover, a.cite:focus-visible { text-decoration: underline; }
+a.cite:focus-visible { outline: 2px solid var(--assistant-accent); outline-offset: 1px; }
+.ans-actions { font-size: .82em; margin-top: .2rem; }
+.ans-actions a { color: var(--assistant-accent); }
+.ans-copy { display: none; }
+.src-card.src-flash { box-shadow: 0 0 0 3px var(--assistant-accent); }
 
 .ans-callout { border: 1px solid #f59e0b; background: rgba(245, 158, 11, .12);
   border-radius: 8px; padding: .5rem .8rem; margin: .2rem 0 .6rem 0; }
@@ -72,6 +79,23 @@ sup.cite { font-size: .75em; color: var(--assistant-accent); font-weight: 600; }
   background: rgba(220, 38, 38, .15); }
 .check-unresolved, .fetch-metadata_only, .fetch-not_found, .fetch-none, .state-new {
   background: rgba(156, 163, 175, .25); }
+
+/* the annotated article (assistant/audit/annotated.py) */
+.annotated .legend { display: flex; flex-wrap: wrap; gap: .3rem .8rem; list-style: none;
+  padding: 0; margin: .2rem 0; }
+.annotated .badge { display: inline-block; border: 1px solid; border-radius: 999px;
+  padding: 0 .5em; font-size: .8em; font-weight: 600; }
+.annotated .muted { color: var(--assistant-muted); font-size: .88em; }
+.annotated .article-text { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: .2rem .9rem; max-height: 70vh; overflow-y: auto; }
+.annotated .claim { color: inherit; text-decoration: none; border-bottom: 2px solid;
+  border-radius: 3px; padding: 0 .1em; }
+.annotated .claim:target, .annotated .verdict-item:target {
+  outline: 3px solid var(--assistant-accent); }
+.annotated .verdict-item { margin: .7rem 0; padding: .3rem .6rem;
+  border-left: 4px solid var(--border-color-primary); }
+.annotated blockquote { margin: .25rem 0 .25rem .8rem; padding-left: .5rem;
+  border-left: 3px solid var(--border-color-primary); }
 
 /* audit */
 .audit-counts { margin-bottom: .4rem; }

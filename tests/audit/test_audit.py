@@ -341,7 +341,7 @@ def test_lookup_never_runs_the_audit_unless_its_caller_says_so(
 # --- the command, on the real index (and the real verifier when shipped) ------------------------
 @pytest.mark.slow
 def test_audit_command_json_schema_filters_and_gold(
-    real_settings: Settings, monkeypatch, cli: RunCli
+    real_settings: Settings, monkeypatch, cli: RunCli, tmp_path
 ) -> None:
     monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(real_settings.sources_path))
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(real_settings.index_path))
@@ -373,6 +373,12 @@ def test_audit_command_json_schema_filters_and_gold(
     assert scores["matched"] == scores["gold_claims"]
     shipped = (real_settings.verifier_path / "model.safetensors").exists()
     assert (scores["verifier"] is not None) == shipped
+    out = tmp_path / "audit.html"
+    written = cli("audit", "--verdict", "miscited", "--html", str(out))
+    assert written.exit_code == 0, written.output
+    report = out.read_text(encoding="utf-8")
+    assert report.count('class="verdict-item"') == len(picked)  # the filter is followed
+    assert all(f'href="#verdict-{n}"' in report for n in range(1, len(picked) + 1))
 
 
 def test_an_abbreviation_in_capitals_is_not_a_negation() -> None:

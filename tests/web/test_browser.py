@@ -120,6 +120,75 @@ def test_answer_shows_source_cards_with_the_quote(page) -> None:
     assert len(cited) == answer.locator(".src-card").count()
 
 
+def test_citation_markers_open_their_source_card(page) -> None:
+    first = ask(page, "What is the recommended dietary allowance of magnesium for women?")
+    answer = ask(page, QUESTION)  # a second answer: its [1] must open its own card, not the first's
+    cites = answer.locator("a.cite")
+    assert cites.count() >= 1
+    n = cites.first.get_attribute("href").removeprefix("#source-")
+    card = answer.locator(f".src-card.src-{n}")
+    assert card.get_attribute("open") is None
+    cites.first.click()
+    page.wait_for_function(
+        "c => c.open", arg=card.element_handle(), timeout=5_000
+    )  # opened by page.js
+    assert card.locator(".src-passage mark").is_visible()
+    same = first.locator(f".src-card.src-{n}")  # the first answer's card n, if it has one
+    assert same.count() == 0 or same.get_attribute("open") is None
+    focused = page.evaluate("document.activeElement.closest('.src-card')?.className")
+    assert f"src-{n}" in focused.split()  # the keyboard focus moved to the opened card
+    # by keyboard alone: focus the last marker, press Enter
+    last = cites.last
+    m = last.get_attribute("href").removeprefix("#source-")
+    target = answer.locator(f".src-card.src-{m}")
+    if m != n:
+        assert target.get_attribute("open") is None
+    last.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("c => c.open", arg=target.element_handle(), timeout=5_000)
+    assert page.url.split("#")[0] == page.url  # no jump to a fragment: the script handled it
+
+
+_OFFSET = """() => {
+  const a = [...document.querySelectorAll('#chat .ans-final')].pop();
+  let p = a.parentElement;
+  while (p && !(/(auto|scroll)/.test(getComputedStyle(p).overflowY)
+                && p.scrollHeight > p.clientHeight)) p = p.parentElement;
+  return p ? a.getBoundingClientRect().top - p.getBoundingClientRect().top : null;
+}"""
+
+
+def test_answers_open_at_their_start_copy_save_and_link(browser, served) -> None:
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, permissions=["clipboard-read", "clipboard-write"]
+    )
+    page = context.new_page()
+    page.goto(served[0], wait_until="load")
+    page.wait_for_selector("#chat-input textarea")
+    ask(page, "What is the recommended dietary allowance of magnesium for women?")
+    answer = ask(page, QUESTION)
+    page.wait_for_timeout(400)  # the script scrolls once the answer is drawn
+    offset = page.evaluate(_OFFSET)
+    assert offset is not None and -30 <= offset <= 60, offset  # its first line, not its end
+    answer.locator("a.copy-md").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith(f"**Question:** {QUESTION}") and "Sources:" in copied
+    assert "<div" not in copied  # Markdown, not the page's HTML
+    save = page.get_by_role("button", name="Save conversation (Markdown)")
+    page.wait_for_function("b => !b.disabled", arg=save.element_handle(), timeout=30_000)
+    with page.expect_download() as info:
+        save.click()
+    saved = Path(info.value.path()).read_text(encoding="utf-8")
+    assert f"## 2. {QUESTION}" in saved and "## 1. What is the recommended" in saved
+    link = answer.locator("a.answer-link").get_attribute("href")
+    again = context.new_page()
+    again.goto(served[0].rstrip("/") + "/" + link, wait_until="load")
+    reopened = again.locator("#chat .ans-final")
+    reopened.first.wait_for(timeout=ANSWER_TIMEOUT)  # asked at once, nothing typed
+    assert again.locator("#chat .user-q").first.inner_text().strip() == QUESTION
+    context.close()
+
+
 def test_follow_up_and_off_topic_in_one_conversation(page) -> None:
     ask(page, "What is the recommended daily amount of magnesium for women?")
     follow = ask(page, "Where does that figure come from?")
@@ -188,6 +257,24 @@ def test_audit_tab_filters_by_verdict(page) -> None:
     assert shown == {verdict}
     rows.first.locator("summary").click()
     assert rows.first.locator(".audit-detail").is_visible()
+
+
+def test_the_annotated_article_links_each_claim_to_its_verdict(page) -> None:
+    page.get_by_role("tab", name="Claim audit").click()
+    page.locator("#audit .audit-row").first.wait_for(timeout=300_000)
+    page.get_by_text("The article, annotated").click()
+    claims = page.locator("#annotated a.claim")
+    claims.first.wait_for()
+    assert claims.count() == page.locator("#annotated .verdict-item").count()
+    claim = claims.nth(min(3, claims.count() - 1))
+    target = claim.get_attribute("href")
+    claim.click()
+    item = page.locator(f"#annotated {target}")
+    item.wait_for()
+    assert page.evaluate("location.hash") == target
+    assert item.is_visible() and item.locator(".badge").inner_text().split()[
+        0
+    ] in claim.get_attribute("class")
 
 
 def test_rebuild_from_the_index_tab(page, served) -> None:

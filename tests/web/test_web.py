@@ -200,15 +200,18 @@ def download(page: str, update: dict[str, Any]) -> str:
 
 
 def test_audit_tab_filters_counts_and_downloads(client, page) -> None:
-    html, dl_json, dl_csv = client.predict("all", api_name="/audit")
+    html, dl_json, dl_csv, annotated, dl_html = client.predict("all", api_name="/audit")
     assert "not available yet" not in html and "could not run" not in html
     rows = json.loads(download(page, dl_json))
     assert rows and {"claim", "span", "cited", "verdict", "reason", "evidence"} <= set(rows[0])
     assert f"{len(rows)} claims:" in html and html.count('class="audit-row"') == len(rows)
     csv_lines = download(page, dl_csv).strip().splitlines()
     assert csv_lines[0].startswith("claim,") and len(csv_lines) >= len(rows) + 1
+    report = download(page, dl_html)
+    assert report.startswith("<!DOCTYPE html>") and report.count('class="claim ') >= len(rows) // 2
+    assert annotated.count('class="verdict-item"') == len(rows)
     verdict = sorted({r["verdict"] for r in rows})[0]
-    html, dl_json, _ = client.predict(verdict, api_name="/audit")
+    html, dl_json, _, _, _ = client.predict(verdict, api_name="/audit")
     shown = re.findall(r'class="audit-row" data-verdict="([a-z]+)"', html)
     assert shown and set(shown) == {verdict}
     assert len(shown) == sum(r["verdict"] == verdict for r in rows)
@@ -225,7 +228,7 @@ def shown_claim(shown: str, claims: dict[str, dict[str, Any]]) -> dict[str, Any]
 
 
 def test_answer_touching_an_audited_claim_shows_the_callout(client, page) -> None:
-    html, dl_json, _ = client.predict("all", api_name="/audit")  # waits for the audit
+    html, dl_json, *_ = client.predict("all", api_name="/audit")  # waits for the audit
     assert "not available yet" not in html, "the chat's callouts need the claim audit"
     audited = json.loads(download(page, dl_json))
     flagged = {r["claim"]: r for r in audited if r["verdict"] != "supported"}
@@ -310,9 +313,9 @@ def test_audit_exports_go_to_a_private_folder(hash_settings) -> None:
     from assistant.web.app import audit_view  # lazy: app.py imports gradio at its top
 
     backend = WebBackend(hash_settings, audit_loader=_verdicts)
-    _, dl_json, dl_csv = audit_view(backend, "all")
-    _, other, _ = audit_view(backend, "miscited")
-    files = [Path(u["value"]) for u in (dl_json, dl_csv, other)]
+    _, dl_json, dl_csv, _, dl_html = audit_view(backend, "all")
+    _, other, _, _, _ = audit_view(backend, "miscited")
+    files = [Path(u["value"]) for u in (dl_json, dl_csv, other, dl_html)]
     temp = Path(tempfile.gettempdir()).resolve()
     roots = {temp / f.resolve().relative_to(temp).parts[0] for f in files}
     assert len(roots) == 1, "one folder per process"
@@ -430,7 +433,9 @@ def test_paper_links_include_doi_and_pubmed() -> None:
     html = render_answer(
         Answer("q", "x [1]", False, [c]), {"ref-9": {"doi": "10.1/x", "pmid": "7"}}
     )
-    hrefs = [a.get("href") for a in ET.fromstring(html).iter("a")]
+    root = ET.fromstring(html)
+    assert [a.get("href") for a in root.iter("a") if a.get("class") == "cite"] == ["#source-1"]
+    hrefs = [a.get("href") for a in root.findall(".//div[@class='src-links']/a")]
     assert hrefs == [
         "https://pmc.ncbi.nlm.nih.gov/articles/PMC1/",
         "https://doi.org/10.1/x",
@@ -451,16 +456,20 @@ def test_audit_view_filters_counts_and_exports(hash_settings) -> None:
     from assistant.web.app import audit_view  # lazy: app.py imports gradio at its top
 
     backend = WebBackend(hash_settings, audit_loader=_verdicts)
-    html, dl_json, _ = audit_view(backend, "supported")
+    html, dl_json, _, annotated, dl_html = audit_view(backend, "supported")
     assert html.count('class="audit-row"') == 1 and 'data-verdict="supported"' in html
     assert re.search(r'data-verdict="miscited">miscited <b>1</b>', html)
     assert "CRP fell." in html
     rows = json.loads(Path(dl_json["value"]).read_text(encoding="utf-8"))
     assert [r["verdict"] for r in rows] == ["supported"]
-    _, _, all_csv = audit_view(backend, "all")
+    _, _, all_csv, _, _ = audit_view(backend, "all")
     text = Path(all_csv["value"]).read_text(encoding="utf-8")
     assert "'=HYPERLINK(1)" in text  # a spreadsheet will not run it as a formula
     assert len(text.strip().splitlines()) == 4
+    # the annotated article shows every claim whatever the filter, in the page and the file
+    assert annotated.count('class="verdict-item"') == 3
+    report = Path(dl_html["value"]).read_text(encoding="utf-8")
+    assert report.startswith("<!DOCTYPE html>") and report.count('class="verdict-item"') == 3
 
 
 def test_example_questions_come_from_the_article_headings(hash_settings) -> None:
