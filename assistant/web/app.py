@@ -182,7 +182,8 @@ def conversation_view(backend: WebBackend, turns: list) -> tuple[Any, Any]:
     if files is None:
         off = gr.update(value=None, interactive=False)
         return off, off
-    return tuple(gr.update(value=path, interactive=True) for path in files)  # type: ignore[return-value]
+    markdown, data = files
+    return gr.update(value=markdown, interactive=True), gr.update(value=data, interactive=True)
 
 
 def fetch_view(backend: WebBackend) -> tuple[str, str]:

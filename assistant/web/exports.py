@@ -22,7 +22,7 @@ def _private_root() -> Path:
     global _root
     with _lock:
         if _root is None or not _root.is_dir():
-            _root = Path(tempfile.mkdtemp(prefix="assistant-audit-"))
+            _root = Path(tempfile.mkdtemp(prefix="assistant-exports-"))
             atexit.register(shutil.rmtree, _root, ignore_errors=True)
         return _root
 

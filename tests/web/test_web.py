@@ -323,7 +323,7 @@ def test_audit_exports_go_to_a_private_folder(hash_settings) -> None:
     info = root.lstat()
     assert stat.S_ISDIR(info.st_mode) and not stat.S_ISLNK(info.st_mode)
     assert info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) == 0o700
-    assert root.name != "assistant-audit", "not a fixed name another user can plant first"
+    assert root.name != "assistant-exports", "not a fixed name another user can plant first"
 
 
 def test_fetch_reports_offline_clearly(client) -> None:
