@@ -39,7 +39,9 @@ def format_text(report: AuditReport, verdicts: list[ClaimVerdict]) -> str:
     return "\n".join(lines)
 
 
-def format_markdown(report: AuditReport, verdicts: list[ClaimVerdict]) -> str:
+def format_markdown(report: AuditReport | None, verdicts: list[ClaimVerdict]) -> str:
+    """The claims as a Markdown table; with the report, its counts and notes under it."""
+
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
@@ -55,7 +57,8 @@ def format_markdown(report: AuditReport, verdicts: list[ClaimVerdict]) -> str:
             f"| {n} | {cell(v.claim)} | {cell(v.cited or '')} | {v.reference or ''} | "
             f"**{v.verdict}** | {cell(v.reason)} | {ev} |"
         )
-    lines += ["", format_counts(report, verdicts), *[f"- note: {x}" for x in report.notes]]
+    if report is not None:
+        lines += ["", format_counts(report, verdicts), *[f"- note: {x}" for x in report.notes]]
     return "\n".join(lines)
 
 

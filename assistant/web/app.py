@@ -6,22 +6,19 @@ and wires events. Conversations live in per-session state, never in a shared obj
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from assistant.answer import Turn, answer_to_dict, clean_question, verdict_to_dict
+from assistant.answer import Turn, answer_to_dict, clean_question
 from assistant.errors import AssistantError, InputError
-from assistant.files import atomic_write
 from assistant.settings import Settings
 from assistant.types import Document
+from assistant.web.audit_tab import audit_tab
 from assistant.web.backend import Library, WebBackend, llm_configured
 from assistant.web.conversation import conversation_files
-from assistant.web.exports import export_dir
 from assistant.web.picker import (
     ARTICLE_IN_URL,
     MAX_EXAMPLES,
@@ -34,11 +31,6 @@ from assistant.web.picker import (
 )
 from assistant.web.render import render_answer, render_error, render_streaming, render_user
 from assistant.web.tables import (
-    VERDICTS,
-    audit_csv,
-    audit_html,
-    audit_json,
-    filter_verdicts,
     notice,
     sources_html,
     status_html,
@@ -95,40 +87,6 @@ def respond(
             "sources will appear in answers once it is done (see the Claim audit tab)."
         )
     yield chat, turns, gr.skip(), pending
-
-
-# --- audit ------------------------------------------------------------------------------------
-def _export_dir(content: str) -> Path:
-    return export_dir(hashlib.sha1(content.encode()).hexdigest())
-
-
-def audit_view(backend: WebBackend, verdict: str) -> tuple[str, Any, Any, str, Any]:
-    """The audit table for one verdict filter and its JSON / CSV files; the annotated article
-    (every claim) and its HTML report."""
-    try:
-        verdicts = backend.audit()
-        annotated, report = backend.annotated(verdicts)
-    except AssistantError as exc:
-        off = gr.update(value=None, interactive=False)
-        failed = notice(f"The claim audit could not run: {exc}", "error")
-        return failed, off, off, failed, off
-    rows = [verdict_to_dict(v) for v in filter_verdicts(verdicts, verdict)]
-    data = audit_json(rows)
-    folder = _export_dir(data)
-    suffix = "" if verdict in ("", "all") else f"-{verdict}"
-    json_path = folder / f"claim-audit{suffix}.json"
-    csv_path = folder / f"claim-audit{suffix}.csv"
-    html_path = _export_dir(report) / "claim-audit.html"
-    atomic_write(json_path, data)  # a concurrent download never reads half a file
-    atomic_write(csv_path, audit_csv(rows))
-    atomic_write(html_path, report)
-    return (
-        audit_html(verdicts, verdict),
-        gr.update(value=str(json_path), interactive=True),
-        gr.update(value=str(csv_path), interactive=True),
-        f'<div class="annotated">{annotated}</div>',
-        gr.update(value=str(html_path), interactive=True),
-    )
 
 
 # --- sources and index -------------------------------------------------------------------------
@@ -212,7 +170,7 @@ def build_app(backend: WebBackend, library: Library | None = None) -> gr.Blocks:
         with gr.Tabs():
             chat, ask_link, saved = _chat_tab(backend.settings, docs, turns, picker, on)
             refresh = [
-                _audit_tab(picker, on),
+                audit_tab(picker, on),
                 _sources_tab(picker, on),
                 _index_tab(picker, on),
             ]
@@ -356,27 +314,6 @@ def _answer_settings(s: Settings) -> tuple[gr.Radio, gr.Slider]:
 
 
 Refresh = tuple[Callable[..., Any], list[Any], list[Any]]  # (handler, inputs, outputs)
-
-
-def _audit_tab(picker: gr.Dropdown, on: Callable) -> Refresh:
-    """The claim audit table, its verdict filter and its downloads."""
-    with gr.Tab("Claim audit", id="audit") as audit_tab:
-        gr.Markdown("Each checkable claim of the article, and whether its sources back it.")
-        verdict = gr.Radio(
-            ["all", *VERDICTS], value="all", label="Show verdict", elem_id="audit-filter"
-        )
-        with gr.Row():
-            dl_json = gr.DownloadButton("Download JSON", size="sm", interactive=False)
-            dl_csv = gr.DownloadButton("Download CSV", size="sm", interactive=False)
-            dl_html = gr.DownloadButton("Download report (HTML)", size="sm", interactive=False)
-        with gr.Accordion("The article, annotated: every claim in its place", open=False):
-            annotated = gr.HTML("", elem_id="annotated")
-        audit_out = gr.HTML(notice("Loading the claim audit…"), elem_id="audit")
-
-    audit_io = ([verdict, picker], [audit_out, dl_json, dl_csv, annotated, dl_html])
-    audit_tab.select(on(audit_view), *audit_io, api_visibility="private")
-    verdict.change(on(audit_view), *audit_io, api_name="audit")
-    return audit_view, [verdict], audit_io[1]
 
 
 def _sources_tab(picker: gr.Dropdown, on: Callable) -> Refresh:

@@ -33,10 +33,28 @@ def verdict_counts(verdicts: list[ClaimVerdict]) -> dict[str, int]:
     }
 
 
-def filter_verdicts(verdicts: list[ClaimVerdict], verdict: str) -> list[ClaimVerdict]:
-    if not verdict or verdict == "all":
-        return list(verdicts)
-    return [v for v in verdicts if v.verdict == verdict]
+SORTS = ("article order", "verdict", "reference")
+
+
+def filter_verdicts(
+    verdicts: list[ClaimVerdict], verdict: str, query: str = "", order: str = SORTS[0]
+) -> list[ClaimVerdict]:
+    """The claims with that verdict ("all": any) holding every word of ``query`` (in the claim,
+    its reason, what it cites or its section), in ``order`` (SORTS)."""
+    shown = [v for v in verdicts if not verdict or verdict == "all" or v.verdict == verdict]
+    terms = query.lower().split()
+    if terms:
+        shown = [v for v in shown if all(t in _searched(v) for t in terms)]
+    if order == "verdict":
+        rank = {name: i for i, name in enumerate(VERDICTS)}
+        shown.sort(key=lambda v: rank.get(v.verdict, len(rank)))
+    elif order == "reference":
+        shown.sort(key=lambda v: (v.reference is None, v.reference or 0))
+    return shown
+
+
+def _searched(v: ClaimVerdict) -> str:
+    return " ".join((v.claim, v.reason, v.cited or "", v.section or "")).lower()
 
 
 def _evidence_html(v: ClaimVerdict) -> str:
@@ -54,14 +72,17 @@ def _evidence_html(v: ClaimVerdict) -> str:
     return f'<ul class="audit-evidence">{"".join(items)}</ul>'
 
 
-def audit_html(verdicts: list[ClaimVerdict], verdict: str = "all") -> str:
-    """Counts per verdict over all claims, then the (filtered) rows, each expandable."""
+def audit_html(
+    verdicts: list[ClaimVerdict], verdict: str = "all", query: str = "", order: str = SORTS[0]
+) -> str:
+    """Counts per verdict over all claims, then the (filtered, searched, sorted) rows, each
+    expandable."""
     counts = verdict_counts(verdicts)
     chips = "".join(
         f'<span class="count-chip v-{esc(k)}" data-verdict="{esc(k)}">{esc(k)} <b>{n}</b></span>'
         for k, n in counts.items()
     )
-    shown = filter_verdicts(verdicts, verdict)
+    shown = filter_verdicts(verdicts, verdict, query, order)
     rows = []
     for v in shown:
         cited = v.cited or "—"
@@ -78,6 +99,8 @@ def audit_html(verdicts: list[ClaimVerdict], verdict: str = "all") -> str:
             f"{_evidence_html(v)}</div></details>"
         )
     label = "all verdicts" if verdict in ("", "all") else f"verdict “{verdict}”"
+    if query.strip():
+        label += f", matching “{query.strip()}”"
     empty = "" if rows else notice(f"No claim has {label}.")
     return (
         f'<div class="audit"><div class="audit-counts">{len(verdicts)} claims: {chips}</div>'

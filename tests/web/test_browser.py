@@ -259,6 +259,22 @@ def test_audit_tab_filters_by_verdict(page) -> None:
     assert rows.first.locator(".audit-detail").is_visible()
 
 
+def test_audit_search_narrows_the_claims(page) -> None:
+    page.get_by_role("tab", name="Claim audit").click()
+    rows = page.locator("#audit .audit-row")
+    rows.first.wait_for(timeout=300_000)
+    total = rows.count()
+    word = "cortisol"
+    page.fill("#audit-search textarea, #audit-search input", word)
+    page.press("#audit-search textarea, #audit-search input", "Enter")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#audit .audit-row').length < n", arg=total
+    )
+    claims = rows.locator(".c-claim").all_inner_texts()
+    reasons = rows.locator(".c-reason").all_inner_texts()
+    assert claims and all(word in (c + r).lower() for c, r in zip(claims, reasons, strict=True))
+
+
 def test_the_annotated_article_links_each_claim_to_its_verdict(page) -> None:
     page.get_by_role("tab", name="Claim audit").click()
     page.locator("#audit .audit-row").first.wait_for(timeout=300_000)

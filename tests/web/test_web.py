@@ -200,7 +200,9 @@ def download(page: str, update: dict[str, Any]) -> str:
 
 
 def test_audit_tab_filters_counts_and_downloads(client, page) -> None:
-    html, dl_json, dl_csv, annotated, dl_html = client.predict("all", api_name="/audit")
+    html, dl_json, dl_csv, dl_md, annotated, dl_html = client.predict(
+        "all", "", "article order", api_name="/audit"
+    )
     assert "not available yet" not in html and "could not run" not in html
     rows = json.loads(download(page, dl_json))
     assert rows and {"claim", "span", "cited", "verdict", "reason", "evidence"} <= set(rows[0])
@@ -209,9 +211,10 @@ def test_audit_tab_filters_counts_and_downloads(client, page) -> None:
     assert csv_lines[0].startswith("claim,") and len(csv_lines) >= len(rows) + 1
     report = download(page, dl_html)
     assert report.startswith("<!DOCTYPE html>") and report.count('class="claim ') >= len(rows) // 2
+    assert download(page, dl_md).startswith("| # | Claim |")
     assert annotated.count('class="verdict-item"') == len(rows)
     verdict = sorted({r["verdict"] for r in rows})[0]
-    html, dl_json, _, _, _ = client.predict(verdict, api_name="/audit")
+    html, dl_json, *_ = client.predict(verdict, "", "article order", api_name="/audit")
     shown = re.findall(r'class="audit-row" data-verdict="([a-z]+)"', html)
     assert shown and set(shown) == {verdict}
     assert len(shown) == sum(r["verdict"] == verdict for r in rows)
@@ -228,7 +231,7 @@ def shown_claim(shown: str, claims: dict[str, dict[str, Any]]) -> dict[str, Any]
 
 
 def test_answer_touching_an_audited_claim_shows_the_callout(client, page) -> None:
-    html, dl_json, *_ = client.predict("all", api_name="/audit")  # waits for the audit
+    html, dl_json, *_ = client.predict("all", "", "article order", api_name="/audit")  # waits
     assert "not available yet" not in html, "the chat's callouts need the claim audit"
     audited = json.loads(download(page, dl_json))
     flagged = {r["claim"]: r for r in audited if r["verdict"] != "supported"}
@@ -310,12 +313,12 @@ def test_uploads_over_the_limit_are_refused(page, web_settings) -> None:
 
 
 def test_audit_exports_go_to_a_private_folder(hash_settings) -> None:
-    from assistant.web.app import audit_view  # lazy: app.py imports gradio at its top
+    from assistant.web.audit_tab import audit_view  # lazy: it imports gradio at its top
 
     backend = WebBackend(hash_settings, audit_loader=_verdicts)
-    _, dl_json, dl_csv, _, dl_html = audit_view(backend, "all")
-    _, other, _, _, _ = audit_view(backend, "miscited")
-    files = [Path(u["value"]) for u in (dl_json, dl_csv, other, dl_html)]
+    _, dl_json, dl_csv, dl_md, _, dl_html = audit_view(backend, "all")
+    _, other, *_ = audit_view(backend, "miscited")
+    files = [Path(u["value"]) for u in (dl_json, dl_csv, dl_md, other, dl_html)]
     temp = Path(tempfile.gettempdir()).resolve()
     roots = {temp / f.resolve().relative_to(temp).parts[0] for f in files}
     assert len(roots) == 1, "one folder per process"
@@ -453,16 +456,16 @@ def _verdicts() -> list[ClaimVerdict]:
 
 
 def test_audit_view_filters_counts_and_exports(hash_settings) -> None:
-    from assistant.web.app import audit_view  # lazy: app.py imports gradio at its top
+    from assistant.web.audit_tab import audit_view  # lazy: it imports gradio at its top
 
     backend = WebBackend(hash_settings, audit_loader=_verdicts)
-    html, dl_json, _, annotated, dl_html = audit_view(backend, "supported")
+    html, dl_json, _, _, annotated, dl_html = audit_view(backend, "supported")
     assert html.count('class="audit-row"') == 1 and 'data-verdict="supported"' in html
     assert re.search(r'data-verdict="miscited">miscited <b>1</b>', html)
     assert "CRP fell." in html
     rows = json.loads(Path(dl_json["value"]).read_text(encoding="utf-8"))
     assert [r["verdict"] for r in rows] == ["supported"]
-    _, _, all_csv, _, _ = audit_view(backend, "all")
+    _, _, all_csv, *_ = audit_view(backend, "all")
     text = Path(all_csv["value"]).read_text(encoding="utf-8")
     assert "'=HYPERLINK(1)" in text  # a spreadsheet will not run it as a formula
     assert len(text.strip().splitlines()) == 4
@@ -470,6 +473,22 @@ def test_audit_view_filters_counts_and_exports(hash_settings) -> None:
     assert annotated.count('class="verdict-item"') == 3
     report = Path(dl_html["value"]).read_text(encoding="utf-8")
     assert report.startswith("<!DOCTYPE html>") and report.count('class="verdict-item"') == 3
+
+
+def test_audit_search_and_sort_shape_the_table_and_its_exports(hash_settings) -> None:
+    from assistant.web.audit_tab import audit_view  # lazy: it imports gradio at its top
+
+    backend = WebBackend(hash_settings, audit_loader=_verdicts)
+    html, dl_json, _, dl_md, *_ = audit_view(backend, "all", "CURES e", "article order")
+    assert html.count('class="audit-row"') == 1 and "D cures E." in html and "matching" in html
+    assert [r["claim"] for r in json.loads(Path(dl_json["value"]).read_text())] == ["D cures E."]
+    markdown = Path(dl_md["value"]).read_text(encoding="utf-8")
+    assert markdown.startswith("| # | Claim |") and markdown.count("\n| 1 |") == 1
+    _, by_verdict, *_ = audit_view(backend, "all", "", "verdict")
+    order = [r["verdict"] for r in json.loads(Path(by_verdict["value"]).read_text())]
+    assert order == ["supported", "unsupported", "miscited"]  # the legend's order
+    _, by_ref, *_ = audit_view(backend, "all", "", "reference")
+    assert json.loads(Path(by_ref["value"]).read_text())[0]["reference"] == 1
 
 
 def test_example_questions_come_from_the_article_headings(hash_settings) -> None:
