@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,6 +37,12 @@ OFFLINE_ENV = {
     "TRANSFORMERS_VERBOSITY": "error",
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
 }
+
+
+# One model load at a time, process-wide: torch, transformers and sentence-transformers import
+# lazily, and two threads importing them at once (a page's warm-up loading the embedder while a
+# question loads the verifier) can fail or hang. Re-entrant: a load may load another model.
+MODEL_LOADING = threading.RLock()
 
 
 def set_offline_env() -> None:

@@ -16,7 +16,7 @@ import numpy as np
 
 from assistant.errors import ModelError
 from assistant.index.encoder import NumpyEncoder, supports
-from assistant.settings import Settings, set_offline_env
+from assistant.settings import MODEL_LOADING, Settings, set_offline_env
 
 BUNDLED_PREFIX = "bundled:"
 _WORD = re.compile(r"[a-z0-9]+")
@@ -43,18 +43,19 @@ class SentenceEmbedder:
 
     def __init__(self, path: Path, name: str, batch_size: int = 32) -> None:
         set_offline_env()
-        try:
-            # lazy: keeps torch out of light paths
-            from sentence_transformers import SentenceTransformer
-        except ImportError as exc:  # pragma: no cover - install problem
-            raise ModelError(
-                f"sentence-transformers is not installed ({exc}); run `make`."
-            ) from exc
         if not path.exists():
             raise ModelError(
                 f"embedding model folder {path} does not exist; check embedding_model."
             )
-        self.model = SentenceTransformer(str(path), device="cpu")
+        with MODEL_LOADING:  # never beside another thread's torch or transformers import
+            try:
+                # lazy: keeps torch out of light paths
+                from sentence_transformers import SentenceTransformer
+            except ImportError as exc:  # pragma: no cover - install problem
+                raise ModelError(
+                    f"sentence-transformers is not installed ({exc}); run `make`."
+                ) from exc
+            self.model = SentenceTransformer(str(path), device="cpu")
         self.name = name
         self.dim = int(self.model.get_embedding_dimension())
         self.batch_size = batch_size

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import ModelError
-from assistant.settings import Settings, set_offline_env
+from assistant.settings import MODEL_LOADING, Settings, set_offline_env
 from assistant.text import split_sentences
 from assistant.verifier.data import LABELS
 
@@ -41,7 +41,6 @@ if TYPE_CHECKING:  # pragma: no cover
 MAX_LENGTH = 128  # models without a verifier.json were trained and are read at this length
 VERIFIER_CONFIG = "verifier.json"
 TRAIN_COMMAND = "assistant train-verifier"
-MODEL_LOADING = threading.Lock()  # one model load at a time: transformers' imports are lazy
 
 
 def quiet_transformers() -> None:

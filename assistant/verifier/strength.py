@@ -31,8 +31,7 @@ import numpy as np
 from assistant.errors import ModelError
 from assistant.files import atomic_write, swap_dir
 from assistant.index.embeddings import load_embedder
-from assistant.settings import Settings, set_offline_env
-from assistant.verifier.model import MODEL_LOADING
+from assistant.settings import MODEL_LOADING, Settings, set_offline_env
 from assistant.verifier.train import train_step
 
 LEVELS = (0, 1, 2, 3)

@@ -64,9 +64,11 @@ def audit_tab(picker: gr.Dropdown, on: Callable) -> tuple[Callable[..., Any], li
         )
         with gr.Row():
             query = gr.Textbox(
-                label="Search claims (Enter)", placeholder="a word of the claim, its reason or citation",
-                elem_id="audit-search", scale=3,
-            )  # fmt: skip
+                label="Search claims (Enter)",
+                placeholder="a word of the claim, its reason or citation",
+                elem_id="audit-search",
+                scale=3,
+            )
             order = gr.Dropdown(list(SORTS), value=SORTS[0], label="Sort by", scale=1)
         with gr.Row():
             dl_json = gr.DownloadButton("Download JSON", size="sm", interactive=False)

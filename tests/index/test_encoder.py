@@ -97,3 +97,20 @@ def test_other_model_shapes_keep_the_torch_path(minilm: Path, tmp_path: Path) ->
         NumpyEncoder(cls, "cls")
     with pytest.raises(ModelError, match="does not exist"):
         LocalEmbedder(tmp_path / "missing", "gone")
+
+
+def test_the_torch_side_loads_only_when_no_other_model_is_loading(minilm: Path) -> None:
+    """A page's warm-up loads the torch embedder while a yes/no question may be loading the
+    verifier: both imports take the one process-wide MODEL_LOADING lock."""
+    import threading
+
+    from assistant.settings import MODEL_LOADING
+
+    made: list[SentenceEmbedder] = []
+    loader = threading.Thread(target=lambda: made.append(SentenceEmbedder(minilm, "m")))
+    with MODEL_LOADING:  # another model is loading
+        loader.start()
+        loader.join(timeout=1.0)
+        assert loader.is_alive() and not made  # it waits its turn
+    loader.join(timeout=120)
+    assert made and made[0].dim == 384
