@@ -11,11 +11,13 @@ states nothing, so only the sources' quoted text is read.
 
 One passage whose support (or contradiction) probability clears the verifier's calibrated bar
 is enough for a yes (or a no); both at once is a disagreement; neither is "not_stated", said as
-"no clear yes or no". The bars are the audit's (assistant.verifier.calibrate: set on Check-COVID
-and HealthVer dev for 80% precision; the model card says how close they came), so a weak
-verifier says yes or no rarely rather than often and wrongly. Without a calibration for the
-weights there is no yes or no at all. `bench pubmedqa` measures the decision against PubMedQA's
-expert yes / no / maybe labels.
+"no clear yes or no". The bars are the calibrated thresholds the audit reads too
+(assistant.verifier.calibrate: set on Check-COVID and HealthVer dev for 80% precision), so a
+weak verifier says yes or no rarely rather than often and wrongly. Unlike the audit, which
+withholds "supported" when the best threshold fell short of 80% (support reached 71%), a yes is
+still given at that threshold, under the line's "check the quotes below". Without a
+calibration for the weights there is no yes or no at all. `bench pubmedqa` measures the
+decision against PubMedQA's expert yes / no / maybe labels.
 """
 
 from __future__ import annotations

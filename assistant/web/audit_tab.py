@@ -4,9 +4,7 @@ audit); and the article annotated by verdict."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -18,10 +16,6 @@ from assistant.files import atomic_write
 from assistant.web.backend import WebBackend
 from assistant.web.exports import export_dir
 from assistant.web.tables import SORTS, audit_csv, audit_html, audit_json, filter_verdicts, notice
-
-
-def _export_dir(content: str) -> Path:
-    return export_dir(hashlib.sha1(content.encode()).hexdigest())
 
 
 def audit_view(
@@ -39,10 +33,10 @@ def audit_view(
     shown = filter_verdicts(verdicts, verdict, query or "", order)
     rows = [verdict_to_dict(v) for v in shown]
     data = audit_json(rows)
-    folder = _export_dir(data)
+    folder = export_dir(data)
     suffix = "" if verdict in ("", "all") else f"-{verdict}"
     paths = {kind: folder / f"claim-audit{suffix}.{kind}" for kind in ("json", "csv", "md")}
-    html_path = _export_dir(report) / "claim-audit.html"
+    html_path = export_dir(report) / "claim-audit.html"
     atomic_write(paths["json"], data)  # a concurrent download never reads half a file
     atomic_write(paths["csv"], audit_csv(rows))
     atomic_write(paths["md"], format_markdown(None, shown) + "\n")

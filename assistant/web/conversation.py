@@ -9,7 +9,6 @@ and a link holds just the article and the question.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -51,7 +50,7 @@ def conversation_files(turns: Sequence[dict[str, Any]], article: str) -> tuple[s
     if not turns:
         return None
     data = conversation_json(turns, article)
-    folder = export_dir(hashlib.sha1(data.encode()).hexdigest())
+    folder = export_dir(data)
     md, js = folder / "conversation.md", folder / "conversation.json"
     atomic_write(md, conversation_markdown(turns, article))
     atomic_write(js, data)

@@ -9,6 +9,7 @@ exports (two filters, two conversations) never overwrite each other's files.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import shutil
 import tempfile
 import threading
@@ -27,8 +28,8 @@ def _private_root() -> Path:
         return _root
 
 
-def export_dir(key: str) -> Path:
-    """The subfolder for one export, named by ``key`` (a digest of its content)."""
-    folder = _private_root() / key[:16]
+def export_dir(content: str) -> Path:
+    """The subfolder for one export, named by a digest of its ``content``."""
+    folder = _private_root() / hashlib.sha1(content.encode()).hexdigest()[:16]
     folder.mkdir(mode=0o700, exist_ok=True)
     return folder
