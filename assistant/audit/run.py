@@ -52,11 +52,14 @@ from assistant.text import content_stems
 from assistant.types import ClaimVerdict, Document
 
 
-def audited_article(docs: list[Document], notes: list[str] | None = None) -> Document:
-    """The article the audit reads: the corpus's first (a note says so when there are more)."""
+def audited_article(
+    docs: list[Document], notes: list[str] | None = None, where: object = "the sources"
+) -> Document:
+    """The article the audit reads: the corpus's first (a note says so when there are more).
+    ``where`` names the sources folder in the error when there is none."""
     articles = [d for d in docs if d.kind == "article"]
     if not articles:
-        raise UsageError("no article among the sources: nothing to audit.")
+        raise UsageError(f"no article in {where}: nothing to audit.")
     if len(articles) > 1 and notes is not None:
         notes.append(f"{len(articles)} articles found; audited the first, {articles[0].id}.")
     return articles[0]
@@ -67,7 +70,7 @@ def _article(
 ) -> tuple[list[Document], Document, list[ReferenceFacts]]:
     """The corpus, the article audited and its reference list."""
     docs = load_corpus(settings)
-    article = audited_article(docs, notes)
+    article = audited_article(docs, notes, settings.sources_path)
     return docs, article, reference_facts(article, [d for d in docs if d.kind == "reference"])
 
 

@@ -167,16 +167,15 @@ def audit(
     """
     settings = get_settings()
     report = load_or_run_audit(settings, force=rerun)
+    rows = [v for v in report.verdicts if not only or v.verdict in only]
     if html_path is not None:
-        shown = [v for v in report.verdicts if not only or v.verdict in only]
-        article = audited_article(load_corpus(settings))
-        atomic_write(html_path, annotated_report(article, shown, report.verifier))
+        article = audited_article(load_corpus(settings), where=settings.sources_path)
+        atomic_write(html_path, annotated_report(article, rows, report.verifier))
         click.echo(f"annotated article written to {html_path}", err=True)
     if gold:
         result = evaluate_audit_gold(report, gold)
         emit_json(result) if as_json else click.echo(format_gold(result))
         return
-    rows = [v for v in report.verdicts if not only or v.verdict in only]
     if as_json:
         emit_json([verdict_to_dict(v) for v in rows])
     elif markdown:
