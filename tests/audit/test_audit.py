@@ -379,6 +379,11 @@ def test_audit_command_json_schema_filters_and_gold(
     report = out.read_text(encoding="utf-8")
     assert report.count('class="verdict-item"') == len(picked)  # the filter is followed
     assert all(f'href="#verdict-{n}"' in report for n in range(1, len(picked) + 1))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    unwritable = cli("audit", "--html", str(blocker / "audit.html"))  # its folder is a file
+    assert unwritable.exit_code == 1 and "error:" in unwritable.output
+    assert "Traceback" not in unwritable.output and str(blocker) in unwritable.output
 
 
 def test_an_abbreviation_in_capitals_is_not_a_negation() -> None:

@@ -320,12 +320,14 @@ def test_bad_lines_are_named_and_fail(tmp_path: Path) -> None:
             '{"id": "a", "split": "dev", "question": "Again?", "must_decline": true}',  # duplicate
             '{"id": "e", "split": "dev", "question": "No gold?"}',
             '{"id": "f", "split": "dev", "turns": [{"question": "One?", "facts": ["1"]}, {}]}',
+            '{"id": "g", "split": "dev", "question": "Is it?", "facts": ["x"], "direct": "maybe"}',
         ],
     )
     with pytest.raises(UsageError) as err:
         load_questions(path)
     message = str(err.value)
-    for n in (2, 3, 4, 5, 6, 7):
+    assert 'line 8: "direct" must be one or a list of yes, no, mixed, not_stated' in message
+    for n in (2, 3, 4, 5, 6, 7, 8):
         assert f"line {n}:" in message or f"line {n} turn" in message, (n, message)
     assert "line 1:" not in message
     assert "not valid JSON" in message and "already used on line 1" in message
