@@ -23,6 +23,10 @@ from assistant.errors import AssistantError, UsageError
 
 ClientFactory = Callable[[str], Any]  # url -> an object with gradio_client.Client's submit()
 GRACE_S = 5.0  # how long past the deadline a session may take to notice it and stop
+# gradio_client's own HTTP calls (the page's config, each request) otherwise give up after
+# httpx's 5 s: a page busy loading its models on 2 cores took longer, and one session of a
+# load test counted a connection error against a page that went on to answer everyone
+CLIENT_TIMEOUT_S = 120.0
 
 DEFAULT_QUESTIONS = [
     "What does the article say about cortisol?",
@@ -39,10 +43,11 @@ def _check_loopback(url: str) -> None:
         raise UsageError(f"the load test only targets this machine (127.0.0.1), not {host!r}.")
 
 
-def _gradio_client(url: str) -> Any:
+def page_client(url: str) -> Any:
+    """A gradio_client.Client for the page at url, patient with a page still warming up."""
     from gradio_client import Client  # lazy: gradio's client only for `bench load`
 
-    return Client(url, verbose=False)
+    return Client(url, verbose=False, httpx_kwargs={"timeout": CLIENT_TIMEOUT_S})
 
 
 @dataclass
@@ -131,7 +136,7 @@ def run_level(
     threads = [
         threading.Thread(
             target=_session,
-            args=(n, connect or _gradio_client, urls[n % len(urls)], *rest),
+            args=(n, connect or page_client, urls[n % len(urls)], *rest),
             daemon=True,
         )
         for n in range(sessions)

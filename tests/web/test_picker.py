@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, make_settings
 
+from assistant.bench.load import page_client
 from assistant.index import build_index
 from assistant.settings import Settings
 from assistant.sources import for_article, new_article
@@ -47,9 +48,7 @@ def _answer(client, question: str, article: str | None = None) -> str:
 
 
 def test_each_article_answers_from_its_own_sources(served: str) -> None:
-    from gradio_client import Client
-
-    client = Client(served, verbose=False)
+    client = page_client(served)
     moths = _answer(client, "How much did street lamps cut moth visits?", "moths")
     assert "moth" in moths.lower() and "magnesium" not in moths.lower()
     bundled = _answer(client, "What does magnesium do for hair follicles?")  # the default

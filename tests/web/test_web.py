@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 from conftest import RunCli, free_port, private_copy
-from gradio_client import Client
 from pydantic import SecretStr
 
+from assistant.bench.load import page_client
 from assistant.errors import ConfigError
 from assistant.settings import Settings
 from assistant.sources import load_corpus
@@ -61,7 +61,7 @@ def page(served) -> str:
 
 @pytest.fixture
 def client(page: str):
-    return Client(page, verbose=False)
+    return page_client(page)
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -130,7 +130,7 @@ def test_answer_streams_with_source_cards_quoting_exact_text(client, web_setting
 
 
 def test_follow_up_uses_the_conversation(page) -> None:
-    talk = Client(page, verbose=False)
+    talk = page_client(page)
     (first, _, _), _ = ask(talk, FOLLOW_UP_FIRST)
     first_spans = {(c["document"], c["span"]) for c in cards(last_reply(first))}
     (follow, _, _), _ = ask(talk, FOLLOW_UP)
@@ -138,7 +138,7 @@ def test_follow_up_uses_the_conversation(page) -> None:
     assert follow_reply.get("data-declined") == "false"
     assert first_spans & {(c["document"], c["span"]) for c in cards(follow_reply)}
 
-    (alone, _, _), _ = ask(Client(page, verbose=False), FOLLOW_UP)  # a new session: no context
+    (alone, _, _), _ = ask(page_client(page), FOLLOW_UP)  # a new session: no context
     alone_spans = {(c["document"], c["span"]) for c in cards(last_reply(alone))}
     assert not first_spans & alone_spans
 
@@ -346,7 +346,7 @@ def test_rebuild_keeps_chat_answering(client, page, web_settings) -> None:
     assert "stale" in client.predict(api_name="/status")
 
     job = client.submit(False, api_name="/rebuild")
-    chatter = Client(page, verbose=False)
+    chatter = page_client(page)
     answers = []
     while not answers or not job.done():  # ask at least once, and on while the build runs
         (chat, _, _), _ = ask(chatter, "Does magnesium reduce inflammation?")
