@@ -80,8 +80,10 @@ def _ask(client: Any, question: str, deadline: float) -> None:
     """One request; raises when it fails or the page answers with an error."""
     job = client.submit(question, [], "extractive", 6, api_name="/ask")
     chat, _box, _note = job.result(timeout=max(1.0, deadline - time.monotonic()))
-    if "Could not answer" in str(chat) or "Unexpected error" in str(chat):
-        raise RuntimeError(f"error answer for {question!r}")
+    for said in ("Could not answer", "Unexpected error"):
+        if said in str(chat):  # what the page said, for the report's error samples
+            why = str(chat)[str(chat).index(said) :]
+            raise RuntimeError(f"error answer for {question!r}: {why[:160]}")
 
 
 def _session(
@@ -113,7 +115,7 @@ def _session(
             _ask(client, question, deadline)
             tally.done(n, latency=time.perf_counter() - t0)
         except Exception as exc:  # every failure is counted, none is fatal to the run
-            tally.done(n, error=f"{type(exc).__name__}: {str(exc)[:120]}")
+            tally.done(n, error=f"{type(exc).__name__}: {str(exc)[:240]}")
 
 
 def run_level(

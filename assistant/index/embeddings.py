@@ -59,7 +59,9 @@ class SentenceEmbedder:
         self.name = name
         self.dim = int(self.model.get_embedding_dimension())
         self.batch_size = batch_size
-        self._lock = threading.Lock()  # torch modules are not safe to call from many threads
+        # torch modules, and a fast tokenizer whose settings change per call, are not safe to
+        # call from many threads
+        self._lock = threading.Lock()
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -75,7 +77,8 @@ class SentenceEmbedder:
         return _normalize(rows)
 
     def count_tokens(self, text: str) -> int:
-        return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"])
+        with self._lock:
+            return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"])
 
 
 class HashEmbedder:

@@ -52,7 +52,9 @@ def quiet_transformers() -> None:
 
 
 class Verifier:
-    """A loaded verifier. Thread-safe: torch modules are called under a lock."""
+    """A loaded verifier. Thread-safe: the model and its tokenizer are used under one lock (a
+    fast tokenizer's truncation settings change from call to call, and a change while another
+    thread is tokenizing fails with "Already borrowed")."""
 
     def __init__(
         self,
@@ -70,7 +72,7 @@ class Verifier:
         self.path = path
         self.windows = windows
         self.temperature = temperature
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         names = {int(k): str(v).lower() for k, v in model.config.id2label.items()}
         if sorted(names.values()) != sorted(LABELS):
             raise ModelError(
@@ -131,9 +133,10 @@ class Verifier:
     ) -> list[list[list[float]]]:
         """Raw logits (model label order) of every window of every pair: one window per pair
         unless windows are on and the evidence is too long."""
-        split = [self.split_windows(c, e) if self.windows else [e] for c, e in pairs]
-        flat = [(c, w) for (c, _), ws in zip(pairs, split, strict=True) for w in ws]
-        logits = self._logits(flat, batch_size)
+        with self._lock:
+            split = [self.split_windows(c, e) if self.windows else [e] for c, e in pairs]
+            flat = [(c, w) for (c, _), ws in zip(pairs, split, strict=True) for w in ws]
+            logits = self._logits(flat, batch_size)
         out, start = [], 0
         for ws in split:
             out.append(logits[start : start + len(ws)])

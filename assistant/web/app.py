@@ -6,6 +6,7 @@ and wires events. Conversations live in per-session state, never in a shared obj
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -37,6 +38,9 @@ from assistant.web.tables import (
 )
 
 MAX_TURNS = 20  # turns kept per conversation (follow-ups lean on the latest ones)
+
+
+LOG = logging.getLogger("assistant.web")
 
 
 # --- chat --------------------------------------------------------------------------------------
@@ -72,7 +76,8 @@ def respond(
         chat[-1] = _message("assistant", render_error(f"Could not answer: {exc}"))
         yield chat, turns, gr.skip(), ""
         return
-    except Exception as exc:
+    except Exception as exc:  # a bug: the user sees its kind, the page's log its traceback
+        LOG.exception("answering %r failed", question)
         chat[-1] = _message("assistant", render_error(f"Unexpected error: {type(exc).__name__}"))
         yield chat, turns, gr.skip(), ""
         return

@@ -78,6 +78,7 @@ def test_every_planned_request_is_counted_once(monkeypatch: pytest.MonkeyPatch) 
         release.set()
     assert (row["ok"], row["errors"], row["hung_sessions"], row["not_run"]) == (1, 2, 1, 2)
     assert row["requests"] == 6 and len(row["error_samples"]) == 2
+    assert any("Could not answer: the index is missing" in e for e in row["error_samples"])
 
 
 def test_cli_fails_when_requests_were_not_run(monkeypatch: pytest.MonkeyPatch, cli: RunCli) -> None:

@@ -106,3 +106,22 @@ def test_shipped_model_loads_with_what_its_folder_states(tmp_path: Path) -> None
         (tmp_path / name).write_bytes((SHIPPED / name).read_bytes())
     old = Verifier.load(tmp_path)  # the same weights without verifier.json: an old folder
     assert (old.max_length, old.windows, old.temperature) == (MAX_LENGTH, False, 1.0)
+
+
+def test_the_tokenizer_is_only_used_under_the_verifier_lock(tokenizer) -> None:
+    # A fast tokenizer changes its truncation settings from call to call; two threads doing
+    # that at once fail with "Already borrowed". Every call, window splitting included, must
+    # hold the lock that predict's model calls hold.
+    class Watched:
+        def __init__(self) -> None:
+            self.calls: list[bool] = []
+
+        def __call__(self, *args: object, **kwargs: object):
+            self.calls.append(verifier._lock._is_owned())
+            return tokenizer(*args, **kwargs)
+
+    watched = Watched()
+    verifier, _ = _verifier(tokenizer, windows=True, max_length=48)
+    verifier.tokenizer = watched
+    verifier.predict([(STATING, " ".join([FILLER] * 6)), (STATING, "Zinc lowered fatigue.")])
+    assert len(watched.calls) > 3 and all(watched.calls)

@@ -520,6 +520,23 @@ def test_the_input_box_is_emptied_once_then_left_alone(web_settings: Settings) -
     assert "ans-final" in outputs[-1][0][-1]["content"][0]["text"]
 
 
+def test_a_bug_while_answering_is_shown_briefly_and_logged_whole(
+    hash_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    from assistant.web.app import respond  # lazy: app.py imports gradio at its top
+
+    class Broken(WebBackend):
+        def stream(self, *args: Any, **kwargs: Any):
+            raise KeyError("no such passage")
+            yield  # a generator, like the real one
+
+    outputs = list(respond(Broken(hash_settings), "Is it?", [], [], "extractive", 6))
+    assert "Unexpected error: KeyError" in outputs[-1][0][-1]["content"][0]["text"]
+    assert "no such passage" not in outputs[-1][0][-1]["content"][0]["text"]
+    failed = [r for r in caplog.records if r.name == "assistant.web"]
+    assert failed and "Is it?" in failed[0].getMessage() and failed[0].exc_info is not None
+
+
 def test_the_index_status_reads_as_plain_words(hash_settings) -> None:
     from assistant.index import build_index, index_status
     from assistant.web.tables import status_html
