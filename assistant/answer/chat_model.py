@@ -3,14 +3,16 @@
 - openai: any OpenAI-compatible endpoint (OpenAI, vLLM, llama.cpp server, LM Studio, and
   Ollama's /v1) through langchain-openai;
 - ollama: Ollama's OpenAI-compatible endpoint (default http://127.0.0.1:11434/v1);
-- gguf: a local GGUF file through llama-cpp-python (`pip install -e '.[gguf]'`).
+- gguf: any local GGUF file, run in process by llama.cpp (xllamacpp: `pip install -e '.[local]'`);
+  `engine=local` is this with the model `make local-model` installs.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from assistant.errors import ConfigError, ModelError
+from assistant.answer.local_model import LocalChatModel
+from assistant.errors import ConfigError
 from assistant.settings import Settings
 
 OLLAMA_DEFAULT = "http://127.0.0.1:11434/v1"
@@ -39,15 +41,9 @@ def make_chat_model(settings: Settings) -> Any:
     if provider == "gguf":
         if settings.llm_gguf_path is None or not settings.llm_gguf_path.exists():
             raise ConfigError("llm_provider=gguf needs ASSISTANT_LLM_GGUF_PATH to name a file.")
-        try:
-            # lazy: optional, needs llama.cpp
-            from langchain_community.chat_models import ChatLlamaCpp
-        except ImportError as exc:  # pragma: no cover - optional extra
-            raise ModelError("llama-cpp-python is not installed: pip install -e '.[gguf]'") from exc
-        return ChatLlamaCpp(
+        return LocalChatModel(
             model_path=str(settings.llm_gguf_path),
+            threads=settings.local_threads,
             temperature=settings.llm_temperature,
-            n_ctx=4096,
-            verbose=False,
         )
     raise ConfigError(f"unknown llm_provider {provider!r}")  # pragma: no cover

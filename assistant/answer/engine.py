@@ -23,11 +23,15 @@ from assistant.answer.direct import Bars, Judge, decide, direct_line, polar_clai
 from assistant.answer.extractive import compose_extractive, is_keyword_line, what_is_covered
 from assistant.answer.language import language_note, other_language
 from assistant.answer.llm import generate_answer
+from assistant.answer.local_model import make_local_model
 from assistant.answer.state import (
+    KEPT,
     NOT_KEPT,
+    WRITING,
     AnswerState,
     AuditLookup,
     Turn,
+    asks_for_quantity,
     citation_of,
     clean_question,
     retrieval_query,
@@ -36,10 +40,12 @@ from assistant.answer.verify import grounded_in
 from assistant.errors import ModelError
 from assistant.index import ChunkTable, HybridRetriever, load_threshold
 from assistant.settings import Settings
-from assistant.text import content_stems
+from assistant.text import content_stems, quantities
 from assistant.types import Answer, Citation, ClaimVerdict, Evidence
 
-__all__ = ["AnswerEngine"]
+__all__ = ["WRITERS", "AnswerEngine"]
+
+WRITERS = ("llm", "local")  # the engines where a language model writes the answer
 
 
 class AnswerEngine:
@@ -100,19 +106,23 @@ class AnswerEngine:
         yield from self.chain.stream(state)
 
     def _finish(self, states: Iterator[AnswerState]) -> Iterator[str | Answer]:
-        """The chain's last, streaming step: the LLM writes (and is verified) when asked for,
-        the extractive answer streams by lines otherwise, then the final Answer."""
+        """The chain's last, streaming step: the extractive answer streams by lines at once;
+        where a language model is asked for, its answer streams under it and is verified,
+        then a line says whether it was kept; then the final Answer (the model's answer when
+        kept, else the extractive one)."""
         for state in states:
-            wrote = False
-            if state.engine == "llm" and state.answer is not None and not state.answer.declined:
+            assert state.answer is not None
+            extractive = state.answer
+            yield from extractive.text.splitlines(keepends=True)
+            if state.engine in WRITERS and not extractive.declined:
+                wrote = False
                 for piece in self._llm(state):
+                    if not wrote:
+                        yield WRITING
                     wrote = True
                     yield piece
-            assert state.answer is not None
-            if state.answer.engine == "extractive":
-                if wrote:  # the model's words already went out: say they were not kept
-                    yield NOT_KEPT
-                yield from state.answer.text.splitlines(keepends=True)
+                if wrote:
+                    yield KEPT if state.answer is not extractive else NOT_KEPT
             state.answer.timings = {
                 **state.timings,
                 "total": time.perf_counter() - state.started,
@@ -138,6 +148,9 @@ class AnswerEngine:
             state.query, state.passages, per_chunk=2, ranking=self.settings.sentence_ranking
         )
         scored = [p for p in scored if not is_keyword_line(p[0])]
+        if asks_for_quantity(state.question):  # relevant sentences holding a figure first
+            bar = self.threshold
+            scored.sort(key=lambda p: not (p[1] >= bar and quantities(p[0].quote)))
         state.article = [p for p in scored if p[0].chunk.kind == "article"]
         state.sources = [p for p in scored if p[0].chunk.kind != "article"]
         state.timings["select"] = time.perf_counter() - t
@@ -245,15 +258,18 @@ class AnswerEngine:
         return [v for v in self.audit(s, e) if v.verdict != "supported"]
 
     # --- LLM -------------------------------------------------------------------------------------
-    def _chat_model(self) -> Any:
-        """The given chat model, else one made from the settings (which may fail: the LLM step
-        then falls back to the extractive answer)."""
-        return self.chat_model or make_chat_model(self.settings)
-
     def _llm(self, state: AnswerState) -> Iterator[str]:
         cut = load_threshold(self.settings)  # the claim-level bar, not this index's decline bar
         support = grounded_in(self.retriever.similarity, cut, self.topic_stems())
-        yield from generate_answer(state, self.settings, self._chat_model, support)
+
+        def model() -> Any:  # made inside the LLM step's guard: a failure falls back
+            if self.chat_model is not None:
+                return self.chat_model
+            if state.engine == "local":
+                return make_local_model(self.settings)
+            return make_chat_model(self.settings)
+
+        yield from generate_answer(state, self.settings, model, support)
 
 
 def _title_stems(chunks: ChunkTable) -> set[str]:

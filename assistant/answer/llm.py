@@ -1,8 +1,10 @@
 """The optional LLM engine: numbered passages in, streamed prose out, verified after.
 
 The passages go to the model as delimited, numbered data. When the model's answer cites a
-passage it was not given, misquotes one, states things no cited passage supports, errors, or
-times out, the extractive answer (already composed) stands, with a note that says why.
+passage it was not given, misquotes one, states things no cited passage supports, says the
+passages do not answer (the search found some over its bar: their quotes are the answer),
+errors, or times out, the extractive answer (already composed) stands, with a note that says
+why.
 """
 
 from __future__ import annotations
@@ -64,6 +66,10 @@ def _citations(passages: list[Evidence], used: list[int], quotes: dict[int, list
     return out
 
 
+def _cut(text: str, most: int = 160) -> str:
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
 def generate_answer(
     state: AnswerState,
     settings: Settings,
@@ -85,6 +91,8 @@ def generate_answer(
         for chunk in model.stream(_messages(settings, state, passages)):
             text = chunk.content if isinstance(chunk.content, str) else str(chunk.content)
             if text:
+                if not pieces:  # how long the reader waited for the model's first words
+                    state.timings["first_token"] = time.perf_counter() - state.started
                 pieces.append(text)
                 yield text
             if time.monotonic() > deadline:
@@ -99,18 +107,22 @@ def generate_answer(
     state.timings["generate"] = time.perf_counter() - t
     text = "".join(pieces).strip()
     t = time.perf_counter()
-    if text == DECLINE_TEXT:
-        state.answer = Answer(question=state.question, text=text, declined=True, engine="llm")
+    if text == DECLINE_TEXT:  # the search found passages over the bar: their quotes stand
+        state.notes.append(
+            "The language model found no answer in the passages; showing the extractive "
+            "answer, which quotes the ones the search judged relevant."
+        )
         return
     check = verify_answer(
         text, [ev.chunk.text for ev in passages], support=support, exempt=[DECLINE_TEXT]
     )
     state.timings["verify"] = time.perf_counter() - t
     if not check.ok:
+        first = f' First: "{_cut(check.unsupported[0])}"' if check.unsupported else ""
         state.notes.append(
             "The language model's answer failed verification ("
             + "; ".join(check.problems)
-            + "); showing the extractive answer."
+            + f"); showing the extractive answer.{first}"
         )
         return
     state.answer = Answer(
@@ -119,7 +131,7 @@ def generate_answer(
         declined=False,
         citations=_citations(passages, check.used_markers, check.quotes),
         beyond_sources=fallback.beyond_sources,
-        engine="llm",
+        engine=state.engine,
         confidence=fallback.confidence,
         direct_answer=fallback.direct_answer,
     )

@@ -18,12 +18,21 @@ from assistant.text import content_stems
 from assistant.types import PROVENANCE_LABELS, Answer, Citation, ClaimVerdict, Evidence
 
 DECLINE_TEXT = "The article and its sources do not cover this question."
-# Streamed between a model's answer that failed (verification, error, time-out) and the
-# extractive answer that replaces it, so whoever shows the stream as it comes says so.
-NOT_KEPT = "\n\n--- not verified, so not kept; the extractive answer: ---\n\n"
+# The lines around a language model's answer, streamed under the extractive one, so whoever
+# shows the stream as it comes says what the model's words are and whether they were kept
+# (not when they failed verification, errored or timed out).
+WRITING = "\n\n--- the language model's answer, kept only if it checks out: ---\n\n"
+KEPT = "\n\n--- verified: every statement is grounded in the passage it cites ---\n"
+NOT_KEPT = "\n\n--- not verified, so not kept: the extractive answer above stands ---\n"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _REFERRING = re.compile(r"\b(it|its|that|this|these|those|they|them|same|such|above)\b", re.I)
 _CONTINUING = re.compile(r"(?:and|or|but|also|then|what about|how about)\b", re.I)
+# a question whose answer is a number: a count, an amount, a dose, a share, a duration
+_QUANTITY = re.compile(
+    r"\bhow (?:many|much|long|often|old|large|big|high|low)\b|\bwhat (?:percentage|proportion|"
+    r"share|fraction|number|dose|dosage|amount|size)\b|\bat what (?:dose|age)\b",
+    re.I,
+)
 
 AuditLookup = Callable[[int, int], list[ClaimVerdict]]  # article span -> verdicts touching it
 
@@ -58,6 +67,12 @@ def refers_back(question: str) -> bool:
         or _CONTINUING.match(question.strip())
         or not content_stems(question)
     )
+
+
+def asks_for_quantity(question: str) -> bool:
+    """The question asks how many, how much, how long, what percentage or dose...: its answer
+    is a figure, so a passage's sentence holding one answers it better than one without."""
+    return _QUANTITY.search(question) is not None
 
 
 def retrieval_query(question: str, history: Sequence[Turn]) -> str:

@@ -5,12 +5,15 @@ half; nothing here reads the test half).
 Each entry's abstract becomes one reference document: its context paragraphs under their
 labels (BACKGROUND, METHODS, RESULTS...), then its conclusion (the entry's long answer) under
 CONCLUSIONS. The corpus is indexed in a work folder with the configured embedder; each
-question is answered by the extractive engine. Figures, over the questions:
+question is answered by the extractive engine, or by another (`engine`: a language model's
+answers count where they were kept, the extractive one where not). Figures, over the
+questions:
 
 - answered: not declined;
 - cites its abstract: one of the answer's citations is from the question's own abstract;
 - first citation from its abstract;
 - conclusion quoted: one of the citations quotes the abstract's conclusion;
+- kept: for a language-model engine, how often its answer passed verification and was kept;
 - latency p50 / p95;
 - the direct answer against the expert yes / no / maybe label: the share of questions read as
   yes/no questions, accuracy (yes -> yes, no -> no, anything else -> maybe), how often a yes or
@@ -75,6 +78,7 @@ def run_pubmedqa_bench(
     workdir: Path,
     limit: int | None = None,
     log: Callable[[str], None] = print,
+    engine_name: str = "extractive",
 ) -> dict[str, Any]:
     path = settings.benchmarks_path / "pubmedqa" / "pqal_dev.json"
     if not path.is_file():
@@ -101,11 +105,13 @@ def run_pubmedqa_bench(
         return scores
 
     engine = AnswerEngine(work, judge=judge)
-    rows, seconds, decisions = [], [], []
+    rows, seconds, firsts, decisions = [], [], [], []
     for (_pmid, entry), doc in zip(entries, docs, strict=True):
         t = time.perf_counter()
-        answer = engine.ask(entry["QUESTION"])
+        answer = engine.ask(entry["QUESTION"], engine=engine_name)
         seconds.append(time.perf_counter() - t)
+        if "first_token" in answer.timings:
+            firsts.append(answer.timings["first_token"])
         decisions.append((entry["final_decision"], answer, _at_argmax(answer, heard)))
         own = [c for c in answer.citations if c.document == doc.id]
         start, end = conclusions[doc.id]
@@ -115,6 +121,7 @@ def run_pubmedqa_bench(
                 "cites_own": bool(own),
                 "first_own": bool(answer.citations) and answer.citations[0].document == doc.id,
                 "conclusion": any(c.start < end and start < c.end for c in own),
+                "kept": answer.engine == engine_name,
             }
         )
     n = len(rows)
@@ -122,11 +129,13 @@ def run_pubmedqa_bench(
         {k: round(sum(r[k] for r in rows) / n, 3) if n else 0.0 for k in rows[0]} if rows else {}
     )
     return {
+        "engine": engine_name,
         "questions": n,
         "chunks": report.chunks_total,
         **share,
         "p50_ms": percentile_ms(seconds, 50),
         "p95_ms": percentile_ms(seconds, 95),
+        "first_token_p50_ms": percentile_ms(firsts, 50) if firsts else None,
         "direct": direct_scores([(gold, a.direct_answer) for gold, a, _ in decisions]),
         "direct_argmax": direct_scores([(gold, loose) for gold, _, loose in decisions]),
         "majority": _majority([gold for gold, _, _ in decisions]),
@@ -169,12 +178,22 @@ def format_pubmedqa_table(result: dict[str, Any]) -> str:
     return "\n".join(
         [
             f"PubMedQA dev: {result['questions']} questions, their abstracts as the corpus "
-            f"({result['chunks']} chunks)",
+            f"({result['chunks']} chunks), engine {result['engine']}",
             f"answered               {result['answered']:.3f}",
             f"cites its abstract     {result['cites_own']:.3f}",
             f"first citation its own {result['first_own']:.3f}",
             f"conclusion quoted      {result['conclusion']:.3f}",
+            *(
+                [f"model answer kept      {result['kept']:.3f}"]
+                if result["engine"] != "extractive"
+                else []
+            ),
             f"latency p50 / p95      {result['p50_ms']:.0f} / {result['p95_ms']:.0f} ms",
+            *(
+                [f"model's first words   {result['first_token_p50_ms']:.0f} ms (p50)"]
+                if result.get("first_token_p50_ms") is not None
+                else []
+            ),
             "",
             "direct answer (yes / no / maybe)  read as yes/no  accuracy  yes-or-no given  "
             "given right",

@@ -32,6 +32,7 @@ COMMANDS = {
     "chat": "assistant.cli.answers:chat",
     "audit": "assistant.cli.answers:audit",
     "serve": "assistant.cli.answers:serve",
+    "local-model": "assistant.cli.answers:local_model",
     "verify": "assistant.cli.check:verify",
     "eval": "assistant.cli.measure:eval_command",
     "bench": "assistant.cli.bench:bench",

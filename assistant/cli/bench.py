@@ -312,15 +312,23 @@ def bench_lexical(as_json: bool) -> None:
 @bench.command("pubmedqa")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N questions.")
 @click.option("--workdir", type=click.Path(path_type=Path), default=Path(".cache/pubmedqa"))
+@click.option(
+    "--engine",
+    type=click.Choice(["extractive", "llm", "local"]),
+    default="extractive",
+    help="Answer engine (a language model's answers count where they were kept).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @handle_errors
-def bench_pubmedqa(limit: int | None, workdir: Path, as_json: bool) -> None:
+def bench_pubmedqa(limit: int | None, workdir: Path, engine: str, as_json: bool) -> None:
     """Answers to PubMedQA's dev questions over their abstracts: cites its own abstract,
     quotes its conclusion, and the direct yes / no answer against the expert label.
 
     Example: assistant bench pubmedqa --limit 200
+
+    Example: assistant bench pubmedqa --limit 30 --engine local
     """
     result = run_pubmedqa_bench(
-        get_settings(), workdir, limit, log=lambda m: click.echo(m, err=True)
+        get_settings(), workdir, limit, log=lambda m: click.echo(m, err=True), engine_name=engine
     )
     emit_json(result) if as_json else click.echo(format_pubmedqa_table(result))

@@ -30,13 +30,13 @@ from assistant.verifier import (
     default=None,
     help="Question file (JSON Lines; default eval/questions.jsonl). Format: eval/README.md.",
 )
-@click.option("--engine", type=click.Choice(["extractive", "llm"]), default=None)
+@click.option("--engine", type=click.Choice(["extractive", "llm", "local"]), default=None)
 @click.option("--split", type=click.Choice(["all", "dev", "test"]), default="all")
 @click.option(
     "--compare",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Run a second configuration side by side: mode=dense|bm25|hybrid, engine=llm, or any "
+    help="Run a second configuration side by side: mode=dense|bm25|hybrid, engine=local, or any "
     "setting (top_k=4). Repeat to change several things in the second configuration.",
 )
 @click.option(

@@ -33,6 +33,7 @@ HEADLINE = [
     ("false_declines", "False declines", "rate"),
     ("latency_p50", "Latency p50 (s)", "seconds"),
     ("latency_p95", "Latency p95 (s)", "seconds"),
+    ("first_token_p50", "Model's first words p50 (s)", "seconds"),
 ]
 CSV_COLUMNS = [
     "id",
@@ -97,6 +98,8 @@ def summarize(rows: Sequence[dict], top_k: int) -> dict[str, Any]:
     out["false_declines"] = mean([float(r["declined"]) for r in answerable])
     out["latency_p50"] = percentile(latencies, 50)
     out["latency_p95"] = percentile(latencies, 95)
+    firsts = [r["first_token"] for r in ok if "first_token" in r]
+    out["first_token_p50"] = percentile(firsts, 50)
     out["engines_used"] = dict(Counter(r["engine_used"] for r in ok))
     return out
 

@@ -45,7 +45,7 @@ from assistant.types import Document, Evidence
 from assistant.verifier import Verifier
 
 MODES = ("hybrid", "dense", "bm25")
-ENGINES = ("extractive", "llm")
+ENGINES = ("extractive", "llm", "local")
 RANK_DEPTH = 10  # MRR is computed over the top 10 of the ranked search
 Span = tuple[int, int]
 
@@ -314,6 +314,8 @@ def run_config(
                 started = time.perf_counter()
                 answer = engine.ask(turn.question, history=history, engine=config.engine)
                 row["latency"] = time.perf_counter() - started
+                if "first_token" in answer.timings:  # a language model wrote
+                    row["first_token"] = answer.timings["first_token"]
                 query = retrieval_query(turn.question, history)
                 ranked = engine.retriever.search(query, k=max(RANK_DEPTH, *ks), source="all")
                 row.update(

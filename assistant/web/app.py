@@ -13,7 +13,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.answer import Turn, answer_to_dict, clean_question
+from assistant.answer import Turn, answer_to_dict, clean_question, local_model_ready
 from assistant.errors import AssistantError, InputError
 from assistant.settings import Settings
 from assistant.types import Document
@@ -86,10 +86,16 @@ def respond(
     turn = {"question": question, "answer": answer.text, "data": answer_to_dict(answer)}
     turns = [*turns, turn][-MAX_TURNS:]
     pending = ""
-    if backend.audit_state() == "running":
+    state = backend.audit_state()
+    if state == "running":
         pending = notice(
             "The claim audit is still running: warnings about claims that go beyond their "
             "sources will appear in answers once it is done (see the Claim audit tab)."
+        )
+    elif state == "updating":
+        pending = notice(
+            "The sources changed and the claim audit is running again: until it is done, "
+            "warnings come from the previous audit, for claims the article still makes."
         )
     yield chat, turns, gr.skip(), pending
 
@@ -304,14 +310,19 @@ def _answer_settings(s: Settings) -> tuple[gr.Radio, gr.Slider]:
     """The folded-away engine choice and passages-per-answer slider. A language model that
     is not set up is not offered (choosing it would only fall back to quotes)."""
     choices = [("Extractive: quotes only, no language model", "extractive")]
+    if local_model_ready(s):
+        choices.append(
+            ("Local language model (on this machine), checked against the quotes", "local")
+        )
     if llm_configured(s):
         choices.append((f"Language model ({s.llm_model}), checked against the quotes", "llm"))
+    offered = [value for _, value in choices]
     with gr.Accordion("Answer settings", open=False, elem_id="answer-settings"):
         engine = gr.Radio(
             choices,
-            value=s.engine if llm_configured(s) else "extractive",
+            value=s.engine if s.engine in offered else "extractive",
             label="Answer engine",
-            info=None if llm_configured(s) else "No language model is set up on this server.",
+            info=None if len(offered) > 1 else "No language model is set up on this server.",
             elem_id="engine",
         )
         top_k = gr.Slider(1, 12, value=s.top_k, step=1, label="Passages per answer")

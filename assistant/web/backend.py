@@ -192,14 +192,17 @@ class WebBackend:
         return annotated_body(article, verdicts), report
 
     def audit_state(self) -> str:
-        """ready, running (or not started), or failed."""
+        """ready; running (or not started); updating (running, while the previous index's
+        audit is served); or failed."""
         if self._audit_loader is not None:
             return "ready"
         stamp = self._stamp()
         cached = self._audit_cache
         if cached is not None and stamp is not None and cached[0] == stamp:
             return "ready"
-        return "failed" if self._audit_failed == stamp else "running"
+        if self._audit_failed == stamp:
+            return "failed"
+        return "updating" if cached is not None else "running"
 
     def _quiet_audit(self) -> None:
         with contextlib.suppress(AssistantError):  # the Audit tab says why
@@ -207,11 +210,13 @@ class WebBackend:
 
     def verdicts_touching(self, start: int, end: int) -> list[ClaimVerdict]:
         """Audited claims overlapping an article span, for answers. Never makes an answer wait
-        for an audit run: until it is ready (it is started here) answers carry no callout."""
+        for an audit run: until it is ready (it is started here) answers carry the previous
+        index's verdicts where there is one, for claims still word for word where they were
+        in the article, and no callout otherwise."""
         state = self.audit_state()
         if state == "failed":
             return []
-        if state == "running":
+        if state in ("running", "updating"):
             with self._lock:
                 if self._audit_thread is None or not self._audit_thread.is_alive():
                     # Not a daemon: at exit Python waits for it rather than tearing torch's
@@ -220,8 +225,24 @@ class WebBackend:
                         target=self._quiet_audit, name="claim-audit", daemon=False
                     )
                     self._audit_thread.start()
-            return []
+            return self._still_standing(start, end)
         return [v for v in self.audit() if v.span[0] < end and start < v.span[1]]
+
+    def _still_standing(self, start: int, end: int) -> list[ClaimVerdict]:
+        """The previous audit's verdicts overlapping the span whose claim text is unchanged at
+        its place in the article now (a rebuild may have changed the article)."""
+        cached = self._audit_cache
+        if cached is None:
+            return []
+        try:
+            text = audited_article(self.documents()).text
+        except AssistantError:
+            return []
+        return [
+            v
+            for v in cached[1]
+            if v.span[0] < end and start < v.span[1] and text[v.span[0] : v.span[1]] == v.claim
+        ]
 
     # --- index -------------------------------------------------------------------------------
     def status(self) -> Any:

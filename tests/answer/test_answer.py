@@ -7,7 +7,7 @@ import re
 from functools import partial
 
 import pytest
-from chat_server import chat_server
+from chat_server import chat_server, quote_first_sentence
 from conftest import RunCli
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
@@ -20,6 +20,7 @@ from assistant.answer import (
     clean_question,
     retrieval_query,
 )
+from assistant.answer.state import KEPT, NOT_KEPT, WRITING, asks_for_quantity
 from assistant.audit import audit_lookup, load_or_run_audit
 from assistant.errors import InputError
 from assistant.settings import Settings
@@ -89,16 +90,8 @@ def test_follow_up_borrows_previous_question() -> None:
     assert retrieval_query("Andrographis lowers fever?", history) == "Andrographis lowers fever?"
 
 
-def _quote_first_sentence(messages: list[dict]) -> str:
-    """A cooperative model: quotes the first sentence of passage 1 and cites it."""
-    user = messages[-1]["content"]
-    body = re.search(r'<passage id="1"[^\n]*\n(.*?)\n</passage>', user, re.S).group(1)
-    first = re.split(r"(?<=[.!?])\s", body.strip())[0].rstrip(".")
-    return f'The passage says "{first}" [1].'
-
-
 def test_openai_compatible_endpoint_streams_and_verifies(real_settings: Settings) -> None:
-    with chat_server(_quote_first_sentence) as (url, log):
+    with chat_server(quote_first_sentence) as (url, log):
         settings = real_settings.model_copy(
             update={"engine": "llm", "llm_base_url": url, "llm_model": "test-model"}
         )
@@ -131,7 +124,7 @@ def test_citation_to_unknown_passage_falls_back(real_settings: Settings) -> None
 
 
 def test_model_timeout_falls_back(real_settings: Settings) -> None:
-    with chat_server(_quote_first_sentence, delay=3.0) as (url, _):
+    with chat_server(quote_first_sentence, delay=3.0) as (url, _):
         settings = real_settings.model_copy(
             update={"engine": "llm", "llm_base_url": url, "llm_timeout": 0.5}
         )
@@ -140,10 +133,13 @@ def test_model_timeout_falls_back(real_settings: Settings) -> None:
     assert any("language model failed" in n for n in answer.notes)
 
 
-def test_model_decline_is_a_decline(real_settings: Settings) -> None:
+def test_a_model_decline_never_hides_passages_that_answer(real_settings: Settings) -> None:
+    # the model is only asked when the search found passages over the bar: its "not
+    # covered" then contradicts the quotes, and the extractive answer stands
     engine = AnswerEngine(real_settings, chat_model=_fake(DECLINE_TEXT))
     answer = engine.ask("What does the article say about cortisol?", engine="llm")
-    assert answer.declined and answer.engine == "llm"
+    assert not answer.declined and answer.engine == "extractive" and answer.citations
+    assert any("found no answer" in n for n in answer.notes)
 
 
 def test_cli_ask_json_shape(
@@ -270,13 +266,15 @@ def test_cli_streams_a_verified_llm_answer_then_its_sources(
 ) -> None:
     monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(real_settings.sources_path))
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(real_settings.index_path))
-    with chat_server(_quote_first_sentence) as (url, _):
+    with chat_server(quote_first_sentence) as (url, _):
         monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", url)
         result = cli("ask", "What does the article say about cortisol?", "--engine", "llm")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.startswith("The passage says")  # the model's words, as they streamed
-    assert "Sources:\n[1] " in out  # then what [1] points to
+    extractive, written = out.split(WRITING)  # the quotes at once, the model's words under them
+    assert "**What the article says**" in extractive
+    assert written.startswith("The passage says") and KEPT in written
+    assert "Sources:\n[1] " in written.split(KEPT)[1]  # then what its [1] points to
     assert "not verified" not in out
 
 
@@ -289,5 +287,27 @@ def test_cli_says_when_a_streamed_answer_was_not_kept(
         monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", url)
         result = cli("ask", "What does the article say about hair?", "--engine", "llm")
     assert result.exit_code == 0, result.output
-    assert "not verified, so not kept" in result.stdout
-    assert "**What the article says**" in result.stdout.split("not kept")[1]
+    extractive, written = result.stdout.split(WRITING)
+    assert "**What the article says**" in extractive  # it stands, above the model's words
+    assert "cures all baldness" in written and written.rstrip().endswith(NOT_KEPT.strip())
+
+
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [
+        ("How many trials and participants did the meta-analysis include?", True),
+        ("What dose of magnesium does the article recommend for women?", True),
+        ("What percentage of participants were women?", True),
+        ("What does the meta-analysis say about CRP?", False),
+        ("Which marker fell the most?", False),
+    ],
+)
+def test_questions_that_ask_for_a_figure(question: str, figure: bool) -> None:
+    assert asks_for_quantity(question) is figure
+
+
+def test_a_count_question_quotes_the_sentence_holding_the_count(engine: AnswerEngine) -> None:
+    # both sentences share the question's words; only one holds the figures it asks for
+    answer = engine.ask("How many trials and participants did the meta-analysis include?")
+    quoted = " ".join(c.quote for c in answer.citations)
+    assert "17 randomized controlled trials" in quoted or "889 participants" in quoted, answer.text

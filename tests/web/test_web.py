@@ -13,6 +13,7 @@ import os
 import re
 import stat
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -549,3 +550,27 @@ def test_the_index_status_reads_as_plain_words(hash_settings) -> None:
     assert "ref-2" not in shown and str(hash_settings.index_path) not in shown
     assert status.built_at and "T" in status.built_at and "UTC" in shown
     assert 'data-document="ref-2"' in html  # the id stays, for scripts and tests
+
+
+def test_during_a_rebuild_answers_keep_the_previous_audits_warnings(
+    hash_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit re-runs after the index changes; until it is done, claims the article still
+    makes word for word keep their verdicts, and claims it no longer makes lose them."""
+    backend = WebBackend(hash_settings)
+    article = next(d for d in backend.documents() if d.kind == "article")
+    kept = ClaimVerdict(article.text[100:160], (100, 160), "A", "unsupported", "no source")
+    moved = ClaimVerdict("A sentence the article no longer has.", (170, 207), "A", "miscited", "x")
+    backend._audit_cache = ("the previous index", [kept, moved])
+    release = threading.Event()
+    monkeypatch.setattr(backend, "_stamp", lambda: "the rebuilt index")
+    monkeypatch.setattr(backend, "_quiet_audit", lambda: release.wait(30))  # still running
+    try:
+        assert backend.audit_state() == "updating"
+        assert backend.verdicts_touching(0, 400) == [kept]
+        assert backend.verdicts_touching(300, 400) == []  # and only where the answer quotes
+    finally:
+        release.set()
+    backend._audit_cache = None
+    assert backend.audit_state() == "running"
+    assert backend.verdicts_touching(0, 400) == []  # no previous audit: no callout yet
