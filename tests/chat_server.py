@@ -97,8 +97,13 @@ def chat_server(reply: Reply, delay: float = 0.0) -> Iterator[tuple[str, list[di
 
 
 def quote_first_sentence(messages: list[dict]) -> str:
-    """A faithful model: quotes the first sentence of passage 1 and cites it."""
-    body = re.search(r'<passage id="1"[^\n]*\n(.*?)\n</passage>', messages[-1]["content"], re.S)
-    assert body is not None
-    first = re.split(r"(?<=[.!?])\s", body.group(1).strip())[0].rstrip(".")
-    return f'The passage says "{first}" [1].'
+    """A faithful model: quotes the first sentence of the first reference passage it was given
+    and cites it (an answer citing only the article is not kept where sources were quoted)."""
+    found = re.search(
+        r'<passage id="(\d+)" source="Reference[^\n]*\n(.*?)\n</passage>',
+        messages[-1]["content"],
+        re.S,
+    )
+    assert found is not None
+    first = re.split(r"(?<=[.!?])\s", found.group(2).strip())[0].rstrip(".")
+    return f'The passage says "{first}" [{found.group(1)}].'

@@ -3,8 +3,8 @@
 The passages go to the model as delimited, numbered data. When the model's answer cites a
 passage it was not given, misquotes one, states things no cited passage supports, says the
 passages do not answer (the search found some over its bar: their quotes are the answer),
-errors, or times out, the extractive answer (already composed) stands, with a note that says
-why.
+cites only the article where the extractive answer quotes its sources, errors, or times out,
+the extractive answer (already composed) stands, with a note that says why.
 """
 
 from __future__ import annotations
@@ -66,6 +66,11 @@ def _citations(passages: list[Evidence], used: list[int], quotes: dict[int, list
     return out
 
 
+def fallback_quotes_sources(answer: Answer) -> bool:
+    """The extractive answer quotes some source passage (not only the article)."""
+    return any(c.evidence.chunk.kind != "article" for c in answer.citations)
+
+
 def _cut(text: str, most: int = 160) -> str:
     return text if len(text) <= most else text[: most - 1].rstrip() + "…"
 
@@ -123,6 +128,14 @@ def generate_answer(
             "The language model's answer failed verification ("
             + "; ".join(check.problems)
             + f"); showing the extractive answer.{first}"
+        )
+        return
+    if fallback_quotes_sources(fallback) and all(
+        passages[m - 1].chunk.kind == "article" for m in check.used_markers
+    ):  # the article restated is no answer to what its sources say
+        state.notes.append(
+            "The language model's answer cites only the article, not the sources quoted "
+            "below it; showing the extractive answer."
         )
         return
     state.answer = Answer(

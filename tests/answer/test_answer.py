@@ -101,7 +101,7 @@ def test_openai_compatible_endpoint_streams_and_verifies(real_settings: Settings
     answer = items[-1]
     assert len(pieces) > 3  # streamed word by word
     assert answer.engine == "llm", answer.notes
-    assert answer.citations and answer.citations[0].marker == 1
+    assert answer.citations and answer.citations[0].evidence.chunk.kind == "reference"
     assert answer.citations[0].quote in answer.citations[0].passage
     assert log[0]["stream"] is True and log[0]["model"] == "test-model"
     system = log[0]["messages"][0]["content"]
@@ -273,8 +273,8 @@ def test_cli_streams_a_verified_llm_answer_then_its_sources(
     out = result.stdout
     extractive, written = out.split(WRITING)  # the quotes at once, the model's words under them
     assert "**What the article says**" in extractive
-    assert written.startswith("The passage says") and KEPT in written
-    assert "Sources:\n[1] " in written.split(KEPT)[1]  # then what its [1] points to
+    assert written.startswith("The passage says") and KEPT in written, result.output
+    assert re.search(r"Sources:\n\[\d+\] Reference", written.split(KEPT)[1])  # its marker's source
     assert "not verified" not in out
 
 
@@ -311,3 +311,25 @@ def test_a_count_question_quotes_the_sentence_holding_the_count(engine: AnswerEn
     answer = engine.ask("How many trials and participants did the meta-analysis include?")
     quoted = " ".join(c.quote for c in answer.citations)
     assert "17 randomized controlled trials" in quoted or "889 participants" in quoted, answer.text
+
+
+def _quote_the_article(messages: list[dict]) -> str:
+    found = re.search(
+        r'<passage id="(\d+)" source="Article"[^\n]*\n(.*?)\n</passage>',
+        messages[-1]["content"],
+        re.S,
+    )
+    assert found is not None
+    first = re.split(r"(?<=[.!?])\s", found.group(2).strip())[0].rstrip(".")
+    return f'The article says "{first}" [{found.group(1)}].'
+
+
+def test_a_model_answer_citing_only_the_article_is_not_kept(real_settings: Settings) -> None:
+    # verbatim and grounded, but it restates the article where the sources were quoted
+    with chat_server(_quote_the_article) as (url, _):
+        settings = real_settings.model_copy(update={"llm_base_url": url})
+        answer = AnswerEngine(settings).ask(
+            "What does the meta-analysis say about CRP?", engine="llm"
+        )
+    assert answer.engine == "extractive"
+    assert any("cites only the article" in n for n in answer.notes), answer.notes

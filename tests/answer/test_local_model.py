@@ -242,7 +242,7 @@ def test_a_verified_local_answer_is_kept(real_settings: Settings) -> None:
     text = "".join(i for i in items if isinstance(i, str))
     assert isinstance(final, Answer) and final.engine == "local", final.notes
     assert final.text.startswith("The passage says") and text.endswith(KEPT)
-    assert final.citations[0].marker == 1
+    assert final.citations[0].evidence.chunk.kind == "reference"
     assert 0 < final.timings["first_token"] < final.timings["total"]  # when its words began
 
 
