@@ -232,6 +232,8 @@ class ClaimVerdict:
     reference: int | None = None
     evidence: list[EvidenceQuote] = field(default_factory=list)
     checks: dict[str, Any] = field(default_factory=dict)
+    summary: str = ""  # the reason in a sentence or two (audit.summary); reason has the rest
+    context: str | None = None  # for a list item, the lead-in it continues
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,9 @@ def verdict_to_dict(v: ClaimVerdict) -> dict[str, Any]:
         "cited": v.cited,
         "reference": v.reference,
         "verdict": v.verdict,
+        "summary": v.summary,
         "reason": v.reason,
+        "context": v.context,
         "evidence": [asdict(e) for e in v.evidence],
     }
 

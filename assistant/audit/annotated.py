@@ -88,7 +88,8 @@ def _marked(article: Document, start: int, end: int, claims: list[tuple[int, Cla
         out.append(_esc(article.text[at:s]))
         out.append(
             f'<a class="claim v-{_esc(v.verdict)}" id="claim-{n}" href="#verdict-{n}" '
-            f'title="{_esc(v.verdict)}: {_esc(v.reason[:200])}">{_esc(article.text[s:e])}</a>'
+            f'title="{_esc(v.verdict)}: {_esc((v.summary or v.reason)[:200])}">'
+            f"{_esc(article.text[s:e])}</a>"
         )
         at = e
     out.append(_esc(article.text[at:end]))
@@ -137,12 +138,16 @@ def _verdicts(verdicts: Sequence[ClaimVerdict]) -> str:
     for n, v in enumerate(verdicts, start=1):
         cites = f" · cites {_esc(v.cited)}" if v.cited else ""
         evidence = "".join(_evidence(e) for e in v.evidence)
+        under = f'<span class="muted">{_esc(v.context)}</span> ' if v.context else ""
+        short = f"<p><strong>{_esc(v.summary)}</strong></p>" if v.summary else ""
         items.append(
             f'<li class="verdict-item" id="verdict-{n}">'
             f'<span class="badge v-{_esc(v.verdict)}">{_esc(v.verdict)}</span> '
-            f'<a href="#claim-{n}">“{_esc(v.claim)}”</a>'
+            f'{under}<a href="#claim-{n}">“{_esc(v.claim)}”</a>'
             f'<div class="muted">{_esc(v.section or "")}{cites}</div>'
-            f"<p>{_esc(v.reason)}</p>" + (f"<ul>{evidence}</ul>" if evidence else "") + "</li>"
+            f'{short}<p class="muted">{_esc(v.reason)}</p>'
+            + (f"<ul>{evidence}</ul>" if evidence else "")
+            + "</li>"
         )
     return f'<ol class="verdicts">{"".join(items)}</ol>'
 

@@ -20,7 +20,7 @@ from assistant.settings import Settings
 from assistant.sources import load_corpus
 from assistant.types import ClaimVerdict, EvidenceQuote, Verdict
 
-AUDIT_VERSION = 10  # bump when verdict logic changes: cached audits are redone
+AUDIT_VERSION = 11  # bump when verdict logic changes: cached audits are redone
 AUDIT_FILE = "audit.json"
 VERDICTS: tuple[str, ...] = get_args(Verdict)  # supported, partial, ..., miscited
 

@@ -30,7 +30,9 @@ def format_text(report: AuditReport, verdicts: list[ClaimVerdict]) -> str:
     for n, v in enumerate(verdicts, start=1):
         ref = str(v.reference) if v.reference is not None else "-"
         lines.append(f"{n:>3}  {v.verdict:<12} {ref:>3}  {_short(v.claim, 90)}")
-        lines.append(f"{'':>21}why: {_short(v.reason, 300)}")
+        if v.context:
+            lines.append(f"{'':>21}under: {_short(v.context, 90)}")
+        lines.append(f"{'':>21}why: {_short(v.summary or v.reason, 300)}")
         for e in v.evidence[:1]:
             lines.append(
                 f"{'':>21}evidence: {e.document} ({e.provenance}) {_short(e.quote, 120)!r}"
@@ -46,16 +48,17 @@ def format_markdown(report: AuditReport | None, verdicts: list[ClaimVerdict]) ->
         return text.replace("|", "\\|").replace("\n", " ")
 
     lines = [
-        "| # | Claim | Cited | Ref | Verdict | Reason | Evidence |",
-        "|---|---|---|---|---|---|---|",
+        "| # | Claim | Cited | Ref | Verdict | Why | Details | Evidence |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for n, v in enumerate(verdicts, start=1):
         ev = "<br>".join(
             f"{e.document} ({e.provenance}): “{cell(_short(e.quote, 160))}”" for e in v.evidence[:2]
         )
+        claim = f"*{cell(v.context)}* {cell(v.claim)}" if v.context else cell(v.claim)
         lines.append(
-            f"| {n} | {cell(v.claim)} | {cell(v.cited or '')} | {v.reference or ''} | "
-            f"**{v.verdict}** | {cell(v.reason)} | {ev} |"
+            f"| {n} | {claim} | {cell(v.cited or '')} | {v.reference or ''} | "
+            f"**{v.verdict}** | {cell(v.summary)} | {cell(v.reason)} | {ev} |"
         )
     if report is not None:
         lines += ["", format_counts(report, verdicts), *[f"- note: {x}" for x in report.notes]]

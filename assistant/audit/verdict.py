@@ -29,6 +29,7 @@ from assistant.audit.citations import COMPATIBLE, design_of
 from assistant.audit.citing import citation_findings, unverifiable
 from assistant.audit.claims import Claim, clauses
 from assistant.audit.linking import ReferenceFacts
+from assistant.audit.summary import summarize
 from assistant.text import carried, quantities, specific_terms, term_carried
 from assistant.types import ClaimVerdict, EvidenceQuote
 from assistant.verifier import aggregate, describe_strength_gap, exaggerates, label_of
@@ -190,16 +191,20 @@ def _backed(
     who, suffix = _who(best, refs), _from_notes(best)
     gaps = _gaps(claim, call.ordered, scores.clauses)
     checks["missing"] = gaps
+    checks["basis"] = "gaps"
     if gaps:
         return "partial", f"{who} backs {_quote(best.quote)} but not {', '.join(gaps)}{suffix}."
+    checks["basis"] = "design"
     if conflict := _design_conflict(claim, best, refs):
         return "partial", f"Study type differs: {conflict}{suffix}."
     if scores.support_bar is not None and call.overall["support"] < scores.support_bar:
         checks["support_bar"] = scores.support_bar
+        checks["basis"] = "unsure_support"
         return "unsupported", (
             f"Not confirmed: the closest related passage, {who}: {_quote(best.quote)}{suffix}; "
             "the verifier is not sure enough to call it supported (see its model card)."
         )
+    checks["basis"] = "support"
     return "supported", f"{who}: {_quote(best.quote)}{suffix}."
 
 
@@ -210,11 +215,14 @@ def content_verdict(
     wanted = quantities(claim.statement)
     checks: dict[str, Any] = {"quantities": [q.text for q in wanted], "verifier": None}
     if not evidence:
+        checks["basis"] = "no_evidence"
         return ContentVerdict("unsupported", "No reference passage relates to it.", [], checks)
     absent = [q.text for q in wanted if not any(carried(q, e.quote) for e in evidence)]
     closest = f"closest passage, {_who(evidence[0], refs)}: {_quote(evidence[0].quote)}"
     why = f"No source gives {', '.join(absent)}" if absent else "No source states it"
+    checks["absent"] = absent
     if scores.sentences is None:
+        checks["basis"] = "absent" if absent else "no_verifier"
         why = why if absent else "Not verified (no verifier model)"
         return ContentVerdict("unsupported", f"{why}; {closest}.", evidence, checks)
     searched = scores
@@ -227,8 +235,10 @@ def content_verdict(
         closest = f"closest passage, {_who(lead, refs)}: {_quote(lead.quote)}{_from_notes(lead)}"
         reason = f"{why}; {closest}."
         verdict = "unsupported"
+        checks["basis"] = "absent" if absent else "nei"
     elif call.label == "contradict" and call.overall["contradict"] < (scores.contradict_bar or 0.0):
         checks["contradict_bar"] = scores.contradict_bar
+        checks["basis"] = "unsure_contradict"
         lead = call.ordered[0]
         verdict, reason = (
             "unsupported",
@@ -239,6 +249,7 @@ def content_verdict(
         )
     elif call.label == "contradict":
         verdict, reason = _contradicted(call.ordered[0], refs)
+        checks["basis"] = "contradict"
         reason = (f"No source gives {', '.join(absent)}; " if absent else "") + reason
     else:
         verdict, reason = _backed(claim, call, scores, refs, checks)
@@ -275,8 +286,9 @@ def decide(
         said = "; ".join(problems)
         reason = f"{said[0].upper()}{said[1:]}. The finding itself: {verdict}: {reason}"
         verdict = "miscited"
-    else:
-        reason = unverifiable(links, refs) + reason
+    unchecked = unverifiable(links, refs)
+    if not problems:
+        reason = unchecked + reason
     linked = [row["reference"] for row in links if row["reference"] is not None]
     return ClaimVerdict(
         claim=claim.text,
@@ -288,6 +300,10 @@ def decide(
         reference=linked[0] if linked else None,
         evidence=found.evidence[:SHOWN_EVIDENCE],
         checks=found.checks,
+        summary=summarize(
+            verdict, found.checks, found.evidence, links, bool(unchecked and not problems)
+        ),
+        context=claim.lead_in,
     )
 
 
@@ -304,4 +320,9 @@ def overstated(verdict: ClaimVerdict, claim_strength: int, evidence_strength: in
     verdict.checks["overstated"] = True
     if verdict.checks.get("content_verdict") == "supported":
         verdict.checks["content_verdict"] = "partial"
-    return replace(verdict, verdict="partial", reason=f"Overstated: {gap}. {verdict.reason}")
+    return replace(
+        verdict,
+        verdict="partial",
+        reason=f"Overstated: {gap}. {verdict.reason}",
+        summary=f"Overstated: {gap}. {verdict.summary}".strip(),
+    )

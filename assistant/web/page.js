@@ -5,7 +5,8 @@
   // in the same .ans block as the marker, so each answer's [1] opens its own source.
   // (2) "Copy as Markdown" / "Copy as text" copy the answer's hidden text. (3) A new answer
   // is scrolled to its first line, not its end, when it starts and when it is done (the
-  // chat's own autoscroll, to the end, is off).
+  // chat's own autoscroll, to the end, is off). (4) The audit's count buttons filter: one
+  // sets the "Show verdict" choice, whose change redraws the table.
   const openCard = (cite) => {
     const n = (cite.getAttribute("href") || "").replace("#source-", "");
     const box = cite.closest(".ans");
@@ -41,6 +42,14 @@
     return true;
   };
 
+  const filterBy = (chip) => {
+    const value = chip.getAttribute("data-verdict");
+    const radio = document.querySelector(`#audit-filter input[type="radio"][value="${value}"]`);
+    if (!radio) return false;
+    radio.click();
+    return true;
+  };
+
   document.addEventListener(
     "click",
     (event) => {
@@ -49,8 +58,10 @@
       const cite = target.closest("a.cite");
       const md = target.closest("a.copy-md");
       const text = target.closest("a.copy-text");
+      const chip = target.closest("button.count-chip");
       let handled = false;
-      if (cite) handled = openCard(cite);
+      if (chip) handled = filterBy(chip);
+      else if (cite) handled = openCard(cite);
       else if (md) handled = copy(md, "md");
       else if (text) handled = copy(text, "text");
       if (handled) {

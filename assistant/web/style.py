@@ -99,7 +99,17 @@ a.cite:focus-visible { outline: 2px solid var(--assistant-accent); outline-offse
 
 /* audit */
 .audit-counts { margin-bottom: .4rem; }
-.count-chip { margin: 0 .2rem; font-size: .85em; padding: .1rem .6rem; }
+.count-chip { margin: .1rem .2rem; font-size: .85em; padding: .15rem .65rem; cursor: pointer;
+  color: inherit; font-family: inherit; }
+.count-chip.v-all { background: var(--background-fill-secondary);
+  border-color: var(--border-color-primary); }
+.count-chip[aria-pressed="true"] { outline: 2px solid var(--assistant-accent);
+  outline-offset: 1px; }
+.count-chip:focus-visible { outline: 3px solid var(--assistant-accent); outline-offset: 2px; }
+.audit-legend { font-size: .88em; margin: .2rem 0 .5rem; }
+.audit-legend ul { list-style: none; padding: 0; margin: .3rem 0; display: grid; gap: .2rem; }
+.c-context { display: block; font-size: .85em; color: var(--assistant-muted); }
+.audit-why { margin: .3rem 0; }
 .audit-shown { font-size: .88em; color: var(--assistant-muted); margin-bottom: .4rem; }
 .audit-head, .audit-row > summary { display: grid;
   grid-template-columns: minmax(0, 3fr) minmax(0, 1.4fr) 7.5rem minmax(0, 3fr); gap: .7rem; }

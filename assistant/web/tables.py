@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from assistant.audit import VERDICT_MEANINGS
 from assistant.types import ClaimVerdict, Document
 from assistant.web.render import esc, paper_links, provenance_badge, verdict_badge
 
@@ -54,7 +55,8 @@ def filter_verdicts(
 
 
 def _searched(v: ClaimVerdict) -> str:
-    return " ".join((v.claim, v.reason, v.cited or "", v.section or "")).lower()
+    parts = (v.claim, v.context or "", v.summary, v.reason, v.cited or "", v.section or "")
+    return " ".join(parts).lower()
 
 
 def _evidence_html(v: ClaimVerdict) -> str:
@@ -72,38 +74,64 @@ def _evidence_html(v: ClaimVerdict) -> str:
     return f'<ul class="audit-evidence">{"".join(items)}</ul>'
 
 
+def _chips(counts: dict[str, int], total: int, verdict: str) -> str:
+    """One button per verdict with its count, and "all": pressing one shows only its claims
+    (page.js sets the verdict filter); the one shown is pressed."""
+    current = verdict if verdict in counts else "all"
+    chips = [("all", total), *counts.items()]
+    return "".join(
+        f'<button type="button" class="count-chip v-{esc(k)}" data-verdict="{esc(k)}" '
+        f'aria-pressed="{"true" if k == current else "false"}" '
+        f'title="{esc(VERDICT_MEANINGS.get(k, "every claim"))}">{esc(k)} <b>{n}</b></button>'
+        for k, n in chips
+    )
+
+
+def _legend() -> str:
+    items = "".join(
+        f"<li>{verdict_badge(k)} {esc(meaning)}</li>" for k, meaning in VERDICT_MEANINGS.items()
+    )
+    return (
+        '<details class="audit-legend"><summary>What the verdicts mean</summary>'
+        f"<ul>{items}</ul></details>"
+    )
+
+
+def _row(v: ClaimVerdict) -> str:
+    """A claim's row: claim (under its list's lead-in), what it cites, verdict, short
+    reason; opened, the full reason, its section and the evidence quoted."""
+    cited = v.cited or "—"
+    if v.reference is not None:
+        cited = f"{cited} → reference {v.reference}" if v.cited else f"reference {v.reference}"
+    under = f'<span class="c-context">{esc(v.context)}</span> ' if v.context else ""
+    return (
+        f'<details class="audit-row" data-verdict="{esc(v.verdict)}"><summary>'
+        f'<span class="c-claim">{under}{esc(v.claim)}</span>'
+        f'<span class="c-cited">{esc(cited)}</span>'
+        f'<span class="c-verdict">{verdict_badge(v.verdict)}</span>'
+        f'<span class="c-reason">{esc(v.summary or v.reason)}</span></summary>'
+        f'<div class="audit-detail" data-start="{v.span[0]}" data-end="{v.span[1]}">'
+        f'<p class="audit-why">{esc(v.reason)}</p>'
+        f'<div class="muted">Section: {esc(v.section or "—")}</div>'
+        f"{_evidence_html(v)}</div></details>"
+    )
+
+
 def audit_html(
     verdicts: list[ClaimVerdict], verdict: str = "all", query: str = "", order: str = SORTS[0]
 ) -> str:
-    """Counts per verdict over all claims, then the (filtered, searched, sorted) rows, each
-    expandable."""
+    """Counts per verdict over all claims (buttons that filter), what each verdict means,
+    then the (filtered, searched, sorted) rows, each expandable."""
     counts = verdict_counts(verdicts)
-    chips = "".join(
-        f'<span class="count-chip v-{esc(k)}" data-verdict="{esc(k)}">{esc(k)} <b>{n}</b></span>'
-        for k, n in counts.items()
-    )
     shown = filter_verdicts(verdicts, verdict, query, order)
-    rows = []
-    for v in shown:
-        cited = v.cited or "—"
-        if v.reference is not None:
-            cited = f"{cited} → reference {v.reference}" if v.cited else f"reference {v.reference}"
-        rows.append(
-            f'<details class="audit-row" data-verdict="{esc(v.verdict)}"><summary>'
-            f'<span class="c-claim">{esc(v.claim)}</span>'
-            f'<span class="c-cited">{esc(cited)}</span>'
-            f'<span class="c-verdict">{verdict_badge(v.verdict)}</span>'
-            f'<span class="c-reason">{esc(v.reason)}</span></summary>'
-            f'<div class="audit-detail" data-start="{v.span[0]}" data-end="{v.span[1]}">'
-            f'<div class="muted">Section: {esc(v.section or "—")}</div>'
-            f"{_evidence_html(v)}</div></details>"
-        )
+    rows = [_row(v) for v in shown]
     label = "all verdicts" if verdict in ("", "all") else f"verdict “{verdict}”"
     if query.strip():
         label += f", matching “{query.strip()}”"
     empty = "" if rows else notice(f"No claim has {label}.")
     return (
-        f'<div class="audit"><div class="audit-counts">{len(verdicts)} claims: {chips}</div>'
+        f'<div class="audit"><div class="audit-counts" role="group" aria-label="Show verdict">'
+        f"{len(verdicts)} claims: {_chips(counts, len(verdicts), verdict)}</div>{_legend()}"
         f'<div class="audit-shown">Showing {len(shown)} ({esc(label)}). '
         "Click a row for its evidence.</div>"
         '<div class="audit-head"><span>Claim</span><span>Cites</span><span>Verdict</span>'
@@ -120,7 +148,8 @@ def _cell(value: Any) -> str:
 def audit_csv(rows: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    header = ["claim", "start", "end", "section", "cited", "reference", "verdict", "reason"]
+    header = ["claim", "context", "start", "end", "section", "cited", "reference", "verdict"]
+    header += ["summary", "reason"]
     writer.writerow([*header, "evidence"])
     for r in rows:
         quotes = " | ".join(
@@ -128,8 +157,9 @@ def audit_csv(rows: list[dict[str, Any]]) -> str:
             for e in r.get("evidence", [])
         )
         span = r.get("span") or [None, None]
-        values = [r.get("claim"), span[0], span[1], r.get("section"), r.get("cited")]
-        values += [r.get("reference"), r.get("verdict"), r.get("reason"), quotes]
+        values = [r.get("claim"), r.get("context"), span[0], span[1], r.get("section")]
+        values += [r.get("cited"), r.get("reference"), r.get("verdict"), r.get("summary")]
+        values += [r.get("reason"), quotes]
         writer.writerow([_cell(x) for x in values])
     return buf.getvalue()
 

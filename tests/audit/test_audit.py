@@ -414,3 +414,42 @@ def test_a_contradiction_names_the_figure_no_source_gives(refs) -> None:
     v = decide(c, evidence, scores, refs)
     assert v.verdict == "contradicted"
     assert v.reason.startswith("No source gives 35%;") and "says otherwise" in v.reason
+
+
+def test_each_verdict_has_a_short_reason_read_off_its_decision(refs) -> None:
+    """The summary says the same as the long reason, in a sentence or two, naming only the
+    reference and the missing part."""
+    lowered = [ev("Magnesium supplementation lowered serum CRP.")]
+    backed = judge("Magnesium supplementation lowers CRP.", lowered, refs)
+    assert backed.summary == "Reference 2 states it."
+    part = judge("Magnesium supplementation lowered serum CRP by 35% in adults.", lowered, refs)
+    assert part.summary == "Reference 2 backs part of it, but not the figure 35%."
+    contra = judge("Magnesium raises CRP.", [ev("Supplementation did not raise CRP.")], refs)
+    assert contra.summary == "Reference 2 says otherwise."
+    absent = judge("Magnesium raises CRP by 12%.", [ev("Trials pooled 889 adults.")], refs)
+    assert absent.summary == "No source gives 12%."
+    silent = judge("Magnesium raises CRP in adults.", [ev("Trials pooled 889 adults.")], refs)
+    assert silent.summary == "No source states it."
+    wrong_year = judge(
+        "A meta-analysis in Nutrients (2021) found magnesium lowered CRP.", lowered, refs
+    )
+    assert wrong_year.summary == (
+        "Its citation does not match reference 2 (year). Reference 2 states it."
+    )
+    missing = judge(
+        "A study in Journal of Imaginary Results (2019) found X lowers CRP.", lowered, refs
+    )
+    assert missing.summary.startswith("What it cites is not in the reference list.")
+    for v in (backed, part, contra, absent, silent, wrong_year, missing):
+        assert len(v.summary) < len(v.reason)
+
+
+def test_a_list_item_keeps_the_lead_in_it_continues(refs) -> None:
+    article = parse_article(
+        "A Title\n\nExcessive magnesium intake may cause:\n\n- Nausea\n- Low blood pressure\n"
+    )
+    claims = extract_claims(article)
+    assert [c.text for c in claims] == ["Nausea", "Low blood pressure"]
+    v = decide(claims[0], [], [], refs)
+    assert v.context == "Excessive magnesium intake may cause:"
+    assert v.summary == "No reference passage relates to it."

@@ -237,16 +237,21 @@ def test_empty_question_gets_a_message(page) -> None:
     assert page.locator("#chat .ans").count() == 0
 
 
+def _chip_counts(page) -> dict[str, int]:
+    counts = {}
+    for chip in page.locator("#audit .count-chip").all():
+        name, number = chip.inner_text().rsplit(maxsplit=1)
+        counts[name] = int(number)
+    return counts
+
+
 def test_audit_tab_filters_by_verdict(page) -> None:
     page.get_by_role("tab", name="Claim audit").click()
     rows = page.locator("#audit .audit-row")
     rows.first.wait_for(timeout=300_000)  # the audit runs once per index if not cached
     total = rows.count()
-    counts = {}
-    for chip in page.locator("#audit .count-chip").all():
-        name, number = chip.inner_text().rsplit(maxsplit=1)
-        counts[name] = int(number)
-    assert sum(counts.values()) == total
+    counts = _chip_counts(page)
+    assert counts.pop("all") == total == sum(counts.values())
     narrowing = [v for v, n in counts.items() if 0 < n < total]
     verdict = (narrowing or [v for v, n in counts.items() if n])[0]
     page.locator("#audit-filter").get_by_label(verdict, exact=True).check()
@@ -257,6 +262,49 @@ def test_audit_tab_filters_by_verdict(page) -> None:
     assert shown == {verdict}
     rows.first.locator("summary").click()
     assert rows.first.locator(".audit-detail").is_visible()
+
+
+def test_audit_count_buttons_filter(page) -> None:
+    """A count is a button: pressing it shows that verdict's claims (by keyboard too), and
+    "all" shows every claim again."""
+    page.get_by_role("tab", name="Claim audit").click()
+    rows = page.locator("#audit .audit-row")
+    rows.first.wait_for(timeout=300_000)
+    counts = _chip_counts(page)
+    total = counts.pop("all")
+    verdict = next(v for v, n in sorted(counts.items(), key=lambda x: x[1]) if n)
+    chip = page.locator(f'#audit button.count-chip[data-verdict="{verdict}"]')
+    chip.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#audit .audit-row').length === n", arg=counts[verdict]
+    )
+    assert {t.strip() for t in rows.locator(".c-verdict").all_inner_texts()} == {verdict}
+    pressed = page.locator('#audit button.count-chip[aria-pressed="true"]')
+    assert pressed.get_attribute("data-verdict") == verdict
+    assert page.locator("#audit-filter").get_by_label(verdict, exact=True).is_checked()
+    page.locator('#audit button.count-chip[data-verdict="all"]').click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('#audit .audit-row').length === n", arg=total
+    )
+
+
+def test_audit_rows_read_briefly_and_in_context(page) -> None:
+    """Each row's reason is short, with the whole reason inside it; a list item shows the
+    lead-in it continues; the legend says what each verdict means."""
+    page.get_by_role("tab", name="Claim audit").click()
+    rows = page.locator("#audit .audit-row")
+    rows.first.wait_for(timeout=300_000)
+    short = rows.locator(".c-reason").all_inner_texts()
+    full = rows.locator(".audit-why").all_text_contents()
+    assert len(short) == len(full) == rows.count()
+    assert all(len(s) <= len(f) for s, f in zip(short, full, strict=True))
+    assert sum(len(s) < len(f) for s, f in zip(short, full, strict=True)) > len(short) // 2
+    assert max(len(s.split()) for s in short) <= 30
+    context = rows.locator(".c-context")
+    assert context.count() > 0 and context.first.inner_text().rstrip().endswith(":")
+    page.get_by_text("What the verdicts mean").click()
+    assert page.locator("#audit .audit-legend li").count() == 5
 
 
 def test_audit_search_narrows_the_claims(page) -> None:

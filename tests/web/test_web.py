@@ -462,7 +462,9 @@ def test_audit_view_filters_counts_and_exports(hash_settings) -> None:
     backend = WebBackend(hash_settings, audit_loader=_verdicts)
     html, dl_json, _, _, annotated, dl_html = audit_view(backend, "supported")
     assert html.count('class="audit-row"') == 1 and 'data-verdict="supported"' in html
-    assert re.search(r'data-verdict="miscited">miscited <b>1</b>', html)
+    assert re.search(r'data-verdict="miscited" aria-pressed="false"[^>]*>miscited <b>1</b>', html)
+    assert re.search(r'data-verdict="supported" aria-pressed="true"[^>]*>supported <b>1</b>', html)
+    assert re.search(r'data-verdict="all" aria-pressed="false"[^>]*>all <b>3</b>', html)
     assert "CRP fell." in html
     rows = json.loads(Path(dl_json["value"]).read_text(encoding="utf-8"))
     assert [r["verdict"] for r in rows] == ["supported"]
