@@ -3,6 +3,7 @@
 AssistantError                 exit 1 unless stated
 ├── UsageError                 exit 2: bad arguments or input from the user
 │   └── InputError             a question or file the assistant cannot take
+│       └── DocumentExistsError  a document of that name is already added
 ├── ConfigError                exit 2: settings or config file are invalid
 ├── SourceError                a document or references.toml cannot be parsed
 ├── IndexMissingError          no index built yet (run `assistant index`)
@@ -26,6 +27,10 @@ class UsageError(AssistantError):
 
 
 class InputError(UsageError):
+    pass
+
+
+class DocumentExistsError(InputError):
     pass
 
 

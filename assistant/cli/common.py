@@ -73,7 +73,7 @@ class Progress:
         self.bars: dict[str, Any] = {}
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled:
+        if not self.enabled or not total:  # a stage's name alone: no bar
             return
         bar = self.bars.get(stage)
         if bar is None:

@@ -33,7 +33,14 @@ from assistant.settings import Settings
 from assistant.sources import load_corpus
 from assistant.types import Chunk, Document
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+Progress = Callable[[str, int, int], None]  # (stage, done, total); total 0: a stage's name only
+
+
+def _stage(progress: Progress | None, stage: str) -> None:
+    if progress:
+        progress(stage, 0, 0)
+
+
 _ADD_BATCH = 64
 
 
@@ -132,7 +139,7 @@ def _embed_into(
             metadatas=[row_metadata(c) for c in batch],
         )
         if progress:
-            progress("embedding", i + len(batch), len(chunks))
+            progress("embedding the passages", i + len(batch), len(chunks))
 
 
 def _open_manifest(store: Store, rebuild: bool) -> dict[str, Any] | None:
@@ -230,6 +237,7 @@ def build_index(
     """Bring the index up to date with the sources; see the module docstring."""
     started = time.perf_counter()
     with _lock(settings, wait):
+        _stage(progress, "reading the documents")
         docs = documents if documents is not None else load_corpus(settings)
         store = Store(settings)
         manifest = _open_manifest(store, rebuild)
@@ -247,16 +255,21 @@ def build_index(
                 chunks_total=sum(e["chunks"] for e in old_docs.values()),
                 seconds=time.perf_counter() - started,
             )
-        embedder = embedder or load_embedder(settings)
+        if embedder is None:
+            _stage(progress, "loading the embedding model")
+            embedder = load_embedder(settings)
+        _stage(progress, "copying the unchanged documents")
         old_collection = store.get_collection(manifest["collection"]) if manifest else None
         name = store.new_collection_name()
         collection = store.create_collection(name)
         entries, embedded = _fill_collection(
             settings, docs, set(plan["unchanged"]), old_collection, collection, embedder, progress
         )
+        _stage(progress, "building the word index")
         all_chunks = [chunk_from_row(m) for m in all_metadatas(collection)]
         all_chunks.sort(key=lambda c: (c.document_id, c.start))
         save_lexical(build_lexical(all_chunks), lexical_path(settings.index_path, name), all_chunks)
+        _stage(progress, "measuring relevance and switching over")
         _switch_over(
             store,
             {

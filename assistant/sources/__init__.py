@@ -6,6 +6,7 @@ library of articles (`new`: an article from a file or link, its references resol
 Everything downstream sees only ``Document`` (assistant.types), never a file format.
 """
 
+from assistant.sources.add import FORMATS as DOCUMENT_TYPES
 from assistant.sources.add import add_document, add_documents
 from assistant.sources.corpus import FETCHED_DIR, REFERENCES_FILE, corpus_files, load_corpus
 from assistant.sources.fetch import fetch_references
@@ -13,6 +14,7 @@ from assistant.sources.library import for_article, list_articles, new_article
 from assistant.sources.references import extract_identifiers, load_references
 
 __all__ = [
+    "DOCUMENT_TYPES",
     "FETCHED_DIR",
     "REFERENCES_FILE",
     "add_document",

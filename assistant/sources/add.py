@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from assistant.errors import InputError, SourceError
+from assistant.errors import DocumentExistsError, InputError, SourceError
 from assistant.files import atomic_write
 from assistant.settings import Settings
 from assistant.sources.article import parse_article
@@ -169,7 +169,7 @@ def add_document(
     target = _target(settings, doc_id, ref)
     if target.exists() and not replace:
         was = json.loads(target.read_text(encoding="utf-8")).get("meta", {}).get("added_from")
-        raise InputError(
+        raise DocumentExistsError(
             f"{path.name}: {'reference ' + str(ref) if ref is not None else doc_id} already has "
             f"a document ({was or target.name}). Pass --replace to replace it."
         )

@@ -58,6 +58,7 @@ class FetchReport:
     results: list[ReferenceResult] = field(default_factory=list)
     offline: bool = False
     message: str = ""
+    keeps: str = ""  # which references stay on what (notes, metadata) when not fetched
 
     @property
     def exit_code(self) -> int:
@@ -346,12 +347,10 @@ def _summary(
     parts = [
         f"reference{'s' if len(n) > 1 else ''} {', '.join(n)} on {how}" for how, n in stays.items()
     ]
-    keeps = f" The index keeps {' and '.join(parts)}." if parts else ""
+    report.keeps = f"The index keeps {' and '.join(parts)}." if parts else ""
+    keeps = f" {report.keeps}" if parts else ""
     if report.offline:
-        return (
-            f"Offline: {report.message}{keeps} Connect to the internet and run "
-            "`assistant fetch` again."
-        )
+        return f"Offline: {report.message}{keeps} Connect to the internet and fetch again."
     counts: dict[str, int] = {}
     for r in report.results:
         counts[r.status] = counts.get(r.status, 0) + 1

@@ -20,6 +20,7 @@ from assistant.types import Document
 from assistant.web.audit_tab import audit_tab
 from assistant.web.backend import Library, WebBackend, llm_configured
 from assistant.web.conversation import conversation_files
+from assistant.web.index_tab import index_tab
 from assistant.web.picker import (
     ARTICLE_IN_URL,
     MAX_EXAMPLES,
@@ -31,11 +32,7 @@ from assistant.web.picker import (
     per_article,
 )
 from assistant.web.render import render_answer, render_error, render_streaming, render_user
-from assistant.web.tables import (
-    notice,
-    sources_html,
-    status_html,
-)
+from assistant.web.tables import notice, sources_html
 
 MAX_TURNS = 20  # turns kept per conversation (follow-ups lean on the latest ones)
 
@@ -100,7 +97,7 @@ def respond(
     yield chat, turns, gr.skip(), pending
 
 
-# --- sources and index -------------------------------------------------------------------------
+# --- sources -------------------------------------------------------------------------
 def sources_view(backend: WebBackend) -> str:
     try:
         docs = backend.documents()
@@ -113,25 +110,6 @@ def sources_view(backend: WebBackend) -> str:
             docs, backend.fetch_results(), {}, False
         )
     return sources_html(docs, backend.fetch_results(), checks, True)
-
-
-def status_view(backend: WebBackend) -> str:
-    try:
-        return status_html(backend.status())
-    except AssistantError as exc:
-        return notice(f"Index status unavailable: {exc}", "error")
-
-
-def rebuild_view(backend: WebBackend, full: bool) -> Iterator[tuple[str, str]]:
-    """Progress while the build runs, then its report and the new status."""
-    status = status_view(backend)
-    for p in backend.rebuild(full=bool(full)):
-        if p.finished:
-            yield notice(p.message, "ok" if p.ok else "error"), status_view(backend)
-            return
-        width = int(100 * p.done / p.total) if p.total else 0
-        bar = f'<div class="build-bar"><div style="width:{width}%"></div></div>'
-        yield notice(f"Rebuilding — {p.line()}. The chat keeps answering meanwhile.") + bar, status
 
 
 def asked_by_link(
@@ -153,11 +131,6 @@ def conversation_view(backend: WebBackend, turns: list) -> tuple[Any, Any]:
         return off, off
     markdown, data = files
     return gr.update(value=markdown, interactive=True), gr.update(value=data, interactive=True)
-
-
-def fetch_view(backend: WebBackend) -> tuple[str, str]:
-    ok, message = backend.fetch()
-    return notice(message, "ok" if ok else "warn"), status_view(backend)
 
 
 # --- layout ------------------------------------------------------------------------------------
@@ -183,7 +156,7 @@ def build_app(backend: WebBackend, library: Library | None = None) -> gr.Blocks:
             refresh = [
                 audit_tab(picker, on),
                 _sources_tab(picker, on),
-                _index_tab(picker, on),
+                index_tab(picker, on),
             ]
         switched = picker.change(
             on(article_view), [picker], [header, *chat], js=ARTICLE_IN_URL, api_name="article"
@@ -339,32 +312,3 @@ def _sources_tab(picker: gr.Dropdown, on: Callable) -> Refresh:
 
     sources_tab.select(on(sources_view), [picker], sources_out, api_name="sources")
     return sources_view, [], [sources_out]
-
-
-def _index_tab(picker: gr.Dropdown, on: Callable) -> Refresh:
-    """The index status, and the rebuild and fetch buttons (one of those at a time)."""
-    with gr.Tab("Index", id="index") as index_tab:
-        status_out = gr.HTML(elem_id="index-status")
-        with gr.Row():
-            full = gr.Checkbox(label="Full rebuild (re-embed every document)", value=False)
-            rebuild = gr.Button("Rebuild index", variant="primary", elem_id="rebuild-btn")
-            fetch = gr.Button("Fetch references", elem_id="fetch-btn")
-        progress_out = gr.HTML(elem_id="index-progress")
-
-    index_limit = {"concurrency_limit": 1, "concurrency_id": "index"}
-    index_tab.select(on(status_view), [picker], status_out, api_name="status")
-    rebuild.click(
-        on(rebuild_view),
-        [full, picker],
-        [progress_out, status_out],
-        api_name="rebuild",
-        **index_limit,
-    )
-    fetch.click(
-        on(fetch_view),
-        [picker],
-        [progress_out, status_out],
-        api_name="fetch",
-        **index_limit,
-    )
-    return status_view, [], [status_out]

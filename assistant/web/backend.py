@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from assistant.answer import AnswerEngine, Turn
@@ -23,10 +25,11 @@ from assistant.audit import (
     check_reference_list,
     load_or_run_audit,
 )
-from assistant.errors import AssistantError, IndexLockedError
+from assistant.errors import AssistantError, DocumentExistsError, IndexLockedError, InputError
 from assistant.index import HybridRetriever, Store, build_index, index_status, load_bulk
 from assistant.settings import BUNDLED, Settings
 from assistant.sources import (
+    add_document,
     corpus_files,
     fetch_references,
     for_article,
@@ -35,6 +38,7 @@ from assistant.sources import (
 )
 from assistant.types import Answer, ClaimVerdict, Document
 
+LOG = logging.getLogger("assistant.web")
 AuditLoader = Callable[[], list[ClaimVerdict]]
 
 
@@ -50,21 +54,23 @@ def llm_configured(settings: Settings) -> bool:
 class BuildProgress:
     """What the Index tab shows while a rebuild runs."""
 
-    stage: str = "starting"
+    stage: str = "getting ready"
     done: int = 0
-    total: int = 0
+    total: int = 0  # 0: a stage whose size is not known, shown by its name alone
     finished: bool = False
     message: str = ""
     ok: bool = True
     started: float = field(default_factory=time.perf_counter)
 
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
     def line(self) -> str:
-        took = time.perf_counter() - self.started
         if self.finished:
             return self.message
         if self.total:
-            return f"{self.stage}: {self.done}/{self.total} chunks ({took:.0f}s)"
-        return f"{self.stage}… ({took:.0f}s)"
+            return f"{self.stage}: {self.done} of {self.total} ({self.seconds():.0f} s)"
+        return f"{self.stage}… ({self.seconds():.0f} s)"
 
 
 class WebBackend:
@@ -280,26 +286,54 @@ class WebBackend:
             worker.join(tick)
         yield progress
 
+    def add(
+        self, paths: Sequence[Path], ref: int | None, replace: bool
+    ) -> tuple[list[str], list[str]]:
+        """Add uploaded files as sources of this article (with ``ref``: one file, the text of
+        that reference), with the checks of `assistant add`; (titles added, what went wrong,
+        in plain words and without the upload's temporary path). The index is not rebuilt."""
+        paths = [Path(p) for p in paths]
+        if ref is not None and len(paths) > 1:
+            return [], [f"The text of reference {ref} is one file; {len(paths)} were chosen."]
+        added, problems = [], []
+        for path in paths:
+            try:
+                doc = add_document(self.settings, path, ref=ref, replace=replace)
+            except DocumentExistsError:
+                what = f"reference {ref} already has its text" if ref else "it is already added"
+                problems.append(f"{path.name}: {what}. Tick “Replace” to replace it.")
+            except InputError as exc:
+                problems.append(str(exc).replace(str(path), path.name))
+            else:
+                added.append(doc.title or path.name)
+        return added, problems
+
     def fetch(self) -> tuple[bool, str]:
         """Fetch the references; (ok, message). Offline it says so and changes nothing."""
         try:
             report = fetch_references(self.settings)
         except AssistantError as exc:
             return False, f"Fetch failed: {exc}"
-        ok = report.exit_code == 0 and not report.offline
+        if report.offline:  # the network error's details are for the server's log
+            LOG.info("fetch: offline: %s", report.message)
+            return False, (
+                "Not fetched: this server cannot reach PubMed Central or the other article "
+                f"services (it may be offline). {report.keeps} Try again once it is online."
+            ).replace("  ", " ")
+        ok = report.exit_code == 0
         tail = " Press “Rebuild index” to use the new texts." if ok else ""
         return ok, f"{report.message}{tail}"
 
 
 def _build_message(report: Any) -> str:
     if report.status == "up_to_date":
-        return f"The index is already up to date ({report.chunks_total} chunks)."
+        return f"The index is already up to date ({report.chunks_total} passages)."
     why = f" ({report.reason})" if report.reason else ""
     return (
-        f"Index {report.status}{why}: {len(report.added)} added, {len(report.changed)} changed, "
-        f"{len(report.removed)} removed, {len(report.unchanged)} unchanged; "
-        f"{report.chunks_embedded} chunks embedded, {report.chunks_total} in all, "
-        f"in {report.seconds:.1f}s."
+        f"Index {report.status}{why}: documents {len(report.added)} added, "
+        f"{len(report.changed)} changed, {len(report.removed)} removed, "
+        f"{len(report.unchanged)} unchanged; {report.chunks_embedded} passages read anew, "
+        f"{report.chunks_total} in all, in {report.seconds:.1f} s."
     )
 
 

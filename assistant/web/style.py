@@ -151,12 +151,20 @@ a.cite:focus-visible { outline: 2px solid var(--assistant-accent); outline-offse
 .build-bar { height: 8px; border-radius: 4px; background: var(--border-color-primary);
   overflow: hidden; margin: .3rem 0; }
 .build-bar > div { height: 100%; background: var(--assistant-accent); }
+.build-bar.busy > div { width: 30%; animation: build-sweep 1.6s ease-in-out infinite; }
+@keyframes build-sweep { from { margin-left: -30%; } to { margin-left: 100%; } }
+@media (prefers-reduced-motion: reduce) {
+  .build-bar.busy > div { animation: none; width: 100%; opacity: .5; } }
+#index-upload { margin-top: .6rem; }
+#upload-files .or, #upload-files .wrap { color: var(--assistant-muted); }
 #examples button { font-size: .85em; }
 
 /* phones (390 px and so on): nothing wider than the screen, tables scroll inside themselves,
    the audit grid stacks its columns */
 @media (max-width: 640px) {
   .index-table, .doc-table { display: block; max-width: 100%; overflow-x: auto; }
+  .index-table td:not(.title) { white-space: nowrap; }
+  .index-table td.title { min-width: 13rem; }
   .audit-head { display: none; }
   .audit-row > summary { grid-template-columns: minmax(0, 1fr); gap: .2rem; }
   .src-card, .ans, .audit { max-width: 100%; overflow-wrap: anywhere; }

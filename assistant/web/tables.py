@@ -269,30 +269,27 @@ def sources_html(
 
 # --- index ---------------------------------------------------------------------------------
 def status_html(status: Any) -> str:
-    """Documents, chunks, fresh or stale, last build."""
+    """Documents, their passages (chunks), fresh or stale, last build."""
     if not status.built:
-        return notice(
-            f"No index yet at {status.location}. Press “Rebuild index” to build it.", "warn"
-        )
+        return notice("No index yet. Press “Rebuild index” to build it.", "warn")
     state = "fresh" if status.fresh else "stale — press “Rebuild index”"
     if not status.settings_match:
         state = "built with other settings — a full rebuild is needed"
     total = sum(d.chunks for d in status.documents)
     rows = "".join(
-        f'<tr data-state="{esc(d.state)}" data-document="{esc(d.id)}"><td>{esc(_label(d.id))}</td>'
-        f"<td>{esc(d.kind)}</td>"
+        f'<tr data-state="{esc(d.state)}" data-document="{esc(d.id)}">'
+        f'<td class="doc">{esc(_label(d.id))}</td><td class="title">{esc(d.title)}</td>'
         f"<td>{provenance_badge(d.provenance)}</td><td class=num>{d.chunks}</td>"
-        f'<td><span class="state state-{esc(d.state)}">{esc(d.state)}</span></td>'
-        f"<td>{esc(d.title)}</td></tr>"
+        f'<td><span class="state state-{esc(d.state)}">{esc(d.state)}</span></td></tr>'
         for d in status.documents
     )
     return (
         f'<div class="index-status"><div class="index-summary">'
-        f"<b>{len(status.documents)}</b> documents, <b>{total}</b> chunks · "
+        f"<b>{len(status.documents)}</b> documents, <b>{total}</b> passages · "
         f'<span class="index-state">{esc(state)}</span> · last build {esc(_when(status.built_at))}'
         "</div>"
-        '<table class="index-table"><tr><th>Document</th><th>Kind</th><th>Provenance</th>'
-        f"<th>Chunks</th><th>State</th><th>Title</th></tr>{rows}</table></div>"
+        '<table class="index-table"><tr><th>Document</th><th>Title</th><th>Text</th>'
+        f"<th>Passages</th><th>State</th></tr>{rows}</table></div>"
     )
 
 

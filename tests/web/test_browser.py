@@ -95,7 +95,14 @@ def ask(page, question: str):
     before = done.count()
     page.fill("#chat-input textarea", question)
     page.press("#chat-input textarea", "Enter")
-    done.nth(before).wait_for(timeout=ANSWER_TIMEOUT)
+    try:
+        done.nth(before).wait_for(timeout=ANSWER_TIMEOUT)
+    except Exception as exc:  # say what the page showed instead
+        shown = page.locator("#chat").inner_text()[-600:]
+        notice = page.locator("#chat-notice").inner_text()
+        raise AssertionError(
+            f"no answer to {question!r}; chat: {shown!r}; notice: {notice!r}"
+        ) from exc
     return done.nth(before)
 
 
@@ -353,6 +360,39 @@ def test_rebuild_from_the_index_tab(page, served) -> None:
     assert "1 changed" in page.locator("#index-progress").inner_text()
     summary = page.locator("#index-status .index-state").inner_text()
     assert summary == "fresh"
+
+
+RECORD_PROGRESS = """() => {
+  window.seenProgress = [];
+  new MutationObserver(() => window.seenProgress.push(
+      document.querySelector('#index-progress').innerText))
+    .observe(document.querySelector('#index-progress'), {childList: true, subtree: true,
+                                                        characterData: true});
+}"""
+
+
+def test_upload_adds_a_source_with_controls_off_while_it_runs(page, tmp_path) -> None:
+    doc = tmp_path / "zinc-and-colds.md"
+    doc.write_text("# Zinc and colds\n\nZinc lozenges shortened colds by a day.\n")
+    page.get_by_role("tab", name="Index").click()
+    page.locator("#index-status .index-table").wait_for(timeout=60_000)
+    page.evaluate(RECORD_PROGRESS)
+    page.set_input_files("#upload-files input[type=file]", str(doc))
+    page.locator("#upload-files", has_text="zinc-and-colds.md").wait_for(timeout=30_000)
+    page.click("#add-btn")
+    page.wait_for_function("document.querySelector('#rebuild-btn').disabled", timeout=10_000)
+    assert page.locator("#fetch-btn").is_disabled() and page.locator("#add-btn").is_disabled()
+    page.locator("#index-progress .notice-ok", has_text="Added").wait_for(timeout=300_000)
+    page.wait_for_function("!document.querySelector('#rebuild-btn').disabled", timeout=10_000)
+    done = page.locator("#index-progress").inner_text()
+    assert "Added “Zinc and colds”" in done and "1 added" in done
+    seen = page.evaluate("window.seenProgress")
+    running = [t for t in seen if "Rebuilding the index" in t]
+    assert running, "progress is shown while the index is brought up to date"
+    assert len(set(running)) > 1, "and it moves"
+    assert page.locator("#index-status .index-state").inner_text() == "fresh"
+    page.get_by_role("tab", name="Sources").click()
+    page.locator("#sources", has_text="Zinc and colds").wait_for(timeout=60_000)
 
 
 @pytest.mark.skipif(SCREENSHOT is None, reason="set WEB_SCREENSHOT=PATH to write the picture")

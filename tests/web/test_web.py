@@ -334,8 +334,11 @@ def test_fetch_reports_offline_clearly(client) -> None:
     started = time.perf_counter()
     message, status = client.predict(api_name="/fetch")
     assert time.perf_counter() - started < 60
-    assert "Offline" in message and "notice-warn" in message
+    assert "cannot reach PubMed Central" in message and "notice-warn" in message
     assert "curated notes" in message  # says which references stay on what
+    assert (
+        "Errno" not in message and "assistant fetch" not in message and "127.0.0.1" not in message
+    )
     assert "documents" in status
 
 
@@ -576,3 +579,73 @@ def test_during_a_rebuild_answers_keep_the_previous_audits_warnings(
     backend._audit_cache = None
     assert backend.audit_state() == "running"
     assert backend.verdicts_touching(0, 400) == []  # no previous audit: no callout yet
+
+
+# --- the Index tab's upload, without a server -----------------------------------------------------
+def _upload(tmp_path: Path, name: str, text: str) -> Path:
+    """A file as Gradio hands an upload over: in a temporary folder of its own."""
+    folder = tmp_path / "gradio-upload" / name
+    folder.mkdir(parents=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder / name
+
+
+def test_uploads_are_added_and_indexed_and_refusals_read_plainly(hash_settings, tmp_path) -> None:
+    from assistant.web.index_tab import add_view  # lazy: it imports gradio at its top
+
+    backend = WebBackend(hash_settings)
+    list(backend.rebuild())
+    good = _upload(tmp_path, "zinc-trial.md", "# Zinc trial\n\nZinc shortened colds by a day.\n")
+    empty = _upload(tmp_path, "blank.txt", "   \n")
+    steps = list(add_view(backend, [str(good), str(empty)], "extra", False))
+    said, status = steps[-1]
+    assert "Added “Zinc trial”" in said and "notice-ok" in said
+    assert "blank.txt is empty" in said and str(empty.parent) not in said  # no temp path
+    assert "1 added" in said and "fresh" in status
+    assert any(d.title == "Zinc trial" for d in backend.documents())
+
+    again, _ = list(add_view(backend, [str(good)], "extra", False))[-1]
+    assert "already added" in again and "Replace" in again and "--replace" not in again
+    assert "Added" not in again  # nothing was added, so nothing was rebuilt
+
+    good.write_text("# Zinc trial\n\nZinc shortened colds by two days.\n", encoding="utf-8")
+    replaced, _ = list(add_view(backend, [str(good)], "extra", True))[-1]
+    assert "Added “Zinc trial”" in replaced and "1 changed" in replaced
+    assert any("two days" in d.text for d in backend.documents())
+
+
+def test_an_upload_can_be_a_references_full_text(hash_settings, tmp_path) -> None:
+    from assistant.web.index_tab import add_view, kinds  # lazy: it imports gradio at its top
+
+    backend = WebBackend(hash_settings)
+    choices = dict((v, label) for label, v in kinds(backend))
+    assert choices["extra"].startswith("A further source") and "2" in choices
+    assert choices["2"].startswith("The full text of reference 2:")
+    text = _upload(tmp_path, "ref2.txt", "Magnesium and sleep.\n\nA trial of 46 adults.\n")
+    other = _upload(tmp_path, "other.txt", "Another text.\n")
+    two, _ = list(add_view(backend, [str(text), str(other)], "2", False))[-1]
+    assert "one file; 2 were chosen" in two
+    said, _ = list(add_view(backend, [str(text)], "2", False))[-1]
+    assert "Added" in said
+    ref2 = next(d for d in backend.documents() if d.reference == 2)
+    assert ref2.provenance == "full_text" and "46 adults" in ref2.text
+    nothing, _ = list(add_view(backend, [], "extra", False))[-1]
+    assert "Choose one or more files" in nothing
+
+
+def test_rebuild_progress_names_each_stage_and_moves(hash_settings) -> None:
+    from assistant.index import build_index
+    from assistant.web.index_tab import progress_html  # lazy: it imports gradio at its top
+
+    stages: list[str] = []
+    build_index(hash_settings, rebuild=True, progress=lambda stage, *_: stages.append(stage))
+    named = list(dict.fromkeys(stages))
+    assert named[0] == "reading the documents" and "embedding the passages" in named
+    assert named[-1] == "measuring relevance and switching over"
+    seen = list(WebBackend(hash_settings).rebuild(full=True, tick=0.01))
+    assert seen[-1].finished and seen[-1].ok
+    unknown = progress_html(type(seen[0])(stage="reading the documents"))
+    assert "build-bar busy" in unknown and "reading the documents…" in unknown
+    assert "animation-delay:-" in unknown
+    known = progress_html(type(seen[0])(stage="embedding the passages", done=30, total=120))
+    assert 'aria-valuenow="25"' in known and "30 of 120" in known
