@@ -170,7 +170,10 @@ def build_app(backend: WebBackend, library: Library | None = None) -> gr.Blocks:
 
         _warming(app, backend, chat[-1])
 
-        ask_link(app.load(opened, None, [picker, header, *chat], api_visibility="private"))
+        loaded = app.load(
+            opened, None, [picker, header, *chat], api_visibility="private", show_progress="hidden"
+        )  # not faded while it runs: the header is already right for most opened pages
+        ask_link(loaded)
     return app
 
 

@@ -60,6 +60,9 @@ a.cite:focus-visible { outline: 2px solid var(--assistant-accent); outline-offse
 .src-notice { font-size: .85em; background: rgba(59, 130, 246, .1); border-radius: 6px;
   padding: .3rem .5rem; margin: .35rem 0; }
 .src-links { font-size: .88em; margin-top: .3rem; }
+.src-links a { color: var(--assistant-accent); }
+/* the chosen tab's name: Gradio's own teal is 2.5:1 on white */
+button[role="tab"][aria-selected="true"] { color: var(--assistant-accent) !important; }
 
 /* badges */
 .prov, .verdict, .count-chip, .fetch, .check, .state { display: inline-block;
@@ -166,6 +169,8 @@ a.cite:focus-visible { outline: 2px solid var(--assistant-accent); outline-offse
   .index-table td:not(.title) { white-space: nowrap; }
   .index-table td.title { min-width: 13rem; }
   .audit-head { display: none; }
+  .c-cited.none { display: none; }
+  .c-cited::before { content: "Cites: "; color: var(--assistant-muted); }
   .audit-row > summary { grid-template-columns: minmax(0, 1fr); gap: .2rem; }
   .src-card, .ans, .audit { max-width: 100%; overflow-wrap: anywhere; }
   .app-header h1 { font-size: 1.2rem; }

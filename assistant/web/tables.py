@@ -103,16 +103,17 @@ def _row(v: ClaimVerdict) -> str:
     cited = v.cited or "—"
     if v.reference is not None:
         cited = f"{cited} → reference {v.reference}" if v.cited else f"reference {v.reference}"
+    none = "" if v.cited or v.reference is not None else " none"  # hidden on a phone
     under = f'<span class="c-context">{esc(v.context)}</span> ' if v.context else ""
+    section = f'<div class="muted">Section: {esc(v.section)}</div>' if v.section else ""
     return (
         f'<details class="audit-row" data-verdict="{esc(v.verdict)}"><summary>'
         f'<span class="c-claim">{under}{esc(v.claim)}</span>'
-        f'<span class="c-cited">{esc(cited)}</span>'
+        f'<span class="c-cited{none}">{esc(cited)}</span>'
         f'<span class="c-verdict">{verdict_badge(v.verdict)}</span>'
         f'<span class="c-reason">{esc(v.summary or v.reason)}</span></summary>'
         f'<div class="audit-detail" data-start="{v.span[0]}" data-end="{v.span[1]}">'
-        f'<p class="audit-why">{esc(v.reason)}</p>'
-        f'<div class="muted">Section: {esc(v.section or "—")}</div>'
+        f'<p class="audit-why">{esc(v.reason)}</p>{section}'
         f"{_evidence_html(v)}</div></details>"
     )
 
@@ -261,7 +262,8 @@ def sources_html(
         cards.append(
             f'<div class="doc-card" data-document="{esc(doc.id)}"><div class="doc-head">'
             f'<span class="doc-kind">{esc(head)}</span> {provenance_badge(doc.provenance)}</div>'
-            f'<table class="doc-table">{table}</table>{extra}'
+            f'<table class="doc-table" tabindex="0" aria-label="About this document">'
+            f"{table}</table>{extra}"
             f'<div class="src-links">{" · ".join(links)}</div></div>'
         )
     return f'<div class="docs">{"".join(cards)}</div>'
@@ -288,7 +290,7 @@ def status_html(status: Any) -> str:
         f"<b>{len(status.documents)}</b> documents, <b>{total}</b> passages · "
         f'<span class="index-state">{esc(state)}</span> · last build {esc(_when(status.built_at))}'
         "</div>"
-        '<table class="index-table"><tr><th>Document</th><th>Title</th><th>Text</th>'
+        '<table class="index-table" tabindex="0" aria-label="Documents in the index"><tr><th>Document</th><th>Title</th><th>Text</th>'
         f"<th>Passages</th><th>State</th></tr>{rows}</table></div>"
     )
 

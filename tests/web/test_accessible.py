@@ -58,24 +58,29 @@ def test_secondary_text_meets_wcag_aa_contrast(page) -> None:
         assert ratio >= 4.5, (selector, ratio)
 
 
-def test_no_serious_accessibility_violations_on_any_tab(page) -> None:
+def serious_violations_by_tab(page) -> dict[str, list[str]]:
+    """axe-core on each tab in turn: its serious and critical violations, each with the
+    elements it names."""
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
-    ask(page, "Is magnesium deficiency common?")
     found = {}
     for tab, ready in TABS:
         page.get_by_role("tab", name=tab).click()
         page.locator(ready).first.wait_for(timeout=300_000)
-        results = axe.run(page)
-        serious = [
+        found[tab] = [
             f"{v['id']}: {v['help']} "
             + "; ".join(f"{n['target']} {n.get('failureSummary', '')[-90:]}" for n in v["nodes"])
-            for v in results.response["violations"]
+            for v in axe.run(page).response["violations"]
             if v.get("impact") in ("serious", "critical")
         ]
-        found[tab] = serious
-    assert found == {tab: [] for tab in found}, found
+    return found
+
+
+def test_no_serious_accessibility_violations_on_any_tab(page) -> None:
+    ask(page, "Is magnesium deficiency common?")
+    found = serious_violations_by_tab(page)
+    assert found == {tab: [] for tab, _ in TABS}, found
 
 
 def test_a_decline_says_what_can_be_asked(page) -> None:
@@ -106,21 +111,25 @@ def test_the_chat_clear_icon_forgets_the_conversation(page, browser, served) -> 
     assert after_clear == first_question
 
 
-def test_the_dark_theme_has_no_serious_violations_either(browser, served) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    context = browser.new_context(viewport={"width": 1280, "height": 1100}, color_scheme="dark")
+@pytest.mark.parametrize(
+    "scheme, size",
+    [("dark", {"width": 1280, "height": 1100}), ("light", {"width": 390, "height": 844})],
+    ids=["dark", "phone"],
+)
+def test_the_dark_theme_and_a_phone_have_no_serious_violations_either(
+    browser, served, scheme, size
+) -> None:
+    context = browser.new_context(viewport=size, color_scheme=scheme)
     try:
-        dark = context.new_page()
-        dark.goto(f"{served[0]}?__theme=dark", wait_until="load")
-        dark.wait_for_selector("#chat-input textarea")
-        assert dark.evaluate("() => document.body.classList.contains('dark')")
-        ask(dark, "Is magnesium deficiency common?")
-        save = dark.get_by_role("button", name="Save conversation (Markdown)")
-        dark.wait_for_function("b => !b.disabled", arg=save.element_handle(), timeout=30_000)
-        violations = Axe().run(dark).response["violations"]  # with the downloads enabled
-        serious = [v for v in violations if v.get("impact") in ("serious", "critical")]
-        assert not serious, [(v["id"], [n["html"][:160] for n in v["nodes"][:4]]) for v in serious]
+        tab = context.new_page()
+        tab.goto(f"{served[0]}?__theme={scheme}", wait_until="load")
+        tab.wait_for_selector("#chat-input textarea")
+        assert tab.evaluate("() => document.body.classList.contains('dark')") == (scheme == "dark")
+        ask(tab, "Is magnesium deficiency common?")
+        save = tab.get_by_role("button", name="Save conversation (Markdown)")
+        tab.wait_for_function("b => !b.disabled", arg=save.element_handle(), timeout=30_000)
+        found = serious_violations_by_tab(tab)  # the chat with its downloads enabled
+        assert found == {name: [] for name, _ in TABS}, found
     finally:
         context.close()
 

@@ -412,3 +412,22 @@ def test_screenshot(page) -> None:
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 20_000
+
+
+@pytest.mark.skipif(SCREENSHOT is None, reason="set WEB_SCREENSHOT=PATH to write the picture")
+def test_screenshot_phone(browser, served) -> None:
+    """The README's phone picture (PATH with -phone before its suffix): the audit tab at
+    390x844 from its counts down, its rows stacked."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page = context.new_page()
+    page.goto(served[0], wait_until="load")
+    page.get_by_role("tab", name="Claim audit").click()
+    page.locator("#audit .audit-row").first.wait_for(timeout=300_000)
+    page.locator("#audit .audit-counts, #audit-filter").first.scroll_into_view_if_needed()
+    page.locator("#audit .audit-row").first.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(400)
+    assert SCREENSHOT is not None
+    phone = SCREENSHOT.with_name(f"{SCREENSHOT.stem}-phone{SCREENSHOT.suffix}")
+    page.screenshot(path=str(phone))  # the first screen, as a phone shows it
+    context.close()
+    assert phone.stat().st_size > 20_000
