@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,10 +22,13 @@ from assistant.index.chunking import chunk_document
 from assistant.index.embeddings import Embedder, load_embedder
 from assistant.index.lexical import (
     LEXICAL_DIR,
+    LexicalIndex,
+    build_folder,
     build_lexical,
     lexical_path,
     prune_lexical,
     save_lexical,
+    update_lexical,
 )
 from assistant.index.relevance import calibrate_corpus
 from assistant.index.store import Store
@@ -113,17 +116,38 @@ def all_metadatas(collection: Any) -> list[dict[str, Any]]:
             return out
 
 
-def _copy_document(old: Any, new: Any, doc_id: str) -> int:
-    got = old.get(where={"document_id": doc_id}, include=["embeddings", "documents", "metadatas"])
-    if not got["ids"]:
-        return 0
-    new.add(
-        ids=got["ids"],
-        embeddings=got["embeddings"],
-        documents=got["documents"],
-        metadatas=got["metadatas"],
-    )
-    return len(got["ids"])
+_COPY_PAGE = 2000  # rows per read and per write when copying a build's rows
+
+
+def _copy_unchanged(
+    old: Any, new: Any, unchanged: set[str], progress: Progress | None
+) -> dict[str, int]:
+    """Copy the rows of the unchanged documents, page by page in the store's own order (one
+    read per document cost about 30 ms each, so 14 minutes at 100,000 chunks); each
+    document's row count."""
+    copied: dict[str, int] = {}
+    total, offset = old.count(), 0
+    while offset < total:
+        got = old.get(
+            include=["embeddings", "documents", "metadatas"], limit=_COPY_PAGE, offset=offset
+        )
+        if not got["ids"]:
+            break
+        offset += len(got["ids"])
+        keep = [i for i, m in enumerate(got["metadatas"]) if m["document_id"] in unchanged]
+        if keep:
+            new.add(
+                ids=[got["ids"][i] for i in keep],
+                embeddings=[got["embeddings"][i] for i in keep],
+                documents=[got["documents"][i] for i in keep],
+                metadatas=[got["metadatas"][i] for i in keep],
+            )
+        for i in keep:
+            doc = got["metadatas"][i]["document_id"]
+            copied[doc] = copied.get(doc, 0) + 1
+        if progress:
+            progress("copying the unchanged documents", offset, total)
+    return copied
 
 
 def _embed_into(
@@ -197,21 +221,41 @@ def _fill_collection(
     collection: Any,
     embedder: Embedder,
     progress: Progress | None,
-) -> tuple[dict[str, Any], int]:
+) -> tuple[dict[str, Any], list[Chunk]]:
     """Copy unchanged documents' rows from the old collection, chunk and embed the rest;
-    (the manifest's document entries, how many chunks were embedded)."""
+    (the manifest's document entries, the chunks that were embedded)."""
+    copied = _copy_unchanged(old_collection, collection, unchanged, progress) if unchanged else {}
     entries: dict[str, Any] = {}
     to_embed: list[Chunk] = []
     for doc in docs:
-        if doc.id in unchanged and old_collection is not None:
-            copied = _copy_document(old_collection, collection, doc.id)
-            entries[doc.id] = _document_entry(doc, copied)
+        if doc.id in unchanged:
+            entries[doc.id] = _document_entry(doc, copied.get(doc.id, 0))
             continue
         chunks = chunk_document(doc, settings.chunk_max_tokens, embedder.count_tokens)
         to_embed.extend(chunks)
         entries[doc.id] = _document_entry(doc, len(chunks))
     _embed_into(collection, to_embed, embedder, progress)
-    return entries, len(to_embed)
+    return entries, to_embed
+
+
+def _word_index(
+    settings: Settings,
+    manifest: dict[str, Any] | None,
+    entries: dict[str, Any],
+    unchanged: list[str],
+    fresh: list[Chunk],
+    collection: Any,
+) -> tuple[LexicalIndex, Sequence[Chunk]]:
+    """The new build's lexical index and chunks: an update of the previous build's (only
+    the fresh chunks are tokenized) where it is on this disk, else made from every row."""
+    keep = {d: entries[d]["chunks"] for d in unchanged}
+    if manifest is not None:
+        updated = update_lexical(build_folder(settings.index_path, manifest), keep, fresh)
+        if updated is not None:
+            return updated
+    chunks = [chunk_from_row(m) for m in all_metadatas(collection)]
+    chunks.sort(key=lambda c: (c.document_id, c.start))
+    return build_lexical(chunks), chunks
 
 
 def _switch_over(store: Store, manifest: dict[str, Any]) -> None:
@@ -262,13 +306,14 @@ def build_index(
         old_collection = store.get_collection(manifest["collection"]) if manifest else None
         name = store.new_collection_name()
         collection = store.create_collection(name)
-        entries, embedded = _fill_collection(
+        entries, fresh = _fill_collection(
             settings, docs, set(plan["unchanged"]), old_collection, collection, embedder, progress
         )
         _stage(progress, "building the word index")
-        all_chunks = [chunk_from_row(m) for m in all_metadatas(collection)]
-        all_chunks.sort(key=lambda c: (c.document_id, c.start))
-        save_lexical(build_lexical(all_chunks), lexical_path(settings.index_path, name), all_chunks)
+        lexical, all_chunks = _word_index(
+            settings, manifest, entries, plan["unchanged"], fresh, collection
+        )
+        save_lexical(lexical, lexical_path(settings.index_path, name), all_chunks)
         _stage(progress, "measuring relevance and switching over")
         _switch_over(
             store,
@@ -290,7 +335,7 @@ def build_index(
         collection=name,
         reason=reason,
         chunks_total=sum(e["chunks"] for e in entries.values()),
-        chunks_embedded=embedded,
+        chunks_embedded=len(fresh),
         seconds=time.perf_counter() - started,
         **plan,
     )

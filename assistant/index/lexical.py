@@ -11,18 +11,23 @@ the current build (a replica on another machine than the builder, or a build fro
 this module) makes one from the chunks and keeps it for the next start.
 
 Besides BM25's matrices the folder holds each row's chunk id, kind and document, so a
-filtered search (article only, some documents only) needs nothing else, and the build's
-chunks (table.py), so loading an index maps one file instead of paging through every row of
-the store.
+filtered search (article only, some documents only) needs nothing else, the build's chunks
+(table.py), so loading an index maps one file instead of paging through every row of the
+store, and each row's token ids (`Tokens`). An update (`update_lexical`) takes the rows of
+unchanged documents from the previous build's folder as they are, tokens and chunk lines,
+and tokenizes only the chunks of added or changed documents. BM25's matrices are then made
+again from the token ids: a document's scores depend on every other's (term rarity, mean
+length), and bm25s keeps scores, not counts.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,12 +35,13 @@ from typing import Any
 import numpy as np
 
 from assistant.files import atomic_write
-from assistant.index.table import CHUNKS_FILE, ChunkTable, write_chunks
+from assistant.index.table import CHUNKS_FILE, ChunkTable, chunk_line, write_chunks
 from assistant.text import words
 from assistant.types import Chunk
 
 LEXICAL_DIR = "lexical"
 ROWS_FILE = "rows.json"
+TOKENS_FILE, STARTS_FILE, VOCAB_FILE = "tokens.npy", "tokens.starts.npy", "tokens.vocab.json"
 Rows = tuple[list[str], np.ndarray, np.ndarray]  # ids, kinds, documents, in build order
 
 
@@ -45,11 +51,75 @@ def chunk_tokens(chunk: Chunk) -> list[str]:
 
 
 @dataclass
+class Tokens:
+    """Each row's token ids, flat: row i is ``flat[starts[i]:starts[i + 1]]``, and
+    ``vocab[t]`` is token t's word."""
+
+    flat: np.ndarray  # int32
+    starts: np.ndarray  # int64, one more than there are rows
+    vocab: list[str]
+
+    @classmethod
+    def of(cls, rows: Iterable[list[str]], vocab: Sequence[str] = ()) -> Tokens:
+        """These rows' words as ids, numbering words not in ``vocab`` after it."""
+        ids = {w: i for i, w in enumerate(vocab)}
+        flat: list[int] = []
+        starts = [0]
+        for row in rows:
+            flat.extend(ids.setdefault(w, len(ids)) for w in row)
+            starts.append(len(flat))
+        return cls(np.asarray(flat, dtype=np.int32), np.asarray(starts, dtype=np.int64), list(ids))
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def take(self, rows: np.ndarray) -> Tokens:
+        """These rows, in this order (same vocabulary)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        lengths = self.starts[rows + 1] - self.starts[rows]
+        starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        gather = np.repeat(self.starts[rows] - starts[:-1], lengths) + np.arange(starts[-1])
+        return Tokens(self.flat[gather], starts, self.vocab)
+
+    def then(self, other: Tokens) -> Tokens:
+        """These rows followed by ``other``'s, whose vocabulary extends this one's."""
+        assert other.vocab[: len(self.vocab)] == self.vocab
+        starts = np.concatenate([self.starts, other.starts[1:] + self.starts[-1]])
+        return Tokens(np.concatenate([self.flat, other.flat]), starts, other.vocab)
+
+    def compact(self) -> Tokens:
+        """The same rows with words no row uses dropped from the vocabulary."""
+        used, flat = np.unique(self.flat, return_inverse=True)
+        return Tokens(flat.astype(np.int32), self.starts, [self.vocab[i] for i in used])
+
+    def lists(self) -> list[list[int]]:
+        flat = self.flat.tolist()
+        bounds = self.starts.tolist()
+        return [flat[a:b] for a, b in itertools.pairwise(bounds)]
+
+    def save(self, folder: Path) -> None:
+        np.save(folder / TOKENS_FILE, self.flat)
+        np.save(folder / STARTS_FILE, self.starts)
+        atomic_write(folder / VOCAB_FILE, json.dumps(self.vocab).encode("utf-8"))
+
+    @classmethod
+    def load(cls, folder: Path) -> Tokens | None:
+        try:
+            flat = np.load(folder / TOKENS_FILE, mmap_mode="r")
+            starts = np.load(folder / STARTS_FILE)
+            vocab = json.loads((folder / VOCAB_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return cls(flat, starts, vocab)
+
+
+@dataclass
 class LexicalIndex:
     model: object  # bm25s.BM25
     ids: list[str]
     kinds: np.ndarray  # one kind per row ("article", "reference")
     documents: np.ndarray  # one document id per row
+    tokens: Tokens | None = None  # saved with the index, for the next build's update
 
     def search(
         self,
@@ -73,18 +143,67 @@ class LexicalIndex:
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
 
-def build_lexical(chunks: list[Chunk]) -> LexicalIndex:
-    """BM25 over these chunks, in memory."""
+def _bm25(tokens: Tokens) -> object:
     import bm25s  # lazy: scipy and bm25s load only where search or a build runs
 
     model = bm25s.BM25(method="lucene")
-    model.index([chunk_tokens(c) for c in chunks] or [[""]], show_progress=False)
+    tokens = tokens if len(tokens) else Tokens.of([[""]])  # bm25s needs one row at least
+    model.index((tokens.lists(), {w: i for i, w in enumerate(tokens.vocab)}), show_progress=False)
+    return model
+
+
+def build_lexical(chunks: Sequence[Chunk]) -> LexicalIndex:
+    """BM25 over these chunks, in memory."""
+    tokens = Tokens.of(chunk_tokens(c) for c in chunks)
     return LexicalIndex(
-        model,
+        _bm25(tokens),
         [c.id for c in chunks],
         np.array([c.kind for c in chunks], dtype=object),
         np.array([c.document_id for c in chunks], dtype=object),
+        tokens,
     )
+
+
+def update_lexical(
+    previous: Path, keep: dict[str, int], fresh: Sequence[Chunk]
+) -> tuple[LexicalIndex, ChunkTable] | None:
+    """The next build's index and chunks: the rows of the documents in ``keep`` (document id
+    -> its chunk count) from the build saved in ``previous``, unparsed and not tokenized
+    again, and the ``fresh`` chunks; ordered like a full build (by document, then position).
+    None when that folder cannot serve (missing, from before token ids, or its rows do not
+    match ``keep``): the caller builds from every chunk instead."""
+    table, tokens = load_table(previous), Tokens.load(previous)
+    if table is None or tokens is None or len(tokens) != len(table):
+        return None
+    kept = np.flatnonzero(np.isin(table.documents, list(keep)))
+    found, counts = np.unique(table.documents[kept].astype(str), return_counts=True)
+    if dict(zip(found.tolist(), counts.tolist(), strict=True)) != {
+        d: n for d, n in keep.items() if n
+    }:
+        return None
+    fresh = sorted(fresh, key=lambda c: (c.document_id, c.start))
+    documents = np.concatenate([table.documents[kept], [c.document_id for c in fresh]])
+    within = np.concatenate([np.arange(len(kept)), [c.start for c in fresh]])
+    order = np.lexsort((within, documents.astype(str)))  # documents never mix the two sources
+    combined = tokens.take(kept).then(Tokens.of((chunk_tokens(c) for c in fresh), tokens.vocab))
+    tokens = combined.take(order).compact()
+    ids = [table.ids[i] for i in kept] + [c.id for c in fresh]
+    kinds = np.concatenate([table.kinds[kept], [c.kind for c in fresh]]).astype(object)
+    source = [("old", int(i)) for i in kept] + [("new", i) for i in range(len(fresh))]
+    source = [source[i] for i in order]
+
+    def read(i: int) -> Chunk:
+        where, j = source[i]
+        return table[j] if where == "old" else fresh[j]
+
+    def line(i: int) -> bytes:
+        where, j = source[i]
+        return table.line(j) if where == "old" else chunk_line(fresh[j])
+
+    ids = [ids[i] for i in order]
+    rows = (ids, kinds[order], documents[order].astype(object))
+    chunks = ChunkTable(*rows, read=read, line=line)
+    return LexicalIndex(_bm25(tokens), *rows, tokens), chunks
 
 
 def lexical_path(index_dir: Path, build_id: str) -> Path:
@@ -97,15 +216,20 @@ def build_folder(index_dir: Path, manifest: dict[str, Any]) -> Path:
 
 
 def save_lexical(index: LexicalIndex, folder: Path, chunks: Sequence[Chunk]) -> None:
-    """Write the index, and the build's chunks, to ``folder`` whole or not at all (a
-    temporary folder, renamed)."""
+    """Write the index, its token ids and the build's chunks (a `ChunkTable` copies its
+    saved lines) to ``folder`` whole or not at all (a temporary folder, renamed)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:6]}")
     try:
         index.model.save(str(staging), show_progress=False)  # type: ignore[attr-defined]
         rows = {"ids": index.ids, "kinds": list(index.kinds), "documents": list(index.documents)}
         atomic_write(staging / ROWS_FILE, json.dumps(rows).encode("utf-8"))
-        write_chunks(staging, chunks)
+        if index.tokens is not None:
+            index.tokens.save(staging)
+        lines = (
+            (chunks.line(i) for i in range(len(chunks))) if isinstance(chunks, ChunkTable) else None
+        )
+        write_chunks(staging, lines or (chunk_line(c) for c in chunks))
         if folder.exists():
             shutil.rmtree(folder)
         staging.rename(folder)

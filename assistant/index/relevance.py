@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -116,7 +117,7 @@ def _held_out_accuracy(pos: np.ndarray, neg: np.ndarray, rng: random.Random) -> 
 
 
 def calibrate_corpus(
-    chunks: list[Chunk],
+    chunks: Sequence[Chunk],
     embedder: Embedder,
     *,
     max_sentences: int = 1500,

@@ -29,12 +29,16 @@ OFFSETS_FILE = "chunks.offsets.npy"
 PARSED_KEPT = 4096  # chunks kept parsed: the passages of recent questions
 
 
-def write_chunks(folder: Path, chunks: Iterable[Chunk]) -> None:
+def chunk_line(chunk: Chunk) -> bytes:
+    """A chunk as one line of the chunk file."""
+    return json.dumps(chunk.to_dict(), ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+def write_chunks(folder: Path, lines: Iterable[bytes]) -> None:
     """The chunk file and its line offsets, into a folder that is not live yet."""
     starts = [0]
     with (folder / CHUNKS_FILE).open("wb") as fh:
-        for chunk in chunks:
-            line = json.dumps(chunk.to_dict(), ensure_ascii=False).encode("utf-8") + b"\n"
+        for line in lines:
             fh.write(line)
             starts.append(starts[-1] + len(line))
     np.save(folder / OFFSETS_FILE, np.asarray(starts, dtype=np.int64))
@@ -50,6 +54,7 @@ class ChunkTable(Sequence[Chunk]):
         documents: np.ndarray,
         read: Any,
         folder: Path | None = None,
+        line: Any = None,
     ) -> None:
         self.folder = folder  # where it was opened from; None for chunks in memory
         self.ids = ids
@@ -57,6 +62,7 @@ class ChunkTable(Sequence[Chunk]):
         self.documents = documents  # one document id per row
         self._position = {chunk_id: i for i, chunk_id in enumerate(ids)}
         self._read = read  # position -> Chunk
+        self._line = line or (lambda i: chunk_line(read(i)))  # position -> its saved line
 
     @classmethod
     def of(cls, chunks: list[Chunk]) -> ChunkTable:
@@ -84,12 +90,14 @@ class ChunkTable(Sequence[Chunk]):
         if len(offsets) != len(ids) + 1 or int(offsets[-1]) != size:
             return None
 
+        def line(i: int) -> bytes:
+            return bytes(data[int(offsets[i]) : int(offsets[i + 1])])
+
         @lru_cache(maxsize=PARSED_KEPT)
         def read(i: int) -> Chunk:
-            line = data[int(offsets[i]) : int(offsets[i + 1])]
-            return Chunk.from_dict(json.loads(line))
+            return Chunk.from_dict(json.loads(line(i)))
 
-        return cls(ids, kinds, documents, read, folder)
+        return cls(ids, kinds, documents, read, folder, line)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -107,6 +115,10 @@ class ChunkTable(Sequence[Chunk]):
 
     def __iter__(self) -> Iterator[Chunk]:
         return (self._read(i) for i in range(len(self)))
+
+    def line(self, i: int) -> bytes:
+        """Row i as a line of the chunk file, copied from the saved file unparsed."""
+        return self._line(i)
 
     def position(self, chunk_id: str) -> int | None:
         return self._position.get(chunk_id)

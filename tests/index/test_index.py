@@ -331,3 +331,20 @@ def test_builds_killed_at_random_points_never_break_the_index(hash_settings: Set
     assert build_index(hash_settings, rebuild=True, embedder=CountingEmbedder()).status == "built"
     assert len(Store(hash_settings).build_collections()) <= 2  # orphans were pruned
     assert -signal.SIGKILL in outcomes, outcomes  # at least one build died part-way
+
+
+def test_an_update_copies_the_unchanged_rows_page_by_page(hash_settings, monkeypatch) -> None:
+    import assistant.index.build as index_module
+
+    build_index(hash_settings)
+    before = {c.id: c.document_id for c in load_index(hash_settings).chunks}
+    notes = hash_settings.sources_path / "notes" / "pmc6380979.md"
+    notes.write_text(notes.read_text() + "\n## Added\nA new finding about iron stores.\n")
+    monkeypatch.setattr(index_module, "_COPY_PAGE", 7)  # many pages, the last one partial
+    report = build_index(hash_settings)
+    collection = Store(hash_settings).get_collection(report.collection)
+    rows = collection.get(include=["metadatas"])
+    assert len(rows["ids"]) == len(set(rows["ids"])) == report.chunks_total
+    kept = {i for i in rows["ids"] if before.get(i, "ref-3") != "ref-3"}
+    assert kept == {i for i, d in before.items() if d != "ref-3"}
+    assert report.chunks_total - len(kept) == report.chunks_embedded

@@ -11,12 +11,14 @@ import pytest
 from assistant.index import build_index, load_index
 from assistant.index.lexical import (
     LEXICAL_DIR,
+    Tokens,
     build_lexical,
     lexical_path,
     load_lexical,
     save_lexical,
 )
 from assistant.index.retrieve import HybridRetriever
+from assistant.index.table import chunk_line
 from assistant.settings import Settings
 
 
@@ -96,3 +98,78 @@ def test_loading_reads_the_saved_chunks_not_every_store_row(
     (lexical_path(hash_settings.index_path, build) / "chunks.jsonl").unlink()
     monkeypatch.undo()
     assert list(load_index(hash_settings).chunks) == from_store  # no file: read from the store
+
+
+def test_tokens_keep_rows_through_take_then_and_compact() -> None:
+    first = Tokens.of([["a", "b"], [], ["b", "c", "c"]])
+    assert first.vocab == ["a", "b", "c"] and len(first) == 3
+    more = Tokens.of([["d", "a"]], first.vocab)
+    joined = first.then(more).take(np.array([3, 0, 2])).compact()
+
+    def words_of(t: Tokens) -> list[list[str]]:
+        return [[t.vocab[i] for i in row] for row in t.lists()]
+
+    assert words_of(joined) == [["d", "a"], ["a", "b"], ["b", "c", "c"]]
+    assert sorted(joined.vocab) == ["a", "b", "c", "d"]  # nothing unused is kept
+    assert words_of(first.take(np.array([1]))) == [[]]
+
+
+def _edit_ref3(settings: Settings) -> None:
+    notes = settings.sources_path / "notes" / "pmc6380979.md"
+    notes.write_text(notes.read_text() + "\n## Added\nA new finding about iron stores.\n")
+
+
+def _same_as_a_full_build(settings: Settings) -> None:
+    """The current build's saved lexical index and chunk file, against ones made from scratch
+    out of the build's chunks."""
+    loaded = load_index(settings)
+    folder = lexical_path(settings.index_path, loaded.manifest["build_id"])
+    saved = load_lexical(folder)
+    chunks = list(loaded.chunks)
+    assert saved is not None and chunks
+    assert [c.id for c in chunks] == saved.ids
+    assert [(c.document_id, c.start) for c in chunks] == sorted(
+        (c.document_id, c.start) for c in chunks
+    )
+    scratch = build_lexical(chunks)
+    for query in ["magnesium", "iron stores", "C-reactive protein inflammation", "hair"]:
+        got, want = saved.search(query, 20), scratch.search(query, 20)
+        assert want and [i for i, _ in got] == [i for i, _ in want]
+        assert [s for _, s in got] == pytest.approx([s for _, s in want])
+    lines = (folder / "chunks.jsonl").read_bytes()
+    assert lines == b"".join(chunk_line(c) for c in chunks)
+
+
+def test_an_update_tokenizes_only_the_changed_document(
+    hash_settings: Settings, monkeypatch
+) -> None:
+    import assistant.index.build as build_module
+    import assistant.index.lexical as lexical_module
+
+    build_index(hash_settings)
+    _edit_ref3(hash_settings)
+    tokenized: list[str] = []
+    real = lexical_module.chunk_tokens
+    monkeypatch.setattr(
+        lexical_module, "chunk_tokens", lambda c: tokenized.append(c.document_id) or real(c)
+    )
+
+    def no_paging(_collection):
+        raise AssertionError("an update read every row of the store")
+
+    monkeypatch.setattr(build_module, "all_metadatas", no_paging)
+    report = build_index(hash_settings)
+    assert report.status == "updated" and report.changed == ["ref-3"]
+    assert set(tokenized) == {"ref-3"} and len(tokenized) == report.chunks_embedded
+    monkeypatch.undo()
+    _same_as_a_full_build(hash_settings)
+    assert any("iron stores" in c.text for c in load_index(hash_settings).chunks)
+
+
+def test_an_update_without_saved_tokens_reads_every_row(hash_settings: Settings) -> None:
+    first = build_index(hash_settings).collection
+    (lexical_path(hash_settings.index_path, first) / "tokens.npy").unlink()  # an older build
+    _edit_ref3(hash_settings)
+    second = build_index(hash_settings).collection
+    _same_as_a_full_build(hash_settings)
+    assert (lexical_path(hash_settings.index_path, second) / "tokens.npy").is_file()
