@@ -2,14 +2,15 @@
 
 Owns SciFact retrieval (BEIR files, bm25 / dense / hybrid rankings, scores: beir.py,
 scifact.py) with the cross-encoder reranker trained for it (reranker.py), the scale benchmark
-(scale.py; at given sizes, sizes.py), the corpus benchmark (corpus.py), the whole audit on an
-article made of a claim set (audit.py), the claim-verifier benchmark on public claim sets
-(claims.py), the exaggeration benchmark (exaggeration.py), the sentence splitter against
-SciFact's gold sentences (sentences.py), lexical engines on SciFact (lexical.py), answers over
-PubMedQA dev (pubmedqa.py), the load test against a running page (load.py), and what they
-share: an on-disk embedding cache (cache.py) and latency / table helpers (timing.py).
-torch and transformers are imported only when the reranker is loaded or trained, and
-gradio_client only when the load test connects.
+(scale.py; at given sizes, sizes.py), what a changed document costs a big index (update.py),
+the corpus benchmark (corpus.py), the whole audit on an article made of a claim set
+(audit.py), the claim-verifier benchmark on public claim sets (claims.py), the exaggeration
+benchmark (exaggeration.py), the sentence splitter against SciFact's gold sentences
+(sentences.py), lexical engines on SciFact (lexical.py), answers over PubMedQA dev
+(pubmedqa.py), the load test against a running page (load.py), and what they share: an
+on-disk embedding cache (cache.py) and latency / table helpers (timing.py). torch and
+transformers are imported only when the reranker is loaded or trained, and gradio_client
+only when the load test connects.
 """
 
 from assistant.bench.audit import format_audit_table, run_audit_bench
@@ -29,6 +30,7 @@ from assistant.bench.scifact import format_table as format_retrieval_table
 from assistant.bench.scifact import run_retrieval_benchmark
 from assistant.bench.sentences import format_sentence_table, run_sentence_bench
 from assistant.bench.sizes import format_sizes_table, run_sizes
+from assistant.bench.update import format_update_table, run_update_bench
 
 __all__ = [
     "EmbeddingCache",
@@ -44,6 +46,7 @@ __all__ = [
     "format_scale_table",
     "format_sentence_table",
     "format_sizes_table",
+    "format_update_table",
     "rerank_rankings",
     "reranker_path",
     "run_audit_bench",
@@ -57,6 +60,7 @@ __all__ = [
     "run_scale",
     "run_sentence_bench",
     "run_sizes",
+    "run_update_bench",
     "train_reranker",
     "write_strength_card",
 ]

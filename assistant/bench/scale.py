@@ -156,14 +156,14 @@ def _queries(root: Path, n: int) -> list[str]:
     return rows[:n]
 
 
-_WORDS = [f"w{i}" for i in range(5000)]
+WORDS = [f"w{i}" for i in range(5000)]
 
 
 def synthetic_chunks(start: int, n: int, pyrng: random.Random) -> list[Chunk]:
     """Chunks ``s<start>`` .. of 40 vocabulary words each, ten to a synthetic document."""
     chunks = []
     for i in range(start, start + n):
-        text = " ".join(pyrng.choices(_WORDS, k=40))
+        text = " ".join(pyrng.choices(WORDS, k=40))
         chunks.append(
             Chunk(
                 id=f"s{i}",

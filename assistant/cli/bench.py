@@ -20,6 +20,7 @@ from assistant.bench import (
     format_scale_table,
     format_sentence_table,
     format_sizes_table,
+    format_update_table,
     reranker_path,
     run_audit_bench,
     run_claims_bench,
@@ -32,6 +33,7 @@ from assistant.bench import (
     run_scale,
     run_sentence_bench,
     run_sizes,
+    run_update_bench,
     train_reranker,
 )
 from assistant.cli.common import Progress, emit_json, get_settings, handle_errors
@@ -96,6 +98,23 @@ def bench_scale(
         get_settings(), workdir, limit=limit, synthetic=synthetic, queries=queries, log=log
     )
     click.echo(format_scale_table(rows))
+
+
+@bench.command("update")
+@click.option("--documents", type=click.IntRange(1), default=25_000, show_default=True)
+@click.option("--updates", type=click.IntRange(0), default=3, show_default=True)
+@click.option("--workdir", type=click.Path(path_type=Path), default=Path(".cache/update-bench"))
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
+@handle_errors
+def bench_update(documents: int, updates: int, workdir: Path, as_json: bool) -> None:
+    """Build synthetic documents (hashing embedder, about four passages each), then change
+    one document at a time: seconds per build and per stage, and the segments after it.
+
+    Example: assistant bench update --documents 25000 --updates 3
+    """
+    log = lambda m: click.echo(m, err=True)  # noqa: E731
+    rows = run_update_bench(get_settings(), workdir, documents, updates, log=log)
+    emit_json(rows) if as_json else click.echo(format_update_table(rows))
 
 
 @bench.command("corpus")

@@ -1,13 +1,13 @@
 """Build the index: a Chroma collection + manifest per build (assistant.index.load reads it).
 
-Builds are incremental (unchanged documents keep their embeddings, copied into the new
-collection), atomic (readers switch only when the manifest is rewritten at the end) and
-exclusive (a lock file; a second build refuses, or waits when asked to).
+Builds are incremental (an update writes only added and changed documents, into a new
+collection listed after the earlier ones: segments.py; unchanged rows are copied only when
+the segments are compacted), atomic (readers switch only when the manifest is rewritten at
+the end) and exclusive (a lock file; a second build refuses, or waits when asked to).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -31,12 +31,12 @@ from assistant.index.lexical import (
     update_lexical,
 )
 from assistant.index.relevance import calibrate_corpus
+from assistant.index.rows import Progress, all_metadatas, chunk_from_row, copy_rows, row_metadata
+from assistant.index.segments import carried, live_rows, segments, serving, should_compact
 from assistant.index.store import Store
 from assistant.settings import Settings
 from assistant.sources import load_corpus
 from assistant.types import Chunk, Document
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total); total 0: a stage's name only
 
 
 def _stage(progress: Progress | None, stage: str) -> None:
@@ -65,19 +65,6 @@ class BuildReport:
         return self.chunks_embedded / self.seconds if self.seconds > 0 else 0.0
 
 
-# --- chunk <-> Chroma row ------------------------------------------------------------------
-def row_metadata(chunk: Chunk) -> dict[str, Any]:
-    return {
-        "document_id": chunk.document_id,
-        "kind": chunk.kind,
-        "chunk": json.dumps(chunk.to_dict(), ensure_ascii=False),
-    }
-
-
-def chunk_from_row(metadata: dict[str, Any]) -> Chunk:
-    return Chunk.from_dict(json.loads(metadata["chunk"]))
-
-
 def _lock(settings: Settings, wait: float) -> FileLock:
     settings.index_path.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(settings.index_path / "build.lock"))
@@ -101,53 +88,6 @@ def _document_entry(doc: Document, chunks: int) -> dict[str, Any]:
         "url": doc.url,
         "chunks": chunks,
     }
-
-
-_READ_PAGE = 5000  # rows per read: SQLite refuses one query with ~32k variables or more
-
-
-def all_metadatas(collection: Any) -> list[dict[str, Any]]:
-    """Every row's metadata, read page by page (one read of 100k rows fails in SQLite)."""
-    out: list[dict[str, Any]] = []
-    while True:
-        got = collection.get(include=["metadatas"], limit=_READ_PAGE, offset=len(out))
-        out.extend(got["metadatas"])
-        if len(got["metadatas"]) < _READ_PAGE:
-            return out
-
-
-_COPY_PAGE = 2000  # rows per read and per write when copying a build's rows
-
-
-def _copy_unchanged(
-    old: Any, new: Any, unchanged: set[str], progress: Progress | None
-) -> dict[str, int]:
-    """Copy the rows of the unchanged documents, page by page in the store's own order (one
-    read per document cost about 30 ms each, so 14 minutes at 100,000 chunks); each
-    document's row count."""
-    copied: dict[str, int] = {}
-    total, offset = old.count(), 0
-    while offset < total:
-        got = old.get(
-            include=["embeddings", "documents", "metadatas"], limit=_COPY_PAGE, offset=offset
-        )
-        if not got["ids"]:
-            break
-        offset += len(got["ids"])
-        keep = [i for i, m in enumerate(got["metadatas"]) if m["document_id"] in unchanged]
-        if keep:
-            new.add(
-                ids=[got["ids"][i] for i in keep],
-                embeddings=[got["embeddings"][i] for i in keep],
-                documents=[got["documents"][i] for i in keep],
-                metadatas=[got["metadatas"][i] for i in keep],
-            )
-        for i in keep:
-            doc = got["metadatas"][i]["document_id"]
-            copied[doc] = copied.get(doc, 0) + 1
-        if progress:
-            progress("copying the unchanged documents", offset, total)
-    return copied
 
 
 def _embed_into(
@@ -177,8 +117,8 @@ def _open_manifest(store: Store, rebuild: bool) -> dict[str, Any] | None:
         manifest = None
     try:
         store.build_collections()  # opens the store: a corrupt one fails here
-        if manifest is not None:
-            store.get_collection(manifest["collection"])
+        for seg in segments(manifest) if manifest is not None else []:
+            store.get_collection(seg.collection)
     except StoreError:
         if not rebuild:
             raise
@@ -216,57 +156,108 @@ def _plan(docs: list[Document], old_docs: dict[str, Any]) -> dict[str, list[str]
 def _fill_collection(
     settings: Settings,
     docs: list[Document],
-    unchanged: set[str],
-    old_collection: Any,
+    kept: dict[str, tuple[str, int]],
     collection: Any,
     embedder: Embedder,
     progress: Progress | None,
 ) -> tuple[dict[str, Any], list[Chunk]]:
-    """Copy unchanged documents' rows from the old collection, chunk and embed the rest;
-    (the manifest's document entries, the chunks that were embedded)."""
-    copied = _copy_unchanged(old_collection, collection, unchanged, progress) if unchanged else {}
+    """Chunk and embed every document not ``kept`` (document -> the segment holding its rows
+    and their count) into the new collection; (the manifest's document entries, the chunks
+    that were embedded)."""
     entries: dict[str, Any] = {}
     to_embed: list[Chunk] = []
     for doc in docs:
-        if doc.id in unchanged:
-            entries[doc.id] = _document_entry(doc, copied.get(doc.id, 0))
+        if doc.id in kept:
+            segment, count = kept[doc.id]
+            entries[doc.id] = _document_entry(doc, count) | {"segment": segment}
             continue
         chunks = chunk_document(doc, settings.chunk_max_tokens, embedder.count_tokens)
         to_embed.extend(chunks)
-        entries[doc.id] = _document_entry(doc, len(chunks))
+        entries[doc.id] = _document_entry(doc, len(chunks)) | {"segment": collection.name}
     _embed_into(collection, to_embed, embedder, progress)
     return entries, to_embed
 
 
-def _word_index(
-    settings: Settings,
+def _keep_rows(
+    store: Store,
     manifest: dict[str, Any] | None,
-    entries: dict[str, Any],
+    unchanged: set[str],
+    replaced: set[str],
+    collection: Any,
+    progress: Progress | None,
+) -> tuple[dict[str, tuple[str, int]], list[dict[str, Any]]]:
+    """Where the unchanged documents' rows will be: left in their segments (an update), or
+    copied into the new collection (a compaction); (document -> segment and row count, the
+    earlier segments the build keeps)."""
+    if manifest is None or not unchanged:
+        return {}, []
+    if not should_compact(manifest, replaced):
+        entries = manifest["documents"]
+        kept = {d: (serving(manifest, d), int(entries[d]["chunks"])) for d in unchanged}
+        return kept, carried(manifest, replaced)
+    _stage(progress, "copying the unchanged documents")
+    copied: dict[str, int] = {}
+    for seg in segments(manifest):
+        if seg.live & unchanged:
+            old = store.get_collection(seg.collection)
+            copied |= copy_rows(old, collection, set(seg.live & unchanged), progress)
+    return {d: (collection.name, copied.get(d, 0)) for d in unchanged}, []
+
+
+def _word_index(
+    store: Store,
+    previous: dict[str, Any] | None,
+    manifest: dict[str, Any],
     unchanged: list[str],
     fresh: list[Chunk],
-    collection: Any,
 ) -> tuple[LexicalIndex, Sequence[Chunk]]:
     """The new build's lexical index and chunks: an update of the previous build's (only
     the fresh chunks are tokenized) where it is on this disk, else made from every row."""
-    keep = {d: entries[d]["chunks"] for d in unchanged}
-    if manifest is not None:
-        updated = update_lexical(build_folder(settings.index_path, manifest), keep, fresh)
+    keep = {d: manifest["documents"][d]["chunks"] for d in unchanged}
+    if not any(keep.values()):  # every row is fresh: no need to read them back
+        chunks = sorted(fresh, key=lambda c: (c.document_id, c.start))
+        return build_lexical(chunks), chunks
+    if previous is not None:
+        folder = build_folder(store.settings.index_path, previous)
+        updated = update_lexical(folder, keep, fresh)
         if updated is not None:
             return updated
-    chunks = [chunk_from_row(m) for m in all_metadatas(collection)]
+    rows = live_rows(manifest, store.get_collection, all_metadatas)
+    chunks = [chunk_from_row(m) for m in rows]
     chunks.sort(key=lambda c: (c.document_id, c.start))
     return build_lexical(chunks), chunks
 
 
+RECALIBRATE_SHARE = 0.05  # an update rewriting fewer of the rows keeps the last calibration
+
+
+def _relevance(
+    manifest: dict[str, Any] | None,
+    rewritten: int,
+    chunks: Sequence[Chunk],
+    embedder: Embedder,
+    build: str,
+) -> dict[str, Any]:
+    """The decline threshold's calibration for the new build: the previous one when the
+    update rewrote only a small share of the rows (calibrating embeds up to 1,500 sentences
+    and their questions: 12.6 s with the real model on 2 cores), else made again on this
+    build's chunks."""
+    old = (manifest or {}).get("relevance")
+    if old and old.get("build") and rewritten < RECALIBRATE_SHARE * max(len(chunks), 1):
+        return old
+    return calibrate_corpus(chunks, embedder) | {"build": build}
+
+
 def _switch_over(store: Store, manifest: dict[str, Any]) -> None:
     """Make the new build current (one atomic manifest write), then prune every collection
-    but the new one and the previous one (kept for readers mid-query)."""
+    but the new build's segments and the previous build's (kept for readers mid-query)."""
     store.write_manifest(manifest)
-    keep = {manifest["collection"], manifest["previous_collection"]}
+    keep = {s["collection"] for s in manifest["segments"]} | set(manifest["previous_segments"])
     for orphan in store.build_collections():
         if orphan not in keep:
             store.delete_collection(orphan)
-    prune_lexical(store.settings.index_path, {k for k in keep if k})
+    builds = {manifest["build_id"], manifest["previous_collection"]}
+    prune_lexical(store.settings.index_path, {b for b in builds if b})
 
 
 def build_index(
@@ -286,7 +277,7 @@ def build_index(
         store = Store(settings)
         manifest = _open_manifest(store, rebuild)
         settings_hash = settings.index_hash()
-        previous = manifest["collection"] if manifest else None  # kept for readers mid-query
+        previous = manifest  # its collections are kept for readers mid-query
         reason, reusable = _reuse(manifest, rebuild, settings_hash)
         manifest = manifest if reusable else None
         old_docs: dict[str, Any] = manifest["documents"] if manifest else {}
@@ -302,34 +293,39 @@ def build_index(
         if embedder is None:
             _stage(progress, "loading the embedding model")
             embedder = load_embedder(settings)
-        _stage(progress, "copying the unchanged documents")
-        old_collection = store.get_collection(manifest["collection"]) if manifest else None
         name = store.new_collection_name()
         collection = store.create_collection(name)
-        entries, fresh = _fill_collection(
-            settings, docs, set(plan["unchanged"]), old_collection, collection, embedder, progress
+        replaced = set(plan["changed"]) | set(plan["removed"])
+        kept, earlier = _keep_rows(
+            store, manifest, set(plan["unchanged"]), replaced, collection, progress
         )
+        entries, fresh = _fill_collection(settings, docs, kept, collection, embedder, progress)
+        held = {d: e["chunks"] for d, e in entries.items() if e["segment"] == name}
+        listed = (
+            [*earlier, {"collection": name, "documents": held}] if held or not earlier else earlier
+        )
+        new = {
+            "lexical": f"{LEXICAL_DIR}/{name}",
+            "build_id": name,
+            "collection": listed[-1]["collection"],  # the newest segment
+            "segments": listed,
+            "previous_collection": (previous.get("build_id") or previous["collection"])
+            if previous
+            else None,
+            "previous_segments": [s.collection for s in segments(previous)] if previous else [],
+            "settings_hash": settings_hash,
+            "embedding_model": settings.embedding_model,
+            "embedder": embedder.name,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "documents": entries,
+        }
         _stage(progress, "building the word index")
-        lexical, all_chunks = _word_index(
-            settings, manifest, entries, plan["unchanged"], fresh, collection
-        )
+        lexical, all_chunks = _word_index(store, manifest, new, plan["unchanged"], fresh)
         save_lexical(lexical, lexical_path(settings.index_path, name), all_chunks)
         _stage(progress, "measuring relevance and switching over")
-        _switch_over(
-            store,
-            {
-                "lexical": f"{LEXICAL_DIR}/{name}",
-                "build_id": name,
-                "collection": name,
-                "previous_collection": previous,
-                "settings_hash": settings_hash,
-                "embedding_model": settings.embedding_model,
-                "embedder": embedder.name,
-                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "documents": entries,
-                "relevance": calibrate_corpus(all_chunks, embedder),
-            },
-        )
+        rewritten = len(fresh) + sum(old_docs[d]["chunks"] for d in plan["removed"])
+        relevance = _relevance(manifest, rewritten, all_chunks, embedder, name)
+        _switch_over(store, new | {"relevance": relevance})
     return BuildReport(
         status="built" if manifest is None else "updated",
         collection=name,

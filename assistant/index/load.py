@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.errors import IndexMissingError, IndexStaleError, StoreError
-from assistant.index.build import all_metadatas, chunk_from_row
 from assistant.index.lexical import build_folder, load_table
 from assistant.index.relevance import load_threshold
+from assistant.index.rows import all_metadatas, chunk_from_row
+from assistant.index.segments import Segment, live_rows, segments
 from assistant.index.store import Store
 from assistant.index.table import ChunkTable
 from assistant.settings import Settings
@@ -86,10 +87,11 @@ def index_status(settings: Settings, documents: list[Document] | None = None) ->
 
 @dataclass
 class LoadedIndex:
-    """What retrieval needs: the current collection and its chunks (read from disk as asked)."""
+    """What retrieval needs: the current build's segments (each with its open collection)
+    and its chunks (read from disk as asked)."""
 
     manifest: dict[str, Any]
-    collection: Any
+    segments: list[tuple[Segment, Any]]
     chunks: ChunkTable
     stamp: Any = None
 
@@ -107,13 +109,14 @@ def load_index(settings: Settings, *, check_settings: bool = True) -> LoadedInde
             "the index was built with other embedding or chunking settings. "
             "Run `assistant index` to rebuild it."
         )
-    collection = store.get_collection(manifest["collection"])
+    opened = [(seg, store.get_collection(seg.collection)) for seg in segments(manifest)]
     saved = load_table(build_folder(settings.index_path, manifest))
     expected = sum(e.get("chunks", 0) for e in manifest.get("documents", {}).values())
     if saved is not None and len(saved) == expected:
-        return LoadedIndex(manifest=manifest, collection=collection, chunks=saved, stamp=stamp)
+        return LoadedIndex(manifest=manifest, segments=opened, chunks=saved, stamp=stamp)
+    collections = {seg.collection: c for seg, c in opened}
     try:
-        rows = all_metadatas(collection)
+        rows = live_rows(manifest, collections.__getitem__, all_metadatas)
     except Exception as exc:
         raise StoreError(
             f"cannot read the index collection ({exc}). Run `assistant index --rebuild`."
@@ -121,5 +124,5 @@ def load_index(settings: Settings, *, check_settings: bool = True) -> LoadedInde
     chunks = [chunk_from_row(m) for m in rows]
     chunks.sort(key=lambda c: (c.document_id, c.start))
     return LoadedIndex(
-        manifest=manifest, collection=collection, chunks=ChunkTable.of(chunks), stamp=stamp
+        manifest=manifest, segments=opened, chunks=ChunkTable.of(chunks), stamp=stamp
     )

@@ -127,6 +127,8 @@ def calibrate_corpus(
     """The decline threshold for one corpus (see the module docstring), with its held-out
     balanced accuracy; a poor calibration gives no threshold, so the SciFact one is used."""
     rng = random.Random(seed)
+    if len(chunks) > max_sentences:  # a big index: read only as many chunks as sentences kept
+        chunks = [chunks[i] for i in sorted(rng.sample(range(len(chunks)), max_sentences))]
     sentences = [t for c in chunks for t in c.sentence_texts() if t.strip()]
     if len(sentences) > max_sentences:
         sentences = rng.sample(sentences, max_sentences)

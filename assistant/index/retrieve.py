@@ -23,7 +23,9 @@ from assistant.index.lexical import (
     save_lexical,
 )
 from assistant.index.load import LoadedIndex, load_index
+from assistant.index.segments import Segment
 from assistant.index.store import Store
+from assistant.index.table import ChunkTable
 from assistant.settings import Settings
 from assistant.text import content_stems
 from assistant.types import Chunk, Evidence
@@ -110,6 +112,48 @@ class _Snapshot:
         return cls(index, index.chunks.by_id, index.chunks.ids, lexical)
 
 
+def _query_segment(
+    collection: Any,
+    segment: Segment,
+    query_vec: np.ndarray,
+    n: int,
+    where: dict[str, Any] | None,
+    table: ChunkTable,
+) -> list[tuple[str, float]]:
+    """The n nearest live rows of one segment. Its stale rows (documents a later segment or
+    a removal replaced) are fetched and dropped here rather than filtered in Chroma: a
+    metadata filter scans every row of the store, 200 ms at 100,000 chunks against 5 ms."""
+    want = min(n, segment.rows)
+    total = segment.rows + segment.stale_rows
+    fetch = min(total, want + min(segment.stale_rows, want))
+    while True:
+        try:
+            got = collection.query(
+                query_embeddings=[query_vec.tolist()],
+                n_results=fetch,
+                where=where,
+                include=["distances"],
+            )
+        except Exception as exc:
+            raise StoreError(
+                f"the vector store did not answer ({exc}). If it runs as a server, check "
+                "that it is up; otherwise run `assistant index --rebuild`."
+            ) from exc
+        pairs = zip(got["ids"][0], got["distances"][0], strict=True)
+        kept = [(i, 1.0 - d) for i, d in pairs if _serves(segment, table, i)]
+        if len(kept) >= want or fetch >= total or len(got["ids"][0]) < fetch:
+            return kept[:want]
+        fetch = min(total, fetch * 4)  # many stale rows among the nearest: look deeper
+
+
+def _serves(segment: Segment, table: ChunkTable, chunk_id: str) -> bool:
+    """Whether this row of the segment is current (its document is served from it)."""
+    if not segment.stale:
+        return True
+    position = table.position(chunk_id)
+    return position is not None and table.documents[position] in segment.live
+
+
 class HybridRetriever:
     """Search one loaded index. Reloads itself when a build switches the manifest."""
 
@@ -154,22 +198,12 @@ class HybridRetriever:
         if documents is not None:
             wanted.append({"document_id": {"$in": sorted(documents)}})
         where = wanted[0] if len(wanted) == 1 else ({"$and": wanted} if wanted else None)
-        count = len(snap.order)
-        if count == 0:
-            return []
-        try:
-            got = snap.index.collection.query(
-                query_embeddings=[query_vec.tolist()],
-                n_results=min(n, count),
-                where=where,
-                include=["distances"],
-            )
-        except Exception as exc:
-            raise StoreError(
-                f"the vector store did not answer ({exc}). If it runs as a server, check that it "
-                "is up; otherwise run `assistant index --rebuild`."
-            ) from exc
-        return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+        hits: list[tuple[str, float]] = []
+        for segment, collection in snap.index.segments:
+            live = segment.live if documents is None else segment.live & documents
+            if live and segment.rows:
+                hits += _query_segment(collection, segment, query_vec, n, where, snap.index.chunks)
+        return sorted(hits, key=lambda hit: -hit[1])[:n]
 
     def bm25(
         self,

@@ -290,7 +290,8 @@ def status_html(status: Any) -> str:
         f"<b>{len(status.documents)}</b> documents, <b>{total}</b> passages · "
         f'<span class="index-state">{esc(state)}</span> · last build {esc(_when(status.built_at))}'
         "</div>"
-        '<table class="index-table" tabindex="0" aria-label="Documents in the index"><tr><th>Document</th><th>Title</th><th>Text</th>'
+        '<table class="index-table" tabindex="0" aria-label="Documents in the index">'
+        "<tr><th>Document</th><th>Title</th><th>Text</th>"
         f"<th>Passages</th><th>State</th></tr>{rows}</table></div>"
     )
 

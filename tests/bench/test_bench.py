@@ -377,3 +377,22 @@ def test_scale_lexical_mode_measures_the_lexical_side_alone(tmp_path) -> None:
     assert not (tmp_path / "w" / "lexical-300" / "chroma").exists()  # no store was made
     table = format_sizes_table([row])
     assert "300 lexical" in " ".join(table.split()) and "lexical index and chunk table" in table
+
+
+def test_update_bench_times_a_full_build_then_one_document_at_a_time(tmp_path) -> None:
+    from conftest import make_settings
+
+    from assistant.bench.update import format_update_table, run_update_bench
+
+    settings = make_settings(tmp_path)
+    rows = run_update_bench(settings, tmp_path / "w", documents=40, updates=2, log=str)
+    full, first, second = rows
+    assert (full["status"], full["embedded"], full["segments"]) == ("built", full["chunks"], 1)
+    assert full["chunks"] >= 80  # several passages a document
+    for n, row in enumerate([first, second], start=1):
+        assert row["status"] == "updated" and row["chunks"] == full["chunks"]
+        assert 0 < row["embedded"] < 10  # one document's passages only
+        assert row["segments"] == 1 + n
+        assert "building the word index" in row["stages"] and row["seconds"] > 0
+    table = format_update_table(rows)
+    assert table.count("\n") == 4 and "update 2" in table and "segments" in table

@@ -279,7 +279,7 @@ def test_watch_rebuilds_when_a_source_changes_and_survives_a_bad_edit(
 def test_the_index_is_read_page_by_page(hash_settings, monkeypatch) -> None:
     """One read of a 100k-chunk collection fails in SQLite (too many variables): rows are read
     in pages, and every chunk comes back exactly once."""
-    import assistant.index.build as index_module
+    import assistant.index.rows as index_module
     from assistant.index import build_index, load_index
 
     report = build_index(hash_settings)
@@ -331,20 +331,3 @@ def test_builds_killed_at_random_points_never_break_the_index(hash_settings: Set
     assert build_index(hash_settings, rebuild=True, embedder=CountingEmbedder()).status == "built"
     assert len(Store(hash_settings).build_collections()) <= 2  # orphans were pruned
     assert -signal.SIGKILL in outcomes, outcomes  # at least one build died part-way
-
-
-def test_an_update_copies_the_unchanged_rows_page_by_page(hash_settings, monkeypatch) -> None:
-    import assistant.index.build as index_module
-
-    build_index(hash_settings)
-    before = {c.id: c.document_id for c in load_index(hash_settings).chunks}
-    notes = hash_settings.sources_path / "notes" / "pmc6380979.md"
-    notes.write_text(notes.read_text() + "\n## Added\nA new finding about iron stores.\n")
-    monkeypatch.setattr(index_module, "_COPY_PAGE", 7)  # many pages, the last one partial
-    report = build_index(hash_settings)
-    collection = Store(hash_settings).get_collection(report.collection)
-    rows = collection.get(include=["metadatas"])
-    assert len(rows["ids"]) == len(set(rows["ids"])) == report.chunks_total
-    kept = {i for i in rows["ids"] if before.get(i, "ref-3") != "ref-3"}
-    assert kept == {i for i, d in before.items() if d != "ref-3"}
-    assert report.chunks_total - len(kept) == report.chunks_embedded

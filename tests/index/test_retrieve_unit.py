@@ -71,7 +71,7 @@ def test_a_rebuild_landing_mid_search_does_not_break_that_search(tmp_path) -> No
     retriever = HybridRetriever(settings)
     old_ids = set(retriever.chunks)
     notes = sorted((settings.sources_path / "notes").glob("*.md"))[0]
-    real = retriever.index.collection
+    [(segment, real)] = retriever.index.segments  # a first build: one collection
 
     class RebuildDuringQuery:
         def query(self, **kwargs):
@@ -85,7 +85,7 @@ def test_a_rebuild_landing_mid_search_does_not_break_that_search(tmp_path) -> No
         def __getattr__(self, name):
             return getattr(real, name)
 
-    retriever.index.collection = RebuildDuringQuery()
+    retriever.index.segments = [(segment, RebuildDuringQuery())]
     hits = retriever.search("magnesium deficiency and inflammation", k=6)
     assert hits and {h.chunk.id for h in hits} <= old_ids
     assert set(retriever.chunks) < old_ids  # the rebuild did land: its document shrank
