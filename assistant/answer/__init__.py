@@ -9,11 +9,9 @@ JSON shapes of answers and verdicts, and batches of questions (`batch`).
 
 from assistant.answer.batch import answer_lines, read_questions
 from assistant.answer.direct import DIRECT_ANSWERS, Bars, Direct, decide, polar_claim, source_quotes
-from assistant.answer.engine import WRITERS, AnswerEngine
 from assistant.answer.extractive import source_lines
 from assistant.answer.formats import answer_to_dict, verdict_to_dict
-from assistant.answer.local_install import QWEN_CODER_1_5B, install_local_model
-from assistant.answer.local_model import local_model_ready
+from assistant.answer.local_install import QWEN_CODER_1_5B, install_local_model, local_model_ready
 from assistant.answer.state import DECLINE_TEXT, Turn, clean_question, retrieval_query
 from assistant.answer.verify import MARKER
 
@@ -40,3 +38,15 @@ __all__ = [
     "source_quotes",
     "verdict_to_dict",
 ]
+
+# The engine (and with it LangChain, about 0.6 s to import) loads on first use, so that the
+# page, `verify` and `audit` start without it.
+_ENGINE = ("AnswerEngine", "WRITERS")
+
+
+def __getattr__(name: str) -> object:
+    if name in _ENGINE:
+        from assistant.answer import engine  # lazy: LangChain only where answers are made
+
+        return getattr(engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,10 +19,21 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.errors import AssistantError, ModelError
 
-__all__ = ["QWEN_CODER_1_5B", "LocalModelSpec", "Part", "install_local_model", "is_installed"]
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+
+__all__ = [
+    "QWEN_CODER_1_5B",
+    "LocalModelSpec",
+    "Part",
+    "install_local_model",
+    "is_installed",
+    "local_model_ready",
+]
 
 CHUNK = 8 << 20  # bytes read at a time when joining and hashing
 
@@ -160,3 +171,16 @@ def install_local_model(
         raise AssistantError(f"could not write the model under {dest.parent}: {exc}") from exc
     log(f"installed {spec.name} ({spec.size:,} bytes, SHA-256 checked) at {dest}")
     return dest
+
+
+def local_model_ready(settings: Settings) -> bool:
+    """The model file is there (the installed one only once checked whole), and xllamacpp
+    can be imported."""
+    path = settings.local_model_path
+    if path.name == QWEN_CODER_1_5B.filename and not is_installed(path, QWEN_CODER_1_5B):
+        return False
+    if not path.is_file():
+        return False
+    import importlib.util  # lazy: only asked when the page decides what to offer
+
+    return importlib.util.find_spec("xllamacpp") is not None

@@ -18,11 +18,10 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from assistant.answer.local_install import QWEN_CODER_1_5B, is_installed
 from assistant.errors import ConfigError, ModelError
 from assistant.settings import MODEL_LOADING, Settings
 
-__all__ = ["LocalChatModel", "local_model_ready", "make_local_model"]
+__all__ = ["LocalChatModel", "make_local_model"]
 
 INSTALL_COMMAND = "make local-model"
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
@@ -147,19 +146,6 @@ def _error_of(reply: Any) -> str:
     if isinstance(reply, dict) and isinstance(reply.get("error"), dict):
         return str(reply["error"].get("message", reply["error"]))
     return str(reply)[:200]
-
-
-def local_model_ready(settings: Settings) -> bool:
-    """The model file is there (the installed one only once checked whole), and xllamacpp
-    can be imported."""
-    path = settings.local_model_path
-    if path.name == QWEN_CODER_1_5B.filename and not is_installed(path, QWEN_CODER_1_5B):
-        return False
-    if not path.is_file():
-        return False
-    import importlib.util  # lazy: only asked when the page decides what to offer
-
-    return importlib.util.find_spec("xllamacpp") is not None
 
 
 def make_local_model(settings: Settings) -> LocalChatModel:

@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assistant.answer import AnswerEngine, Turn
+from assistant.answer import Turn
 from assistant.audit import (
     annotated_body,
     annotated_report,
@@ -37,6 +37,9 @@ from assistant.sources import (
     load_corpus,
 )
 from assistant.types import Answer, ClaimVerdict, Document
+
+if TYPE_CHECKING:
+    from assistant.answer import AnswerEngine
 
 LOG = logging.getLogger("assistant.web")
 AuditLoader = Callable[[], list[ClaimVerdict]]
@@ -100,6 +103,8 @@ class WebBackend:
         retriever = self.retriever()
         with self._lock:
             if k not in self._engines:
+                from assistant.answer import AnswerEngine  # lazy: LangChain after the page is up
+
                 settings = self.settings.model_copy(update={"top_k": k})
                 self._engines[k] = AnswerEngine(settings, retriever, audit=self.verdicts_touching)
             return self._engines[k]

@@ -75,17 +75,14 @@ def start(
     from assistant.web.app import build_app  # lazy: app.py imports gradio at its top
 
     backend = backend or WebBackend(settings)
-    threading.Thread(target=backend.warm_up, name="warm-up", daemon=False).start()
     app = build_app(backend)
     app.queue(default_concurrency_limit=settings.concurrency)
-    if not quiet:
-        print(startup_message(host, port, auth), flush=True)
     app.launch(
         server_name=host,
         server_port=port,
         auth=auth,
         auth_message="Log in with the credentials set in ASSISTANT_AUTH_USER / _PASSWORD.",
-        prevent_thread_lock=not block,
+        prevent_thread_lock=True,  # blocks below, once the warm-up has started
         share=False,
         inbrowser=False,
         quiet=True,
@@ -107,4 +104,11 @@ def start(
         max_file_size=settings.max_upload_bytes,  # the upload route exists without widgets
         favicon_path=str(FAVICON),
     )
+    # The page answers from here. The index and the models load behind it, so a replica is
+    # up in the time Gradio takes to start; a question asked meanwhile waits for them.
+    threading.Thread(target=backend.warm_up, name="warm-up", daemon=False).start()
+    if not quiet:
+        print(startup_message(host, port, auth), flush=True)
+    if block:
+        app.block_thread()
     return app

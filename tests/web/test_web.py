@@ -649,3 +649,26 @@ def test_rebuild_progress_names_each_stage_and_moves(hash_settings) -> None:
     assert "animation-delay:-" in unknown
     known = progress_html(type(seen[0])(stage="embedding the passages", done=30, total=120))
     assert 'aria-valuenow="25"' in known and "30 of 120" in known
+
+
+def test_the_page_is_built_without_the_answer_chain_the_store_or_torch(real_settings) -> None:
+    """A replica serves its page in the time Gradio takes to start: LangChain, Chroma and
+    torch load behind it (the warm-up), not before it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from assistant.settings import Settings\n"
+        "from assistant.web.app import build_app\n"
+        "from assistant.web.backend import WebBackend\n"
+        "build_app(WebBackend(Settings()))\n"
+        "print(*(m in sys.modules for m in ('langchain_core', 'chromadb', 'torch')))\n"
+    )
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(real_settings.index_path)}
+    env["ASSISTANT_SOURCES_DIR"] = str(real_settings.sources_path)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert out.returncode == 0, out.stderr[-800:]
+    assert out.stdout.split()[-3:] == ["False", "False", "False"]
