@@ -183,19 +183,24 @@ WARMING = (
 
 
 def _warming(app: gr.Blocks, backend: WebBackend, chat_notice: gr.HTML) -> None:
-    """While the models load, the chat says so; the notice goes once they are loaded."""
-    timer = gr.Timer(1.0, active=not backend.warm.is_set())
+    """While the models load, the chat says so; the notice goes once they are loaded. Only
+    that notice goes: one the reader got meanwhile ("Not sent: the question is empty") stays.
+    The timer runs only on a page opened before the models were loaded."""
+    timer = gr.Timer(1.0, active=False)
+    warming = notice(WARMING)
 
-    def loaded() -> str:
-        return "" if backend.warm.is_set() else notice(WARMING)
-
-    def tick() -> tuple[Any, Any]:
+    def loaded() -> tuple[Any, Any]:
         if backend.warm.is_set():
-            return "", gr.Timer(active=False)
+            return gr.skip(), gr.skip()
+        return warming, gr.Timer(active=True)
+
+    def tick(shown: str | None) -> tuple[Any, Any]:
+        if backend.warm.is_set():
+            return ("" if shown == warming else gr.skip()), gr.Timer(active=False)
         return gr.skip(), gr.skip()
 
-    app.load(loaded, None, chat_notice, api_visibility="private")
-    timer.tick(tick, None, [chat_notice, timer], api_visibility="private")
+    app.load(loaded, None, [chat_notice, timer], api_visibility="private")
+    timer.tick(tick, chat_notice, [chat_notice, timer], api_visibility="private")
 
 
 def _chat_tab(

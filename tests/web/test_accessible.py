@@ -166,7 +166,7 @@ def test_on_a_phone_nothing_is_cut_off_and_the_page_does_not_scroll_sideways(
         context.close()
 
 
-def test_the_page_says_it_is_getting_ready_until_the_models_are_loaded(
+def test_the_getting_ready_notice_goes_once_loaded_and_takes_no_other_notice_with_it(
     browser, served, tmp_path
 ) -> None:
     import threading
@@ -193,10 +193,22 @@ def test_the_page_says_it_is_getting_ready_until_the_models_are_loaded(
         notice = tab.locator("#chat-notice .notice")
         notice.wait_for(timeout=30_000)
         assert "Getting ready" in notice.inner_text()
+        # a second reader sends an empty question meanwhile: that notice is theirs to keep
+        other = context.new_page()
+        other.goto(f"http://127.0.0.1:{port}/", wait_until="load")
+        other.locator("#chat-notice .notice").wait_for(timeout=30_000)
+        other.click("#ask-btn")
+        other.wait_for_function(
+            "() => (document.querySelector('#chat-notice .notice') || {}).textContent"
+            "?.includes('empty')",
+            timeout=30_000,
+        )
         go.set()
         tab.wait_for_function(
             "() => !document.querySelector('#chat-notice .notice')", timeout=60_000
         )
+        other.wait_for_timeout(2_500)  # the other page's timer ticks (each second) meanwhile
+        assert "empty" in other.locator("#chat-notice .notice").inner_text()
     finally:
         go.set()
         context.close()
