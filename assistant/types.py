@@ -307,3 +307,6 @@ class Answer:
     confidence: float | None = None
     # a yes/no question's verdict (answer.direct.DIRECT_ANSWERS); None for other questions
     direct_answer: str | None = None
+    # the marker of the quote an extractive answer's first line gives as the answer (what,
+    # which, how-many questions; answer.extractive.lead_line); None when it has no such line
+    lead: int | None = None

@@ -6,8 +6,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from assistant.answer.state import DECLINE_TEXT, AnswerState, citation_of, source_label
-from assistant.text import content_stems
+from assistant.answer.direct import polar_claim
+from assistant.answer.state import (
+    DECLINE_TEXT,
+    AnswerState,
+    asks_for_quantity,
+    citation_of,
+    source_label,
+)
+from assistant.text import content_stems, quantities
 from assistant.types import PROVENANCE_LABELS, Answer, Chunk, Citation, ClaimVerdict, Evidence
 
 __all__ = ["compose_extractive", "is_keyword_line", "source_lines"]
@@ -77,16 +84,48 @@ def compose_extractive(
     lines.append("")
     lines.extend(source_lines(citations))
     wanted = content_stems(state.question) - topic
-    headline = _headline(_direct(wanted, article), _direct(wanted, sources), bool(article), beyond)
+    article_direct, sources_direct = _direct(wanted, article), _direct(wanted, sources)
+    headline = _headline(article_direct, sources_direct, bool(article), beyond)
+    n = len(article)  # the citations: the article's quotes, the sources', then evidence
+    quoted = citations[:n] * article_direct + citations[n : n + len(sources)] * sources_direct
+    lead = lead_quote(state.question, wanted, quoted)
+    first = f"{lead_line(lead)}\n\n" if lead else ""
     return Answer(
         question=state.question,
-        text=headline + "\n\n" + "\n".join(lines),
+        text=first + headline + "\n\n" + "\n".join(lines),
+        lead=lead.marker if lead else None,
         declined=False,
         citations=citations,
         beyond_sources=beyond,
         engine="extractive",
         confidence=best,
     )
+
+
+def lead_quote(question: str, wanted: set[str], quoted: list[Citation]) -> Citation | None:
+    """The quote a what / which / how-many question's first line gives as its answer, shown
+    verbatim with its marker (``lead_line``). ``quoted``: the quotes that address the question
+    (those of a group that holds half its own words, ``_direct``), best first; ``wanted``:
+    those words. The quote holding most of them wins, ties going to the better-ranked. A
+    question asking for a figure takes only a quote that holds one; a lead-in whose list was
+    not quoted with it ("Symptoms include:") says nothing and is never the answer. Yes/no
+    questions open with their yes or no instead (answer.direct); with no such quote, None."""
+    if polar_claim(question) is not None:
+        return None
+    figure = asks_for_quantity(question)
+    fit = [
+        c
+        for c in quoted
+        if not c.quote.rstrip().endswith(":") and (not figure or quantities(c.quote))
+    ]
+    if not fit:
+        return None
+    return max(fit, key=lambda c: (len(wanted & content_stems(c.quote)), -fit.index(c)))
+
+
+def lead_line(lead: Citation) -> str:
+    who = "the article" if lead.evidence.chunk.kind == "article" else source_label(lead.evidence)
+    return f'**In short**, {who}: "{one_line(lead.quote)}" [{lead.marker}]'
 
 
 def _pick(

@@ -32,6 +32,7 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "answer": answer.text,
         "declined": answer.declined,
         "direct_answer": answer.direct_answer,
+        "lead": answer.lead,
         "engine": answer.engine,
         "confidence": None if answer.confidence is None else round(answer.confidence, 4),
         "citations": [

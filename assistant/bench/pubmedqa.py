@@ -121,6 +121,10 @@ def run_pubmedqa_bench(
                 "cites_own": bool(own),
                 "first_own": bool(answer.citations) and answer.citations[0].document == doc.id,
                 "conclusion": any(c.start < end and start < c.end for c in own),
+                "lead": answer.lead is not None,
+                "lead_conclusion": any(
+                    c.marker == answer.lead and c.start < end and start < c.end for c in own
+                ),
                 "kept": answer.engine == engine_name,
             }
         )
@@ -133,6 +137,8 @@ def run_pubmedqa_bench(
         "questions": n,
         "chunks": report.chunks_total,
         **share,
+        "leads": sum(r["lead"] for r in rows),  # a first line quoting the answer
+        "lead_quotes_conclusion": _share([r["lead_conclusion"] for r in rows if r["lead"]]),
         "p50_ms": percentile_ms(seconds, 50),
         "p95_ms": percentile_ms(seconds, 95),
         "first_token_p50_ms": percentile_ms(firsts, 50) if firsts else None,
@@ -169,9 +175,17 @@ def direct_scores(pairs: list[tuple[str, str | None]]) -> dict[str, float]:
     }
 
 
+def _share(flags: list[bool]) -> float | None:
+    return round(sum(flags) / len(flags), 3) if flags else None
+
+
 def _majority(golds: list[str]) -> dict[str, Any]:
     label = max(set(golds), key=golds.count) if golds else ""
     return {"label": label, "accuracy": round(golds.count(label) / len(golds), 3) if golds else 0.0}
+
+
+def _fmt_share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 def format_pubmedqa_table(result: dict[str, Any]) -> str:
@@ -183,6 +197,8 @@ def format_pubmedqa_table(result: dict[str, Any]) -> str:
             f"cites its abstract     {result['cites_own']:.3f}",
             f"first citation its own {result['first_own']:.3f}",
             f"conclusion quoted      {result['conclusion']:.3f}",
+            f"first line quotes one  {result['leads']} answers (not read as yes/no); its "
+            f"quote is the conclusion in {_fmt_share(result['lead_quotes_conclusion'])}",
             *(
                 [f"model answer kept      {result['kept']:.3f}"]
                 if result["engine"] != "extractive"

@@ -24,6 +24,7 @@ HEADLINE = [
     ("context_recall", "Gold in answer's passages", "rate"),
     ("cited_gold_recall", "Gold passages cited", "rate"),
     ("fact_coverage", "Key-fact coverage", "rate"),
+    ("fact_first_line", "Key facts in the first line", "rate"),
     ("direct_accuracy", "Yes/no answered right", "rate"),
     ("citation_precision", "Citation precision (ALCE)", "rate"),
     ("citation_recall", "Citation recall (ALCE)", "rate"),
@@ -47,6 +48,7 @@ CSV_COLUMNS = [
     "context_recall",
     "cited_gold",
     "fact_coverage",
+    "fact_first_line",
     "direct_expected",
     "direct_answer",
     "citations",
@@ -81,6 +83,7 @@ def summarize(rows: Sequence[dict], top_k: int) -> dict[str, Any]:
     out["context_recall"] = mean([r["context_recall"] for r in gold])
     out["cited_gold_recall"] = mean([r["cited_gold"] for r in gold])
     out["fact_coverage"] = mean([r["fact_coverage"] for r in ok if r["facts"]])
+    out["fact_first_line"] = mean([r["fact_first_line"] for r in ok if r["facts"]])
     direct = [r for r in ok if "direct_right" in r]
     out["direct_items"] = len(direct)
     out["direct_accuracy"] = mean([float(r["direct_right"]) for r in direct])

@@ -246,6 +246,8 @@ def score_turn(
         text = "" if answer.declined else answer_body(answer.text)
         row["facts_found"] = [f for f in turn.facts if fact_present(f, text)]
         row["fact_coverage"] = len(row["facts_found"]) / len(turn.facts)
+        first = text.strip().split("\n\n", 1)[0]  # the answer's first line (paragraph)
+        row["fact_first_line"] = sum(fact_present(f, first) for f in turn.facts) / len(turn.facts)
     if turn.direct:
         row["direct_expected"] = "|".join(turn.direct)
         row["direct_answer"] = answer.direct_answer

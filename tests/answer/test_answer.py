@@ -17,6 +17,7 @@ from assistant.answer import (
     DIRECT_ANSWERS,
     AnswerEngine,
     Turn,
+    answer_to_dict,
     clean_question,
     retrieval_query,
 )
@@ -43,6 +44,18 @@ def test_article_fact_rda_for_women(engine: AnswerEngine) -> None:
     assert any("310" in c.quote and c.reference == "article" for c in answer.citations)
     for c in answer.citations:  # every quote is verbatim at its span
         assert c.quote in c.passage
+
+
+def test_a_what_question_opens_with_the_quote_that_answers_it(engine: AnswerEngine) -> None:
+    answer = engine.ask("What is the recommended dietary allowance of magnesium for women?")
+    lead = next(c for c in answer.citations if c.marker == answer.lead)
+    first = answer.text.split("\n\n")[0]
+    assert first.startswith("**In short**, the article: "), answer.text
+    assert f"[{lead.marker}]" in first and "310" in first
+    assert " ".join(lead.quote.split()) in first  # verbatim (line breaks read as spaces)
+    assert answer_to_dict(answer)["lead"] == lead.marker
+    yes_no = engine.ask("Does magnesium lower cortisol by 25%?")
+    assert yes_no.lead is None and not yes_no.text.startswith("**In short**")
 
 
 def test_reference_fact_cites_notes_as_notes(engine: AnswerEngine) -> None:
@@ -194,9 +207,10 @@ def test_changed_figure_with_a_valid_marker_falls_back(real_settings: Settings) 
 
 def _headline(answer) -> str:
     """The line that says what the quotes show: the first, or the second paragraph under a
-    yes/no question's direct line."""
+    yes/no question's direct line or another question's lead quote."""
     paragraphs = answer.text.split("\n\n")
-    return (paragraphs[1] if answer.direct_answer else paragraphs[0]).splitlines()[0]
+    first = answer.direct_answer or answer.lead
+    return (paragraphs[1] if first else paragraphs[0]).splitlines()[0]
 
 
 def test_headline_claims_no_more_than_the_quotes_show(engine: AnswerEngine) -> None:
