@@ -3,11 +3,12 @@ clear yes or no", decided by the claim verifier.
 
 A yes/no question is recognised by English word order: its last clause opens with an auxiliary
 or modal verb ("Does magnesium lower CRP?", "Oral magnesium: is it safe?"), and is not a
-request put as a question ("Can you tell me which foods...?", "Do you know what...?"). The
-question becomes the statement it asks about (the auxiliary dropped:
-"magnesium lower CRP"), and the verifier reads that statement against each quoted passage of
-the sources. The article is never evidence for its own claims, and a bibliographic record
-states nothing, so only the sources' quoted text is read.
+request put as a question ("Can you tell me which foods...?", "Do you know what...?"); or it is
+a title put as a question, its verb left out after a colon or dash, with no question word
+("Aspirin: a cause of ulcers?"). The question becomes the statement it asks about (the
+auxiliary dropped: "magnesium lower CRP"), and the verifier reads that statement against each
+quoted passage of the sources. The article is never evidence for its own claims, and a
+bibliographic record states nothing, so only the sources' quoted text is read.
 
 One passage whose support (or contradiction) probability clears the verifier's calibrated bar
 is enough for a yes (or a no); both at once is a disagreement; neither is "not_stated", said as
@@ -53,8 +54,11 @@ _AUXILIARIES = frozenset(
         "couldn't won't wouldn't shouldn't"
     ).split()
 )
+# A clause holding one of these asks for a thing, not for a yes or a no.
+_WH_WORDS = frozenset(["what", "which", "who", "whom", "whose", "when", "where", "why", "how"])
 # Where a title-style question's topic ends and its question begins ("X: is it safe?").
 _CLAUSE_BREAK = re.compile(r"[:;]\s+|\.\s+|\s*(?:--|—|–)\s*")
+_TITLE_BREAK = re.compile(r":\s|\s*(?:--|—|–)\s*")
 _WORD = re.compile(r"[\w'’-]+")
 
 
@@ -80,13 +84,23 @@ def polar_claim(question: str) -> str | None:
     parts = _CLAUSE_BREAK.split(text)
     asked = parts[-1].strip()
     words = _WORD.findall(asked.lower())
+    lead = " ".join(p.strip() for p in parts[:-1] if p.strip())
+    if _titled(text, words):  # a title put as a question, its verb left out
+        return f"{lead}: {asked}"
     if not words or words[0] not in _AUXILIARIES or words[1:2] == ["you"]:
         return None
     rest = asked[asked.lower().find(words[0]) + len(words[0]) :].strip(" ,")
     if not rest:
         return None
-    lead = " ".join(p.strip() for p in parts[:-1] if p.strip())
     return f"{lead}: {rest}" if lead else rest
+
+
+def _titled(text: str, asked: list[str]) -> bool:
+    """ "Aspirin: a cause of ulcers?": a topic, a colon or dash, then a phrase of two words or
+    more that opens with no auxiliary, and no question word anywhere."""
+    if len(asked) < 2 or asked[0] in _AUXILIARIES or not _TITLE_BREAK.search(text):
+        return False
+    return not _WH_WORDS & set(_WORD.findall(text.lower()))
 
 
 def decide(claim: str, quotes: Sequence[tuple[int, str]], judge: Judge, bars: Bars) -> Direct:

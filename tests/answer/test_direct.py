@@ -27,6 +27,12 @@ from assistant.types import Chunk, Citation, Evidence
         ("Isn’t it safe?", "it safe"),  # a curly apostrophe
         ("Oral magnesium: is it safe in pregnancy?", "Oral magnesium: it safe in pregnancy"),
         ("Statins and memory -- do they interact?", "Statins and memory: they interact"),
+        # a title put as a question, its verb left out
+        ("Aspirin: a cause of gastric ulcers?", "Aspirin: a cause of gastric ulcers"),
+        (
+            "Stage I lung cancer -- really an early stage?",
+            "Stage I lung cancer: really an early stage",
+        ),
         (
             "Do supplements help people who are not deficient?",
             "supplements help people who are not deficient",
@@ -45,6 +51,9 @@ def test_yes_no_questions_become_the_statement_they_ask_about(question: str, cla
         "Can you tell me which foods are rich in magnesium?",  # a request, put as a question
         "Do you know what dose is safe?",
         "Magnesium and sleep?",
+        "Magnesium and sleep: how much is enough?",  # a title, then a question word
+        "Magnesium: dose?",
+        "What is known about the Smith et al. (2020) paper on sleep?",  # "et al. " is no break
         "Does?",
         "List the side effects.",
     ],
