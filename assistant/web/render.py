@@ -127,6 +127,13 @@ def answer_body(text: str, markers: set[int], drop_beyond: bool) -> str:
     return "".join(parts)
 
 
+def _opening(text: str) -> tuple[str, str]:
+    """The answer's lines before its first section header, and the rest."""
+    lines = text.splitlines(keepends=True)
+    cut = next((i for i, ln in enumerate(lines) if _HEADER.match(ln.strip())), len(lines))
+    return "".join(lines[:cut]), "".join(lines[cut:])
+
+
 def highlighted_passage(passage: str, quote: str) -> str:
     """The passage with the quoted sentence marked; the quote alone if it is not inside."""
     if not passage:
@@ -220,7 +227,15 @@ def render_answer(
     """
     links = links or {}
     markers = {c.marker for c in answer.citations}
-    body = answer_body(answer.text, markers, drop_beyond=bool(answer.beyond_sources))
+    drop = bool(answer.beyond_sources)
+    opening, rest = _opening(answer.text)
+    # the first lines (the yes / no or the quote that answers, and what the quotes show), then
+    # the warnings about the article's claims, then the evidence
+    body = (
+        answer_body(opening, markers, drop)
+        + beyond_callout(answer.beyond_sources, answer.citations)
+        + answer_body(rest, markers, drop)
+    )
     cards = "".join(
         source_card(c, links.get(c.document, {}).get("doi"), links.get(c.document, {}).get("pmid"))
         for c in answer.citations
@@ -245,7 +260,6 @@ def render_answer(
     return (
         f'<div class="{kind}" data-declined="{str(answer.declined).lower()}" '
         f'data-citations="{len(answer.citations)}">'
-        f"{beyond_callout(answer.beyond_sources, answer.citations)}"
         f'<div class="ans-text">{body}</div>{sources}{notes_html}'
         f'<div class="ans-meta">{meta}</div>{answer_actions(answer, article)}</div>'
     )

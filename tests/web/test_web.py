@@ -435,6 +435,23 @@ def test_document_markup_is_escaped_and_links_are_http_only() -> None:
     assert "no source <u>says</u>" in text_of(callout)
 
 
+def test_the_first_lines_come_before_the_warnings_and_the_evidence() -> None:
+    verdict = ClaimVerdict("Magnesium cures", (0, 5), "S", "unsupported", "no source says so")
+    text = (
+        '**In short**, the article: "It cures." [1]\n\nThe article says this, but its sources'
+        ' do not back it.\n\n**What the article says**\n- "It cures." [1]\n'
+        '**Beyond the sources**\n- "Magnesium cures" [1]: unsupported. no source says so'
+    )
+    html = render_answer(Answer("q", text, False, [_citation()], [verdict], lead=1))
+    root = ET.fromstring(html)
+    body = root.find("div[@class='ans-text']")
+    assert body is not None
+    kinds = [(child.tag, child.get("class")) for child in body]
+    assert kinds[:4] == [("p", None), ("p", None), ("div", "ans-callout"), ("h4", "ans-h")]
+    assert text_of(body[0]).startswith("In short")
+    assert "Beyond the sources" not in text_of(body)  # the callout shows it instead
+
+
 def test_paper_links_include_doi_and_pubmed() -> None:
     c = _citation(url="https://pmc.ncbi.nlm.nih.gov/articles/PMC1/")
     html = render_answer(
