@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 
 from assistant.cli import main
 from assistant.settings import Settings, set_offline_env
+from assistant.types import Chunk, Citation, Evidence
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "index" / "sources"
@@ -107,3 +108,29 @@ class RunCli:
 @pytest.fixture
 def cli() -> RunCli:
     return RunCli()
+
+
+def quoted(
+    marker: int,
+    text: str,
+    reference: int | None = None,
+    provenance: str = "full_text",
+    kind: str = "",
+) -> Citation:
+    """Citation [marker] quoting all of a one-sentence passage (of the article when
+    ``reference`` is None, unless ``kind`` says otherwise)."""
+    kind = kind or ("article" if reference is None else "reference")
+    chunk = Chunk(
+        id=f"c{marker}",
+        document_id=f"doc-{marker}",
+        section=("s",),
+        paragraph=0,
+        start=0,
+        end=len(text),
+        text=text,
+        sentences=((0, len(text)),),
+        kind=kind,  # type: ignore[arg-type]
+        provenance=provenance,  # type: ignore[arg-type]
+        reference=reference,
+    )
+    return Citation(marker, Evidence(chunk=chunk, score=1.0, sentence=(0, len(text))))

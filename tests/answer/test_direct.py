@@ -4,6 +4,7 @@ verifier's probabilities at calibrated bars, and the engine carrying it into the
 from __future__ import annotations
 
 import pytest
+from conftest import quoted
 
 from assistant.answer import (
     DIRECT_ANSWERS,
@@ -15,7 +16,7 @@ from assistant.answer import (
 )
 from assistant.answer.direct import Direct, direct_line
 from assistant.settings import Settings
-from assistant.types import Chunk, Citation, Evidence
+from assistant.types import Citation
 
 
 @pytest.mark.parametrize(
@@ -113,22 +114,7 @@ def test_direct_lines_name_their_passages() -> None:
 def _citation(
     marker: int, reference: int | None, provenance: str = "full_text", kind: str = ""
 ) -> Citation:
-    text = f"quote {marker}"
-    kind = kind or ("article" if reference is None else "reference")
-    chunk = Chunk(
-        id=f"c{marker}",
-        document_id=f"doc-{marker}",
-        section=("s",),
-        paragraph=0,
-        start=0,
-        end=len(text),
-        text=text,
-        sentences=((0, len(text)),),
-        kind=kind,  # type: ignore[arg-type]
-        provenance=provenance,  # type: ignore[arg-type]
-        reference=reference,
-    )
-    return Citation(marker, Evidence(chunk=chunk, score=1.0, sentence=(0, len(text))))
+    return quoted(marker, f"quote {marker}", reference, provenance, kind)
 
 
 def test_only_the_sources_text_is_evidence_for_a_direct_answer() -> None:

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
+from conftest import quoted
+
 from assistant.answer.extractive import lead_line, lead_quote
 from assistant.text import content_stems
-from assistant.types import Chunk, Citation, Evidence
+from assistant.types import Citation
 
 
 def _cite(marker: int, text: str, reference: int | None = None) -> Citation:
-    chunk = Chunk(
-        id=f"c{marker}",
-        document_id="article" if reference is None else f"ref-{reference}",
-        section=("s",),
-        paragraph=0,
-        start=0,
-        end=len(text),
-        text=text,
-        sentences=((0, len(text)),),
-        kind="article" if reference is None else "reference",
-        provenance="full_text",
-        reference=reference,
-    )
-    return Citation(marker, Evidence(chunk=chunk, score=1.0, sentence=(0, len(text))))
+    return quoted(marker, text, reference)
 
 
 def _lead(question: str, quotes: list[Citation]) -> Citation | None:
