@@ -86,9 +86,8 @@ def compose_extractive(
     wanted = content_stems(state.question) - topic
     article_direct, sources_direct = _direct(wanted, article), _direct(wanted, sources)
     headline = _headline(article_direct, sources_direct, bool(article), beyond)
-    n = len(article)  # the citations: the article's quotes, the sources', then evidence
-    quoted = citations[:n] * article_direct + citations[n : n + len(sources)] * sources_direct
-    lead = lead_quote(state.question, wanted, quoted)
+    groups = (len(article), article_direct), (len(sources), sources_direct)
+    lead = lead_quote(state.question, wanted, _addressing(citations, groups))
     first = f"{lead_line(lead)}\n\n" if lead else ""
     return Answer(
         question=state.question,
@@ -100,6 +99,18 @@ def compose_extractive(
         engine="extractive",
         confidence=best,
     )
+
+
+def _addressing(citations: list[Citation], groups: Iterable[tuple[int, bool]]) -> list[Citation]:
+    """The quotes of the groups that address the question. ``citations`` open with the
+    groups' quotes in order (the article's, then the sources'); ``groups``: (how many quotes,
+    whether the group addresses the question)."""
+    out, start = [], 0
+    for size, direct in groups:
+        if direct:
+            out += citations[start : start + size]
+        start += size
+    return out
 
 
 def lead_quote(question: str, wanted: set[str], quoted: list[Citation]) -> Citation | None:
@@ -120,7 +131,7 @@ def lead_quote(question: str, wanted: set[str], quoted: list[Citation]) -> Citat
     ]
     if not fit:
         return None
-    return max(fit, key=lambda c: (len(wanted & content_stems(c.quote)), -fit.index(c)))
+    return max(fit, key=lambda c: len(wanted & content_stems(c.quote)))  # ties: the first
 
 
 def lead_line(lead: Citation) -> str:
