@@ -325,6 +325,7 @@ def test_pubmedqa_bench_scores_answers_against_their_own_abstracts(tmp_path) -> 
     for rule in ("direct", "direct_argmax"):  # both read as yes/no questions, then decided
         assert result[rule]["read_as_yes_no"] == 1.0 and 0.0 <= result[rule]["accuracy"] <= 1.0
     assert result["majority"]["accuracy"] == 0.5
+    assert result["leads"] == 0 and result["lead_quotes_conclusion"] is None  # yes/no only
     assert result["engine"] == "extractive" and result["kept"] == 1.0
     # a language model that cannot be reached: every answer falls back, none is kept
     unreachable = settings.model_copy(update={"llm_base_url": "http://127.0.0.1:1/v1"})

@@ -440,6 +440,10 @@ def test_eval_slice_on_the_real_index(real_settings: Settings, tmp_path: Path) -
     assert s["fact_coverage"] > 0.5
     by_id = {r["id"]: r for r in base["items"]}
     assert by_id["conv-rda#2"]["fact_coverage"] == 1.0  # the follow-up used the conversation
+    # the first line counts only what the answer's first paragraph holds: the RDA question's
+    # lead quote holds its figure; a yes/no line holds none of a claim check's facts
+    assert by_id["art-rda-women"]["fact_first_line"] == 1.0
+    assert 0 < s["fact_first_line"] < s["fact_coverage"]
     assert other["mode"] == "bm25" and other["summary"]["quote_faithfulness"] == 1.0
     paths = write_reports(report, tmp_path / "out")
     assert Path(paths["chart"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
