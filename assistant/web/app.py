@@ -50,8 +50,10 @@ def respond(
 ) -> Iterator[tuple[list, list, str, str]]:
     """Stream one answer into the chat; yields (chat, turns, input box, notice). The box is
     emptied once, when the question is taken; after that it is left alone, so what the user
-    types while the answer streams is not wiped."""
-    chat, turns = list(chat or []), list(turns or [])
+    types while the answer streams is not wiped. The chat as the browser shows it decides the
+    memory: its clear icon empties it at once, before any event could reach `turns`."""
+    chat = list(chat or [])
+    turns = list(turns or []) if any(m.get("role") == "assistant" for m in chat) else []
     try:
         question = clean_question(message or "", backend.settings.max_question_chars)
     except InputError as exc:  # keep the text in the box so it can be fixed
@@ -260,8 +262,15 @@ def _chat_tab(
         [chatbot, turns, box, chat_notice, dl_md, dl_json],
         api_visibility="private",
     )
-    # the chat's own clear icon starts a new conversation too: its memory goes with it
-    chatbot.clear(lambda: ([], ""), None, [turns, chat_notice], api_visibility="private")
+    # the chat's own clear icon starts a new conversation too; its memory goes with it in
+    # `respond`, which reads the emptied chat: a clear event writing `turns` here would race
+    # the next question (read before the clear lands, or wiped after that answer)
+    chatbot.clear(
+        lambda: ("", *(gr.update(value=None, interactive=False),) * 2),
+        None,
+        [chat_notice, dl_md, dl_json],
+        api_visibility="private",
+    )
 
     def ask_link(event: Any) -> None:  # a page opened from an answer's link asks its question
         saved(event.then(on(asked_by_link), *chat_io, **private))

@@ -98,8 +98,11 @@ def cards(reply: ET.Element) -> list[dict[str, Any]]:
     return out
 
 
-def ask(client: Any, question: str, engine: str = "extractive", k: int = 6) -> tuple[Any, Any]:
-    job = client.submit(question, [], engine, k, api_name="/ask")
+def ask(
+    client: Any, question: str, engine: str = "extractive", k: int = 6, chat: Any = ()
+) -> tuple[Any, Any]:
+    """Ask through the page's API; ``chat`` is the conversation so far (as /ask returned it)."""
+    job = client.submit(question, list(chat), engine, k, api_name="/ask")
     return job.result(timeout=120), job
 
 
@@ -134,7 +137,7 @@ def test_follow_up_uses_the_conversation(page) -> None:
     talk = page_client(page)
     (first, _, _), _ = ask(talk, FOLLOW_UP_FIRST)
     first_spans = {(c["document"], c["span"]) for c in cards(last_reply(first))}
-    (follow, _, _), _ = ask(talk, FOLLOW_UP)
+    (follow, _, _), _ = ask(talk, FOLLOW_UP, chat=first)
     follow_reply = last_reply(follow)
     assert follow_reply.get("data-declined") == "false"
     assert first_spans & {(c["document"], c["span"]) for c in cards(follow_reply)}
@@ -142,6 +145,8 @@ def test_follow_up_uses_the_conversation(page) -> None:
     (alone, _, _), _ = ask(page_client(page), FOLLOW_UP)  # a new session: no context
     alone_spans = {(c["document"], c["span"]) for c in cards(last_reply(alone))}
     assert not first_spans & alone_spans
+    (emptied, _, _), _ = ask(talk, FOLLOW_UP)  # the same session, its chat passed empty
+    assert not first_spans & {(c["document"], c["span"]) for c in cards(last_reply(emptied))}
 
 
 def test_off_topic_question_is_declined(client) -> None:
@@ -541,6 +546,28 @@ def test_the_input_box_is_emptied_once_then_left_alone(web_settings: Settings) -
     assert len(boxes) >= 2 and boxes[0] == ""  # the question leaves the box once
     assert all(box == gr.skip() for box in boxes[1:])  # then the box is not touched
     assert "ans-final" in outputs[-1][0][-1]["content"][0]["text"]
+
+
+def test_a_chat_emptied_in_the_browser_has_no_past(hash_settings: Settings) -> None:
+    """The chat's clear icon empties the chat before its event reaches the stored turns: the
+    next question sees the empty chat and asks with no history, and keeps only its own turn."""
+    from assistant.web.app import _message, respond  # lazy: app.py imports gradio at its top
+
+    seen: list[list[str]] = []
+
+    class Recording(WebBackend):
+        def stream(self, question: str, history: Any = (), *args: Any, **kwargs: Any):
+            seen.append([turn.question for turn in history])
+            yield Answer(question=question, text="Recorded.", declined=False)
+
+    old = [{"question": "What is the RDA for women?", "answer": "310 mg", "data": {}}]
+    shown = [_message("user", "What is the RDA for women?"), _message("assistant", "310 mg")]
+    backend = Recording(hash_settings)
+    kept = list(respond(backend, "Where is it from?", shown, old, "extractive", 6))[-1][1]
+    cleared = list(respond(backend, "Where is it from?", [], old, "extractive", 6))[-1][1]
+    assert seen == [["What is the RDA for women?"], []]
+    assert [t["question"] for t in kept] == ["What is the RDA for women?", "Where is it from?"]
+    assert [t["question"] for t in cleared] == ["Where is it from?"]
 
 
 def test_a_bug_while_answering_is_shown_briefly_and_logged_whole(
