@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.audit import run_audit
+from assistant.bench.asked import ask_about_claims
 from assistant.errors import UsageError
 from assistant.index import build_index, load_embedder
 from assistant.settings import Settings
@@ -189,8 +190,10 @@ def run_audit_bench(
     limit: int | None = None,
     audit: Callable[[Settings], Any] = run_audit,
     log: Callable[[str], None] = print,
+    ask: bool = False,
 ) -> dict[str, Any]:
-    """Index and audit the split's article in workdir (replaced); figures as ``summarise``."""
+    """Index and audit the split's article in workdir (replaced); figures as ``summarise``.
+    ``ask``: then ask each claim back as a question (figures under "answers", bench.asked)."""
     items, dropped = article_claims(load_claims(settings.benchmarks_path, dataset, split))
     items = items[:limit]
     if not items:
@@ -208,6 +211,10 @@ def run_audit_bench(
     report = audit(s)
     seconds = time.perf_counter() - started
     verdicts = _match(spans, report.verdicts)
+    answers = {}
+    if ask:
+        claims = [i.claim for i in items]
+        answers = {"answers": ask_about_claims(s, claims, spans, report.verdicts, log)}
     return {
         "dataset": dataset,
         "split": split,
@@ -220,6 +227,7 @@ def run_audit_bench(
         "verifier": report.verifier,
         "notes": report.notes,
         **summarise(items, verdicts),
+        **answers,
     }
 
 
@@ -240,4 +248,13 @@ def format_audit_table(result: dict[str, Any]) -> str:
     ]
     for gold, row in result["confusion"].items():
         lines.append(f"| {EXPECTED[gold]} | " + " | ".join(str(row[s]) for s in SHOWN) + " |")
+    if "answers" in result:
+        a = result["answers"]
+        lines += [
+            "",
+            f"each claim asked back ({a['asked']}, {a['declined']} declined): "
+            f"{a['warnings_per_answer']} warnings per answer, {a['warnings_on_asked']} of them "
+            f"about the claim asked; the claim's own warning shown for {a['asked_warned']} of "
+            f"the {a['asked_with_a_warning_to_give']} claims not called supported",
+        ]
     return "\n".join(lines + [f"\nnote: {n}" for n in result["notes"]])

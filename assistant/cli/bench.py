@@ -300,16 +300,25 @@ def bench_claims(dataset: str, split: str, models: str, limit: int | None, as_js
 @click.option("--split", default="dev", show_default=True, help="dev (healthver: dev or fit).")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N claims.")
 @click.option("--workdir", type=click.Path(path_type=Path), default=Path(".cache/audit-bench"))
+@click.option(
+    "--ask",
+    is_flag=True,
+    help="Then ask each claim back as a question: are the answers' warnings about it?",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @handle_errors
-def bench_audit(dataset: str, split: str, limit: int | None, workdir: Path, as_json: bool) -> None:
+def bench_audit(
+    dataset: str, split: str, limit: int | None, workdir: Path, ask: bool, as_json: bool
+) -> None:
     """The whole audit on an article made of a claim set: each claim cites its abstract as
     [n]; verdicts against gold labels (accuracy, macro-F1, confusion, cited reference first).
 
     Example: assistant bench audit --dataset check-covid --split dev
+
+    Example: assistant bench audit --limit 30 --ask
     """
     log = (lambda m: click.echo(m, err=True)) if as_json else click.echo
-    result = run_audit_bench(get_settings(), workdir, dataset, split, limit, log=log)
+    result = run_audit_bench(get_settings(), workdir, dataset, split, limit, log=log, ask=ask)
     if as_json:
         emit_json(result)
         return

@@ -29,6 +29,8 @@ HEADLINE = [
     ("citation_precision", "Citation precision (ALCE)", "rate"),
     ("citation_recall", "Citation recall (ALCE)", "rate"),
     ("uncited_sentences_per_answer", "Uncited sentences per answer", "count"),
+    ("warnings_per_answer", "Beyond-sources warnings per answer", "count"),
+    ("warnings_on_asked", "Warnings about the asked passage", "rate"),
     ("quote_faithfulness", "Quote faithfulness", "rate"),
     ("correct_declines", "Correct declines", "rate"),
     ("false_declines", "False declines", "rate"),
@@ -53,6 +55,8 @@ CSV_COLUMNS = [
     "direct_answer",
     "citations",
     "quotes_faithful",
+    "warnings",
+    "warnings_on_asked",
     "statements",
     "uncited",
     "citation_precision",
@@ -93,6 +97,12 @@ def summarize(rows: Sequence[dict], top_k: int) -> dict[str, Any]:
     out["citation_precision"] = mean([r.get("citation_precision") or 0.0 for r in answered])
     out["citation_recall"] = mean([r.get("citation_recall") or 0.0 for r in answered])
     out["uncited_sentences_per_answer"] = mean([r.get("uncited", 0) for r in answered])
+    # the audit's warnings an answer shows, and the share of them (over answers to questions
+    # about a passage of the article) that are about that passage, not merely quoted near it
+    out["warnings_per_answer"] = mean([r["warnings"] for r in answered])
+    about = [r for r in answered if "warnings_on_asked" in r]
+    shown = sum(r["warnings"] for r in about)
+    out["warnings_on_asked"] = sum(r["warnings_on_asked"] for r in about) / shown if shown else None
     out["quote_faithfulness"] = (sum(r["quotes_faithful"] for r in ok) / cites) if cites else None
     out["citations"] = cites
     out["must_decline"] = len(decl)

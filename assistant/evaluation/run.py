@@ -252,6 +252,12 @@ def score_turn(
         row["direct_expected"] = "|".join(turn.direct)
         row["direct_answer"] = answer.direct_answer
         row["direct_right"] = answer.direct_answer in turn.direct
+    row["warnings"] = 0 if answer.declined else len(answer.beyond_sources)
+    asked = [s for doc, spans in gold if documents[doc].kind == "article" for s in spans]
+    if asked and not answer.declined:  # the article passages the question is about
+        row["warnings_on_asked"] = sum(
+            any(overlaps(v.span, s) for s in asked) for v in answer.beyond_sources
+        )
     row["citations"] = len(answer.citations)
     row["quotes_faithful"] = sum(quote_faithful(c, documents) for c in answer.citations)
     if not answer.declined:

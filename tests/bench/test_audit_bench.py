@@ -127,3 +127,21 @@ def test_a_claim_stated_stronger_than_its_source_is_partial(tmp_path: Path) -> N
     assert "could not be checked" not in masks.reason
     others = [v for v in seen["report"].verdicts if v is not masks]
     assert all(not v.checks.get("overstated") for v in others)
+
+
+def test_each_claim_asked_back_gets_its_own_warning_and_few_others(tmp_path: Path) -> None:
+    settings = Settings(benchmarks_dir=_benchmarks(tmp_path / "benchmarks"))
+    result = run_audit_bench(
+        settings,
+        tmp_path / "work",
+        audit=lambda s: run_audit(s, verifier=ByWord()),
+        log=lambda _: None,
+        ask=True,
+    )
+    answers = result["answers"]
+    assert answers["asked"] == 3 and answers["declined"] == 0
+    # the vitamin D (contradicted) and hand-washing (unsupported) claims have warnings to give
+    assert answers["asked_with_a_warning_to_give"] == 2 and answers["asked_warned"] == 1.0
+    # each answer warns about the claim asked, never about another paragraph it quotes
+    assert answers["warnings_on_asked"] == 1.0
+    assert "each claim asked back (3, 0 declined)" in format_audit_table(result)
