@@ -260,6 +260,23 @@ def test_beyond_the_sources_lines_cite_the_claim_and_its_evidence(real_settings)
             assert cited.quote == e.quote and cited.quote in cited.passage
 
 
+def test_an_answer_warns_about_the_claims_asked_not_every_claim_it_quotes(real_settings) -> None:
+    load = partial(load_or_run_audit, real_settings)
+    lookup = audit_lookup(real_settings, load=load)
+    engine = AnswerEngine(real_settings, audit=lookup)
+    answer = engine.ask("What is the recommended dietary allowance of magnesium for women?")
+    touched = {  # every claim of the article's quotes that the audit did not call supported
+        v.claim
+        for c in answer.citations
+        if c.reference == "article"
+        for v in lookup(c.start, c.end)
+        if v.verdict != "supported"
+    }
+    shown = {v.claim for v in answer.beyond_sources}
+    assert "Women: 310–320 mg/day" in shown
+    assert shown < touched, (shown, touched)  # a quoted claim on another matter is left out
+
+
 def test_cli_prints_an_extractive_answer_once(
     real_settings: Settings, monkeypatch: pytest.MonkeyPatch, cli: RunCli
 ) -> None:

@@ -444,6 +444,11 @@ def test_eval_slice_on_the_real_index(real_settings: Settings, tmp_path: Path) -
     # lead quote holds its figure; a yes/no line holds none of a claim check's facts
     assert by_id["art-rda-women"]["fact_first_line"] == 1.0
     assert 0 < s["fact_first_line"] < s["fact_coverage"]
+    # the RDA answer warns about the women's figure it was asked for (the audit finds no
+    # source for it), and every warning counted "about the asked passage" is one it shows
+    rda = by_id["art-rda-women"]
+    assert 1 <= rda["warnings_on_asked"] <= rda["warnings"]
+    assert 0 < s["warnings_on_asked"] <= 1.0 and s["warnings_per_answer"] > 0
     assert other["mode"] == "bm25" and other["summary"]["quote_faithfulness"] == 1.0
     paths = write_reports(report, tmp_path / "out")
     assert Path(paths["chart"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
