@@ -29,6 +29,7 @@ from assistant.web.picker import (
     docs_of,
     example_questions,
     header_html,
+    link_question,
     per_article,
 )
 from assistant.web.render import render_answer, render_error, render_streaming, render_user
@@ -212,7 +213,8 @@ def _chat_tab(
     Returns what changing the article resets (the examples row and buttons, chat, memory, box,
     notice), how to ask the question a link put in the box after an event, and how to refresh
     the conversation's files after one."""
-    with gr.Tab("Chat", id="chat"):
+    with gr.Tab("Chat", id="chat"):  # (a State outside a tab would be taken for a tab)
+        by_link = gr.State("")  # the question of a page opened from an answer's link
         chatbot = _chatbot()
         chat_notice = gr.HTML(elem_id="chat-notice")
         with gr.Row():
@@ -272,8 +274,17 @@ def _chat_tab(
         api_visibility="private",
     )
 
-    def ask_link(event: Any) -> None:  # a page opened from an answer's link asks its question
-        saved(event.then(on(asked_by_link), *chat_io, **private))
+    # a page opened from an answer's link asks its question: the link's, read from the URL,
+    # never the box's (a question typed while the page loads is asked once, by its Enter)
+
+    def from_url(request: gr.Request) -> str:
+        return link_question(request, s.max_question_chars)
+
+    def ask_link(event: Any) -> None:
+        found = event.then(
+            from_url, None, by_link, api_visibility="private", show_progress="hidden"
+        )
+        saved(found.then(on(asked_by_link), [by_link, *chat_io[0][1:]], chat_io[1], **private))
 
     return [example_row, *example_buttons, chatbot, turns, box, chat_notice], ask_link, saved
 

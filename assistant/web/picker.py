@@ -99,17 +99,23 @@ def article_view(backend: WebBackend) -> tuple[Any, ...]:
     return (header_html(docs), gr.update(visible=bool(examples)), *buttons, [], [], "", "")
 
 
+def link_question(request: gr.Request | None, most: int) -> str:
+    """The question of a page opened from an answer's link (``&q=QUESTION``), else ""."""
+    params = request.query_params if request else {}
+    return (params.get("q") or "").strip()[:most]
+
+
 def article_from_link(library: Library, request: gr.Request) -> tuple[Any, ...]:
     """A page opened with ``?article=ID`` starts on that article; with ``&q=QUESTION`` (an
     answer's link) the question waits in the box, and the page asks it next."""
     params = request.query_params if request else {}
     wanted = params.get("article") or ""
-    question = (params.get("q") or "").strip()
+    question = link_question(request, library.settings.max_question_chars)
     ids = {i for _, i in library.choices()}
     if not wanted or wanted == library.default or wanted not in ids:
         out = [gr.skip() for _ in range(7 + MAX_EXAMPLES)]  # picker + article_view
     else:
         out = [wanted, *article_view(library.get(wanted))]
     if question:
-        out[-2] = question[: library.settings.max_question_chars]  # the input box
+        out[-2] = question  # the input box
     return tuple(out)

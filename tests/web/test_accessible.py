@@ -119,6 +119,38 @@ def test_the_chat_clear_icon_forgets_the_conversation(page, browser, served) -> 
     assert after_clear == first_question
 
 
+def test_a_question_typed_while_the_page_loads_waits_for_its_enter(browser, served) -> None:
+    """The page's opening events (which ask an answer link's question) are held until a
+    question is typed: they must not take the typed question from the box and ask it on
+    their own (a second answer to it would later overwrite the chat)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1100})
+    held: list = []
+    released = []
+
+    def hold(route) -> None:
+        route.continue_() if released else held.append(route)
+
+    try:
+        tab = context.new_page()
+        tab.route("**/queue/join*", hold)
+        tab.goto(served[0], wait_until="load")
+        tab.wait_for_selector("#chat-input textarea")
+        question = "What is the recommended daily amount of magnesium for women?"
+        tab.fill("#chat-input textarea", question)
+        released.append(True)
+        assert held, "the page's opening events should have been held"
+        for route in held:
+            route.continue_()
+        tab.wait_for_timeout(3_000)  # the opening events run; an ask would empty the box
+        assert tab.locator("#chat .ans").count() == 0
+        assert tab.input_value("#chat-input textarea") == question
+        answer = ask(tab, question)
+        assert "310" in answer.inner_text()
+        assert tab.locator("#chat .ans").count() == 1
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize(
     "scheme, size",
     [("dark", {"width": 1280, "height": 1100}), ("light", {"width": 390, "height": 844})],
