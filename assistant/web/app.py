@@ -276,7 +276,6 @@ def _chat_tab(
 
     # a page opened from an answer's link asks its question: the link's, read from the URL,
     # never the box's (a question typed while the page loads is asked once, by its Enter)
-
     def from_url(request: gr.Request) -> str:
         return link_question(request, s.max_question_chars)
 
