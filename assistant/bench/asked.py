@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from assistant.evaluation.metrics import overlaps
 from assistant.settings import Settings
 from assistant.types import ClaimVerdict
 
@@ -37,19 +38,19 @@ def ask_about_claims(
     from assistant.answer import AnswerEngine  # lazy: the answer chain loads the models
 
     def lookup(start: int, end: int) -> list[ClaimVerdict]:
-        return [v for v in verdicts if v.span[0] < end and start < v.span[1]]
+        return [v for v in verdicts if overlaps(v.span, (start, end))]
 
     engine = AnswerEngine(settings, audit=lookup)
     log(f"asking {len(claims)} claims back as questions")
     shown = on_asked = declined = to_warn = warned = 0
-    for claim, (start, end) in zip(claims, spans, strict=True):
+    for claim, span in zip(claims, spans, strict=True):
         answer = engine.ask(question_for(claim))
         if answer.declined:
             declined += 1
-        mine = [v for v in answer.beyond_sources if v.span[0] < end and start < v.span[1]]
+        mine = [v for v in answer.beyond_sources if overlaps(v.span, span)]
         shown += len(answer.beyond_sources)
         on_asked += len(mine)
-        if any(v.verdict != "supported" for v in lookup(start, end)):
+        if any(v.verdict != "supported" for v in lookup(*span)):
             to_warn += 1
             warned += bool(mine)
     return {

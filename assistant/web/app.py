@@ -211,8 +211,8 @@ def _chat_tab(
 ) -> tuple[list[Any], Callable[[Any], None], Callable[[Any], None]]:
     """The conversation, its input row, example questions, exports and answer settings.
     Returns what changing the article resets (the examples row and buttons, chat, memory, box,
-    notice), how to ask the question a link put in the box after an event, and how to refresh
-    the conversation's files after one."""
+    notice), how to ask an answer link's question (read from the URL) after an event, and how
+    to refresh the conversation's files after one."""
     with gr.Tab("Chat", id="chat"):  # (a State outside a tab would be taken for a tab)
         by_link = gr.State("")  # the question of a page opened from an answer's link
         chatbot = _chatbot()

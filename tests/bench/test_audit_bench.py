@@ -79,14 +79,20 @@ def _benchmarks(folder: Path) -> Path:
     return folder
 
 
-def test_the_audit_of_the_built_article_is_scored_against_gold(tmp_path: Path) -> None:
+def _bench_by_word(tmp_path: Path, ask: bool = False) -> dict:
+    """The bench on the tiny set, its audit judged by the ByWord seam."""
     settings = Settings(benchmarks_dir=_benchmarks(tmp_path / "benchmarks"))
-    result = run_audit_bench(
+    return run_audit_bench(
         settings,
         tmp_path / "work",
         audit=lambda s: run_audit(s, verifier=ByWord()),
         log=lambda _: None,
+        ask=ask,
     )
+
+
+def test_the_audit_of_the_built_article_is_scored_against_gold(tmp_path: Path) -> None:
+    result = _bench_by_word(tmp_path)
     assert result["n"] == 3 and result["references"] == 3
     article = (tmp_path / "work" / "sources" / "article.txt").read_text()
     assert "in schools [1]." in article and "in adults [2]." in article
@@ -130,14 +136,7 @@ def test_a_claim_stated_stronger_than_its_source_is_partial(tmp_path: Path) -> N
 
 
 def test_each_claim_asked_back_gets_its_own_warning_and_few_others(tmp_path: Path) -> None:
-    settings = Settings(benchmarks_dir=_benchmarks(tmp_path / "benchmarks"))
-    result = run_audit_bench(
-        settings,
-        tmp_path / "work",
-        audit=lambda s: run_audit(s, verifier=ByWord()),
-        log=lambda _: None,
-        ask=True,
-    )
+    result = _bench_by_word(tmp_path, ask=True)
     answers = result["answers"]
     assert answers["asked"] == 3 and answers["declined"] == 0
     # the vitamin D (contradicted) and hand-washing (unsupported) claims have warnings to give
